@@ -1,0 +1,22 @@
+// Public face of @angzarr/proto: generated messages and one helper namespace per message type.
+export * from "./gen/angzarr/aggregate_pb";
+export * from "./gen/angzarr/edition_pb";
+export * from "./gen/angzarr/gateway_pb";
+export * from "./gen/angzarr/process_manager_pb";
+export * from "./gen/angzarr/projector_pb";
+export * from "./gen/angzarr/query_pb";
+export * from "./gen/angzarr/saga_pb";
+export * from "./gen/angzarr/speculative_pb";
+export * from "./gen/angzarr/types_pb";
+export * from "./gen/angzarr/upcaster_pb";
+export * from "./gen/health/v1/health_pb";
+export * as AnyPayload from "./src/any";
+export * as CommandBooks from "./src/command-book";
+export * as Covers from "./src/cover";
+export * as Editions from "./src/edition";
+export * as EventBooks from "./src/event-book";
+export * as EventPages from "./src/event-page";
+export * as Identity from "./src/identity";
+export * as Timestamps from "./src/timestamp";
+export * as TypeUrl from "./src/type-url";
+export * as Uuid from "./src/uuid";
