@@ -19,7 +19,7 @@ export function nameOf(any: Any | undefined): string {
 }
 
 export class UnpackError extends Error {
-  override readonly name = "UnpackError";
+  override readonly name: string = "UnpackError";
 }
 
 /**

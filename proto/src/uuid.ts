@@ -10,7 +10,7 @@ export const NAMESPACE_DNS = "6ba7b810-9dad-11d1-80b4-00c04fd430c8";
 export const NAMESPACE_OID = "6ba7b812-9dad-11d1-80b4-00c04fd430c8";
 
 export class InvalidUuidError extends Error {
-  override readonly name = "InvalidUuidError";
+  override readonly name: string = "InvalidUuidError";
 }
 
 /** Hyphenated lowercase text of 16 bytes. Throws when the length is wrong. */

@@ -1,0 +1,57 @@
+// The benchmark harness shared by every workload file: figures, budgets, progress lines.
+import { cpus } from "node:os";
+
+export interface Figure {
+  name: string;
+  value: number;
+  unit: string;
+  /** The design.md budget, or null where none applies. */
+  budget: number | null;
+  better: "lower" | "higher";
+  /** Optional peer figure measured in the same run (e.g. Emmett). */
+  peer?: number | null;
+}
+
+export interface BenchReporter {
+  record(figure: Figure): void;
+  progress(message: string): void;
+}
+
+/** A workload module: `export default async function (r: BenchReporter) { ... }`. */
+export type Workload = (r: BenchReporter) => Promise<void>;
+
+export function machineLine(): string {
+  const cpu = cpus()[0]?.model ?? "unknown CPU";
+  return `${cpu.trim()}, ${cpus().length} cores, Bun ${Bun.version}, ${process.platform}/${process.arch}`;
+}
+
+/** Median of several timed runs of `fn`, in milliseconds. */
+export async function medianMs(runs: number, fn: () => Promise<void> | void): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  times.sort((a, b) => a - b);
+  return times[Math.floor(times.length / 2)] as number;
+}
+
+/** p-th percentile (0..100) of a list of numbers. */
+export function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const index = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
+  return sorted[index] as number;
+}
+
+/** Deterministic PRNG (mulberry32) for seeded fixtures. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

@@ -1,0 +1,188 @@
+// Storage ports. Orchestration depends on these interfaces only; backends (memory, sqlite,
+// postgres) implement them and never import orchestration.
+//
+// Conventions shared by every method and backend:
+// - Roots are 16 raw bytes; anything else is an InvalidInputError.
+// - Editions are normalised names: "" is the main timeline (see @angzarr/proto Editions).
+// - Sequence ranges are inclusive at both ends (`getRange(ref, 2, 4)` returns 2, 3 and 4).
+// - Pages come back numbered (`num` set) with `createdAt` set, ascending by sequence.
+import type { EventBook, EventPage } from "@angzarr/proto";
+import type { Any, Timestamp } from "@bufbuild/protobuf/wkt";
+
+/** Where an edition aggregate branches from the main timeline for one domain. */
+export type Divergence =
+  /** Main-timeline pages below this sequence are inherited; the edition owns the rest. */
+  | { kind: "sequence"; sequence: number }
+  /** Main-timeline pages created at or before this time are inherited. */
+  | { kind: "time"; time: Timestamp };
+
+/** One aggregate on one timeline. */
+export interface AggregateRef {
+  domain: string;
+  /** Normalised edition name; "" = main timeline. */
+  edition: string;
+  root: Uint8Array;
+  /**
+   * Explicit branch point for edition reads and writes. Absent: the implicit point, i.e. the
+   * lowest sequence the edition itself holds for this aggregate (all main pages when it holds none).
+   * Ignored on the main timeline.
+   */
+  divergence?: Divergence;
+}
+
+export interface SnapshotRecord {
+  /** Last event folded into `state`. */
+  sequence: number;
+  state: Any;
+}
+
+export interface AppendOptions {
+  correlationId: string;
+  /** Stored in the same transaction, at the last appended page's sequence. */
+  snapshotState?: Any;
+}
+
+/** An event with its place in the global, commit-ordered log. */
+export interface StoredEvent {
+  /** Global position: strictly increasing in commit order, starting at 1. */
+  position: bigint;
+  domain: string;
+  edition: string;
+  root: Uint8Array;
+  correlationId: string;
+  page: EventPage;
+}
+
+export interface GlobalReadFilter {
+  domain?: string;
+  edition?: string;
+}
+
+export interface EventStore {
+  /**
+   * Appends atomically: every page or none. Explicit pages must continue the aggregate exactly
+   * from its next sequence (a lower or higher number → SequenceConflictError); `force` pages and
+   * pages with no number take the next free numbers. An empty list is a no-op returning [].
+   * Returns the pages as stored (numbered, `createdAt` filled with the append time when unset).
+   */
+  append(ref: AggregateRef, pages: EventPage[], options: AppendOptions): Promise<EventPage[]>;
+  /** Every page of the aggregate (composite history for an edition). */
+  get(ref: AggregateRef): Promise<EventPage[]>;
+  /** Pages with sequence >= from. */
+  getFrom(ref: AggregateRef, from: number): Promise<EventPage[]>;
+  /** Pages with from <= sequence <= to (inclusive both ends). */
+  getRange(ref: AggregateRef, from: number, to: number): Promise<EventPage[]>;
+  /** Pages created at or before `time`. */
+  getUntil(ref: AggregateRef, time: Timestamp): Promise<EventPage[]>;
+  /**
+   * Every aggregate holding events with this correlation id, one book per aggregate carrying only
+   * those events, ordered by (domain, edition, root text). Covers carry the correlation id.
+   */
+  getByCorrelation(correlationId: string): Promise<EventBook[]>;
+  /** Roots with events in (domain, edition), ascending by root bytes. */
+  listRoots(domain: string, edition: string): Promise<Uint8Array[]>;
+  /** Every (domain, edition) pair holding events, sorted. */
+  listAggregates(): Promise<{ domain: string; edition: string; root: Uint8Array }[]>;
+  /** Domains holding events (any edition), sorted. */
+  listDomains(): Promise<string[]>;
+  /** Last sequence + 1 (composite for editions), else 0. Snapshots are not consulted. */
+  nextSequence(ref: AggregateRef): Promise<number>;
+  /** Deletes the edition's events of one domain. Main timeline → InvalidInputError. Returns the count. */
+  deleteEdition(domain: string, edition: string): Promise<number>;
+  /** Events after `afterPosition` in global order, at most `limit`, never skipping a late commit. */
+  readAll(afterPosition: bigint, limit: number, filter?: GlobalReadFilter): Promise<StoredEvent[]>;
+  /** Highest position a reader may safely have seen (0n when empty). */
+  headPosition(): Promise<bigint>;
+}
+
+export interface SnapshotStore {
+  get(ref: AggregateRef): Promise<SnapshotRecord | undefined>;
+  /** Replaces any snapshot of the aggregate. */
+  put(ref: AggregateRef, snapshot: SnapshotRecord): Promise<void>;
+  delete(ref: AggregateRef): Promise<void>;
+  /** Removes every snapshot of (domain, edition). Returns the count. */
+  deleteEdition(domain: string, edition: string): Promise<number>;
+}
+
+/** Checkpoints of async consumers: (consumer, domain, edition) → last processed position. */
+export interface PositionStore {
+  get(consumer: string, domain: string, edition: string): Promise<bigint | undefined>;
+  put(consumer: string, domain: string, edition: string, position: bigint): Promise<void>;
+  /** Removes the checkpoint (projection rebuild). */
+  reset(consumer: string, domain: string, edition: string): Promise<void>;
+}
+
+export interface DeadLetterInput {
+  consumer: string;
+  domain: string;
+  edition: string;
+  root: Uint8Array;
+  sequence: number;
+  correlationId: string;
+  reason: string;
+  /** The encoded payload that failed (an EventBook or CommandBook), for replay. */
+  payloadType: string;
+  payload: Uint8Array;
+  escalated?: boolean;
+}
+
+export interface DeadLetterEntry extends DeadLetterInput {
+  id: number;
+  escalated: boolean;
+  createdAt: Date;
+  replayedAt?: Date;
+}
+
+export interface DeadLetterStore {
+  add(entry: DeadLetterInput): Promise<number>;
+  list(options?: { includeReplayed?: boolean; consumer?: string }): Promise<DeadLetterEntry[]>;
+  fetch(id: number): Promise<DeadLetterEntry | undefined>;
+  /** Marks replayed; unknown id → NotFoundError. */
+  markReplayed(id: number): Promise<void>;
+}
+
+/** Idempotency of saga/PM effects: has this component handled this source page? */
+export interface CausationKey {
+  component: string;
+  domain: string;
+  edition: string;
+  root: Uint8Array;
+  sequence: number;
+}
+
+export interface CausationStore {
+  /** Records the causation; false when it was already recorded (nothing changes then). */
+  record(key: CausationKey, outcome?: Uint8Array): Promise<boolean>;
+  has(key: CausationKey): Promise<boolean>;
+  /** The outcome stored with the record, if any. */
+  outcome(key: CausationKey): Promise<Uint8Array | undefined>;
+}
+
+export interface EditionRecord {
+  name: string;
+  description: string;
+  createdAt: Date;
+  /** Branch point from main (the first sequence the edition owns, or a time); none = implicit. */
+  divergence?: Divergence;
+}
+
+export interface EditionStore {
+  /** Main-timeline names or a duplicate → InvalidInputError / AlreadyExistsError. */
+  create(record: EditionRecord): Promise<void>;
+  get(name: string): Promise<EditionRecord | undefined>;
+  list(): Promise<EditionRecord[]>;
+  /** Unknown name → UnknownEditionError. */
+  delete(name: string): Promise<void>;
+}
+
+/** Everything one backend provides. */
+export interface Storage {
+  readonly backend: "memory" | "sqlite" | "postgres";
+  readonly events: EventStore;
+  readonly snapshots: SnapshotStore;
+  readonly positions: PositionStore;
+  readonly deadLetters: DeadLetterStore;
+  readonly causations: CausationStore;
+  readonly editions: EditionStore;
+  close(): Promise<void>;
+}

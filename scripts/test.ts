@@ -1,0 +1,121 @@
+// The one test command: static checks, every `bun test` suite and the Gherkin suites, ending
+// with a single `N passed, N failed` line that totals all of them. Exit code 1 on any failure.
+//
+//   bun scripts/test.ts              everything
+//   bun scripts/test.ts contract     only the storage contract suites (one line per backend)
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+
+const root = join(import.meta.dir, "..");
+const bin = join(root, "node_modules", ".bin");
+
+interface Outcome {
+  name: string;
+  passed: number;
+  failed: number;
+  seconds: number;
+}
+
+const outcomes: Outcome[] = [];
+
+/** Runs a command, echoing its output, and returns its exit code and combined output. */
+async function run(
+  cmd: string[],
+  env: Record<string, string> = {},
+): Promise<{ code: number; output: string }> {
+  const proc = Bun.spawn(cmd, {
+    cwd: root,
+    env: { ...process.env, ...env, FORCE_COLOR: "0" },
+    stdout: "pipe",
+    stderr: "pipe",
+  });
+  let output = "";
+  const pump = async (stream: ReadableStream<Uint8Array>, sink: NodeJS.WriteStream) => {
+    const decoder = new TextDecoder();
+    for await (const chunk of stream) {
+      const text = decoder.decode(chunk, { stream: true });
+      output += text;
+      sink.write(text);
+    }
+  };
+  await Promise.all([pump(proc.stdout, process.stdout), pump(proc.stderr, process.stderr)]);
+  return { code: await proc.exited, output };
+}
+
+/** A check that passes or fails as a whole (type-check, lint, generated code). */
+async function check(name: string, cmd: string[]): Promise<void> {
+  const started = performance.now();
+  console.log(`\n=== ${name}: ${cmd.join(" ")}`);
+  const { code } = await run(cmd);
+  outcomes.push({
+    name,
+    passed: code === 0 ? 1 : 0,
+    failed: code === 0 ? 0 : 1,
+    seconds: (performance.now() - started) / 1000,
+  });
+}
+
+/** A `bun test` run; counts come from its summary lines. */
+async function bunTest(name: string, args: string[], env: Record<string, string> = {}): Promise<void> {
+  const started = performance.now();
+  console.log(`\n=== ${name}: bun test ${args.join(" ")}`);
+  const { code, output } = await run([process.execPath, "test", ...args], env);
+  const passed = Number(/^\s*(\d+) pass\s*$/m.exec(output)?.[1] ?? 0);
+  let failed = Number(/^\s*(\d+) fail\s*$/m.exec(output)?.[1] ?? 0);
+  const noFiles = passed === 0 && failed === 0 && /did not match any test files|No tests found/i.test(output);
+  if (code !== 0 && failed === 0 && !noFiles) failed = 1; // crashed, or errors outside tests
+  outcomes.push({ name, passed, failed, seconds: (performance.now() - started) / 1000 });
+}
+
+/** A cucumber run; counts are scenarios, from its summary line. */
+async function gherkin(name: string, script: string, env: Record<string, string> = {}): Promise<void> {
+  const started = performance.now();
+  console.log(`\n=== ${name}`);
+  const { code, output } = await run([process.execPath, script], env);
+  const summary = /^(\d+) scenarios? \(([^)]*)\)/m.exec(output);
+  const total = Number(summary?.[1] ?? 0);
+  const passed = Number(/(\d+) passed/.exec(summary?.[2] ?? "")?.[1] ?? 0);
+  let failed = total - passed;
+  if (code !== 0 && failed === 0) failed = 1;
+  outcomes.push({ name, passed, failed, seconds: (performance.now() - started) / 1000 });
+}
+
+const only = process.argv.slice(2);
+const want = (phase: string) => only.length === 0 || only.includes(phase);
+
+if (want("static")) {
+  await check("generated code", [process.execPath, join(root, "scripts", "generate.ts"), "--check"]);
+  await check("type-check", [join(bin, "tsc"), "--noEmit", "-p", "tsconfig.json"]);
+  await check("lint", [join(bin, "biome"), "check", "."]);
+}
+if (want("unit"))
+  await bunTest("unit", [
+    "--path-ignore-patterns=**/*.int.test.ts",
+    "--path-ignore-patterns=**/*.contract.test.ts",
+  ]);
+if (want("contract")) {
+  for (const backend of ["memory", "sqlite", "postgres"]) {
+    await bunTest(`contract (${backend})`, ["runtime/storage/contract.int.test.ts"], {
+      ANGZARR_STORE: backend,
+    });
+  }
+}
+if (want("integration"))
+  await bunTest("integration", ["--path-ignore-patterns=**/contract.int.test.ts", ".int.test.ts"]);
+if (want("gherkin")) {
+  for (const suite of ["unit", "acceptance"]) {
+    const script = join(root, "features", "run.ts");
+    if (existsSync(script)) await gherkin(`gherkin ${suite}`, script, { ANGZARR_FEATURES: suite });
+  }
+}
+
+console.log("\n=== summary");
+for (const o of outcomes) {
+  console.log(
+    `${o.name.padEnd(24)} ${String(o.passed).padStart(5)} passed ${String(o.failed).padStart(4)} failed  ${o.seconds.toFixed(1)}s`,
+  );
+}
+const passed = outcomes.reduce((n, o) => n + o.passed, 0);
+const failed = outcomes.reduce((n, o) => n + o.failed, 0);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 && outcomes.length > 0 ? 0 : 1);
