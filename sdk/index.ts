@@ -1,0 +1,8 @@
+// Public face of the handler SDK used by every domain program.
+export * from "./src/aggregate";
+export * from "./src/errors";
+export * from "./src/health";
+export * from "./src/rpc/client";
+export * from "./src/rpc/protocol";
+export * from "./src/rpc/router";
+export * from "./src/serve";

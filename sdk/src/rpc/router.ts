@@ -1,0 +1,110 @@
+// A table of unary methods keyed by path, served over any transport (socket or in memory).
+import {
+  type DescMessage,
+  type DescMethod,
+  type DescService,
+  type MessageShape,
+  toBinary,
+} from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  CONTENT_TYPE_PROTO,
+  CORRELATION_HEADER,
+  decodeBody,
+  errorResponse,
+  PROTOCOL_VERSION_HEADER,
+} from "./protocol";
+
+/** Per-call context handed to every method implementation. */
+export interface CallContext {
+  path: string;
+  /** Informational `x-correlation-id` request header ("" when absent). */
+  correlationId: string;
+  signal: AbortSignal;
+}
+
+export type UnaryImpl<I extends DescMessage, O extends DescMessage> = (
+  request: MessageShape<I>,
+  context: CallContext,
+) => Promise<MessageShape<O>> | MessageShape<O>;
+
+interface Route {
+  method: DescMethod;
+  /** Decodes, calls and encodes; throws ConnectError. */
+  invoke(body: Uint8Array, context: CallContext): Promise<Uint8Array>;
+}
+
+export class UnaryRouter {
+  private readonly routes = new Map<string, Route>();
+
+  /** Registers one unary method of a service. */
+  add<I extends DescMessage, O extends DescMessage>(
+    method: DescMethod & { input: I; output: O },
+    impl: UnaryImpl<I, O>,
+  ): this {
+    if (method.methodKind !== "unary") throw new Error(`${method.name} is not unary`);
+    const path = pathOf(method);
+    this.routes.set(path, {
+      method,
+      async invoke(body, context) {
+        const request = decodeBody(method.input, body);
+        const response = await impl(request, context);
+        return toBinary(method.output, response);
+      },
+    });
+    return this;
+  }
+
+  /** Registers several methods of one service by local name. */
+  service<S extends DescService>(
+    service: S,
+    impls: Partial<Record<string, UnaryImpl<DescMessage, DescMessage>>>,
+  ): this {
+    for (const method of service.methods) {
+      const impl = impls[method.localName];
+      if (impl) this.add(method as DescMethod & { input: DescMessage; output: DescMessage }, impl);
+    }
+    return this;
+  }
+
+  paths(): string[] {
+    return [...this.routes.keys()].sort();
+  }
+
+  has(path: string): boolean {
+    return this.routes.has(path);
+  }
+
+  /** Calls a method with raw bytes (used by the in-memory transport and the socket server). */
+  async invoke(path: string, body: Uint8Array, context: CallContext): Promise<Uint8Array> {
+    const route = this.routes.get(path);
+    if (!route) throw new ConnectError(`${path} is not implemented`, Code.Unimplemented);
+    return route.invoke(body, context);
+  }
+
+  /** Serves one HTTP request with the Connect unary protocol. */
+  async handle(request: Request): Promise<Response> {
+    const path = new URL(request.url).pathname;
+    if (request.method !== "POST") {
+      return errorResponse(new ConnectError("only POST is supported", Code.Unimplemented));
+    }
+    try {
+      const body = new Uint8Array(await request.arrayBuffer());
+      const bytes = await this.invoke(path, body, {
+        path,
+        correlationId: request.headers.get(CORRELATION_HEADER) ?? "",
+        signal: request.signal,
+      });
+      return new Response(bytes, {
+        status: 200,
+        headers: { "content-type": CONTENT_TYPE_PROTO, [PROTOCOL_VERSION_HEADER]: "1" },
+      });
+    } catch (err) {
+      return errorResponse(err);
+    }
+  }
+}
+
+export function pathOf(method: DescMethod): string {
+  return `/${method.parent.typeName}/${method.name}`;
+}
