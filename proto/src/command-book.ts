@@ -10,10 +10,11 @@ export const CORRELATION_NAMESPACE: Uint8Array = v5Bytes(NAMESPACE_DNS, "angzarr
 /**
  * The correlation id for a client command that arrived without one: UUIDv5 over the canonical
  * protobuf encoding of the received book, so identical commands get identical ids in every
- * language that encodes canonically (wire-contract §3.5, §3.7).
+ * language that encodes canonically (wire-contract §3.5, §3.7). Unknown fields retained by the
+ * decoder are left out, as the reference's decoder drops them before re-encoding.
  */
 export function deriveCorrelationId(book: CommandBook): string {
-  return v5(CORRELATION_NAMESPACE, toBinary(CommandBookSchema, book));
+  return v5(CORRELATION_NAMESPACE, toBinary(CommandBookSchema, book, { writeUnknownFields: false }));
 }
 
 /** A one-page command book. */
