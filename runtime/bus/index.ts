@@ -1,0 +1,3 @@
+export * from "./filter";
+export * from "./memory/memory-bus";
+export * from "./types";

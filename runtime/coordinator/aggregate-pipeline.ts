@@ -1,0 +1,327 @@
+// The aggregate command pipeline (runtime.md §1): cover checks, correlation id, snapshot-aware
+// load, client sequence check, handler call, result validation, atomic persist with snapshot,
+// publish of the delta, sync modes. Pure orchestration over ports.
+import {
+  type BusinessResponse,
+  type CommandBook,
+  CommandBookSchema,
+  CommandBooks,
+  type CommandResponse,
+  CommandResponseSchema,
+  ContextualCommandSchema,
+  type Cover,
+  CoverSchema,
+  type DryRunRequest,
+  Editions,
+  type EventBook,
+  EventBookSchema,
+  EventBooks,
+  type EventPage,
+  EventPageSchema,
+  EventPages,
+  type Projection,
+  type RevocationResponse,
+  SnapshotSchema,
+  SyncMode,
+  type TemporalQuery,
+} from "@angzarr/proto";
+import { create } from "@bufbuild/protobuf";
+import type { EventBus } from "../bus/types";
+import { type Logger, log as rootLog } from "../observability/log";
+import { InvalidInputError, SequenceConflictError, StorageError } from "../storage/errors";
+import type { AggregateRef, Divergence, EditionStore, EventStore, SnapshotStore } from "../storage/types";
+import { type BackoffPolicy, DEFAULT_BACKOFF, delayFor, sleep } from "./backoff";
+import * as E from "./errors";
+import { KeyedMutex } from "./keyed-mutex";
+import type { AggregateHandler, HandlerDirectory } from "./ports";
+
+/** Applies a domain's upcaster to loaded pages (identity when the domain has none). */
+export type PageUpcaster = (domain: string, pages: EventPage[]) => Promise<EventPage[]>;
+
+/** Everything that happens downstream of one persisted command, for SIMPLE / CASCADE. */
+export interface DownstreamRunner {
+  /** Sync projectors of the book's domain. */
+  projectors(book: EventBook): Promise<Projection[]>;
+  /** Sagas, PMs and what they cause, transitively (CASCADE). Throws to report a failure. */
+  cascade(book: EventBook): Promise<Projection[]>;
+}
+
+export interface AggregatePipelineDeps {
+  events: EventStore;
+  snapshots: SnapshotStore;
+  editions: EditionStore;
+  handlers: HandlerDirectory;
+  bus: EventBus;
+  upcast?: PageUpcaster;
+  downstream?: DownstreamRunner;
+  backoff?: BackoffPolicy;
+  /** Per-call timeout towards handler programs, ms (0 = none). */
+  handlerTimeoutMs?: number;
+  log?: Logger;
+}
+
+/** What one command produced: persisted events, or the handler's revocation request. */
+export type CommandOutcome =
+  | { kind: "events"; book: EventBook }
+  | { kind: "revocation"; revocation: RevocationResponse; cover: Cover };
+
+interface Prepared {
+  book: CommandBook;
+  cover: Cover;
+  ref: AggregateRef;
+  handler: AggregateHandler;
+  correlationId: string;
+}
+
+export class AggregatePipeline {
+  private readonly mutex = new KeyedMutex();
+  private readonly log: Logger;
+  private readonly backoff: BackoffPolicy;
+
+  constructor(private readonly deps: AggregatePipelineDeps) {
+    this.log = deps.log ?? rootLog.child({ component: "aggregate-pipeline" });
+    this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
+  }
+
+  /**
+   * Executes a command and answers per the sync mode. Client commands (no `saga_origin`) are
+   * checked against the aggregate's sequence; saga/PM commands are stamped and retried.
+   */
+  async execute(book: CommandBook, syncMode: SyncMode = SyncMode.NONE): Promise<CommandResponse> {
+    const outcome = await this.run(book);
+    if (outcome.kind === "revocation")
+      throw E.failedPrecondition(E.Messages.revoked(outcome.revocation.reason));
+    const projections = await this.afterPersist(outcome.book, syncMode);
+    return create(CommandResponseSchema, { events: outcome.book, projections });
+  }
+
+  /** Steps 1–7 plus publish; revocations are returned, not thrown (the saga path needs them). */
+  async run(book: CommandBook): Promise<CommandOutcome> {
+    const prepared = await this.prepare(book);
+    const fromSaga = book.sagaOrigin !== undefined;
+    if (!fromSaga) return this.attempt(prepared, false);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.attempt(prepared, true);
+      } catch (err) {
+        if (!E.isRetryable(err) || attempt >= this.backoff.attempts) throw err;
+        const delay = delayFor(this.backoff, attempt);
+        this.log.debug("command.retry", { domain: prepared.ref.domain, attempt, delayMs: delay });
+        await sleep(delay);
+      }
+    }
+  }
+
+  /** Dry run: steps 1–6 against history as of a point in time; nothing persisted or published. */
+  async dryRun(request: DryRunRequest): Promise<CommandResponse> {
+    if (!request.command) throw E.invalid(E.Messages.dryRunNoCommand);
+    const point = request.pointInTime;
+    if (!point || point.pointInTime.case === undefined) throw E.invalid(E.Messages.dryRunNoPoint);
+    const prepared = await this.prepare(request.command);
+    const pages = await this.loadAsOf(prepared.ref, point);
+    const prior = create(EventBookSchema, { cover: prepared.cover, pages });
+    const response = await this.callHandler(prepared, prior);
+    if (response.result.case === "revocation") {
+      throw E.failedPrecondition(E.Messages.revoked(response.result.value.reason));
+    }
+    const pagesOut = this.validate(prepared, prior, response);
+    let next = EventBooks.nextSequence(prior);
+    const numbered = pagesOut.map((p) =>
+      EventPages.isForced(p)
+        ? create(EventPageSchema, { ...p, sequence: { case: "num", value: next++ } })
+        : p,
+    );
+    return create(CommandResponseSchema, {
+      events: create(EventBookSchema, { cover: prepared.cover, pages: numbered }),
+    });
+  }
+
+  /** The aggregate's current history as the handler would see it (snapshot + later pages). */
+  async currentBook(cover: Cover): Promise<EventBook> {
+    const root = cover.root?.value ?? new Uint8Array();
+    const ref = await this.refFor(cover.domain, Editions.nameOf(cover.edition), root, cover);
+    return this.load(ref, cover);
+  }
+
+  private async prepare(book: CommandBook): Promise<Prepared> {
+    const cover = book.cover;
+    if (!cover) throw E.invalid(E.Messages.noCover);
+    const root = cover.root?.value;
+    if (root === undefined || root.length === 0) throw E.invalid(E.Messages.noRoot);
+    if (root.length !== 16) throw E.invalid(E.Messages.invalidUuid(`expected 16 bytes, got ${root.length}`));
+    const handler = this.deps.handlers.aggregate(cover.domain);
+    if (!handler) throw E.notFound(E.Messages.unknownDomain(cover.domain));
+    if (book.pages.length === 0) throw E.invalid(E.Messages.noPages);
+
+    const correlationId = cover.correlationId || CommandBooks.deriveCorrelationId(book);
+    const edition = Editions.nameOf(cover.edition);
+    const stamped = create(CoverSchema, { ...cover, correlationId });
+    const ref = await this.refFor(cover.domain, edition, root, cover);
+    return {
+      book: create(CommandBookSchema, { ...book, cover: stamped }),
+      cover: stamped,
+      ref,
+      handler,
+      correlationId,
+    };
+  }
+
+  private async refFor(
+    domain: string,
+    edition: string,
+    root: Uint8Array,
+    cover: Cover,
+  ): Promise<AggregateRef> {
+    if (edition === Editions.MAIN) return { domain, edition, root };
+    const explicit = Editions.divergenceFor(cover.edition, domain);
+    let divergence: Divergence | undefined =
+      explicit === undefined ? undefined : { kind: "sequence", sequence: explicit };
+    if (divergence === undefined) divergence = (await this.deps.editions.get(edition))?.divergence;
+    return divergence === undefined ? { domain, edition, root } : { domain, edition, root, divergence };
+  }
+
+  private async attempt(prepared: Prepared, fromSaga: boolean): Promise<CommandOutcome> {
+    const key = `${prepared.ref.domain}\u0000${prepared.ref.edition}\u0000${Buffer.from(prepared.ref.root).toString("hex")}`;
+    return this.mutex.run(key, async () => {
+      const prior = await this.load(prepared.ref, prepared.cover);
+      const next = EventBooks.nextSequence(prior);
+      let command = prepared.book;
+      if (fromSaga) {
+        command = create(CommandBookSchema, {
+          ...command,
+          pages: command.pages.map((p, i) => ({ ...p, sequence: next + i })),
+        });
+      } else {
+        const expected = command.pages[0]?.sequence ?? 0;
+        if (expected !== next) throw E.sequenceMismatch(expected, next, prior);
+      }
+      const response = await this.callHandler({ ...prepared, book: command }, prior);
+      if (response.result.case === "revocation") {
+        return { kind: "revocation", revocation: response.result.value, cover: prepared.cover };
+      }
+      const pages = this.validate(prepared, prior, response);
+      const snapshotState =
+        response.result.case === "events" ? response.result.value.snapshotState : undefined;
+      const stored = await this.persist(prepared, pages, snapshotState);
+      const delta = create(EventBookSchema, { cover: prepared.cover, pages: stored });
+      if (stored.length > 0) await this.publish(delta);
+      return { kind: "events", book: delta };
+    });
+  }
+
+  private async load(ref: AggregateRef, cover: Cover): Promise<EventBook> {
+    try {
+      const snapshot = await this.deps.snapshots.get(ref);
+      let pages = snapshot
+        ? await this.deps.events.getFrom(ref, snapshot.sequence + 1)
+        : await this.deps.events.get(ref);
+      pages = await this.upcast(ref.domain, pages);
+      return create(EventBookSchema, {
+        cover,
+        pages,
+        ...(snapshot
+          ? { snapshot: create(SnapshotSchema, { sequence: snapshot.sequence, state: snapshot.state }) }
+          : {}),
+      });
+    } catch (err) {
+      throw this.loadError(err);
+    }
+  }
+
+  private async loadAsOf(ref: AggregateRef, point: TemporalQuery): Promise<EventPage[]> {
+    try {
+      const pages =
+        point.pointInTime.case === "asOfSequence"
+          ? await this.deps.events.getRange(ref, 0, point.pointInTime.value)
+          : await this.deps.events.getUntil(
+              ref,
+              point.pointInTime.value as NonNullable<typeof point.pointInTime.value>,
+            );
+      return await this.upcast(ref.domain, pages);
+    } catch (err) {
+      throw this.loadError(err);
+    }
+  }
+
+  private loadError(err: unknown) {
+    if (err instanceof InvalidInputError) return E.invalid(err.message);
+    if (err instanceof StorageError) return E.internal(E.Messages.loadFailed(err.message));
+    if (err instanceof Error && "code" in err && typeof (err as { code: unknown }).code === "number")
+      return err;
+    return E.internal(E.Messages.loadFailed((err as Error).message ?? String(err)));
+  }
+
+  private async upcast(domain: string, pages: EventPage[]): Promise<EventPage[]> {
+    if (!this.deps.upcast || pages.length === 0) return pages;
+    try {
+      return await this.deps.upcast(domain, pages);
+    } catch (err) {
+      throw E.internal(E.Messages.upcasterFailed((err as Error).message));
+    }
+  }
+
+  private async callHandler(prepared: Prepared, prior: EventBook): Promise<BusinessResponse> {
+    const request = create(ContextualCommandSchema, { events: prior, command: prepared.book });
+    return prepared.handler.handle(request, {
+      correlationId: prepared.correlationId,
+      ...(this.deps.handlerTimeoutMs ? { timeoutMs: this.deps.handlerTimeoutMs } : {}),
+    });
+  }
+
+  /** Step 6: pages numbered contiguously from the next sequence (force pages allowed). */
+  private validate(prepared: Prepared, prior: EventBook, response: BusinessResponse): EventPage[] {
+    if (response.result.case !== "events") return [];
+    const pages = response.result.value.pages;
+    const next = EventBooks.nextSequence(prior);
+    pages.forEach((page, i) => {
+      const num = EventPages.sequence(page);
+      if (num !== undefined && num !== next + i) {
+        this.log.warn("command.bad_numbering", { domain: prepared.ref.domain, expected: next + i, got: num });
+        throw E.aborted(E.Messages.sequenceConflict(next + i, num));
+      }
+    });
+    return pages;
+  }
+
+  private async persist(
+    prepared: Prepared,
+    pages: EventPage[],
+    snapshotState: EventBook["snapshotState"],
+  ): Promise<EventPage[]> {
+    if (pages.length === 0) return [];
+    try {
+      return await this.deps.events.append(prepared.ref, pages, {
+        correlationId: prepared.correlationId,
+        ...(snapshotState ? { snapshotState } : {}),
+      });
+    } catch (err) {
+      if (err instanceof SequenceConflictError)
+        throw E.aborted(E.Messages.sequenceConflict(err.expected, err.actual));
+      if (err instanceof InvalidInputError) throw E.invalid(err.message);
+      throw E.internal(E.Messages.persistFailed((err as Error).message));
+    }
+  }
+
+  private async publish(book: EventBook): Promise<void> {
+    try {
+      await this.deps.bus.publish(book);
+    } catch (err) {
+      // The store is the source of truth: consumers repair from it. Never fail the command here.
+      this.log.warn("bus.publish_failed", { domain: book.cover?.domain, error: (err as Error).message });
+    }
+  }
+
+  private async afterPersist(book: EventBook, syncMode: SyncMode): Promise<Projection[]> {
+    const downstream = this.deps.downstream;
+    if (!downstream || syncMode === SyncMode.NONE || book.pages.length === 0) return [];
+    // Unknown sync-mode numbers read as SIMPLE (wire-contract §3.7).
+    if (syncMode !== SyncMode.CASCADE) {
+      try {
+        return await downstream.projectors(book);
+      } catch (err) {
+        throw E.internal(E.Messages.projectorSyncFailed((err as Error).message));
+      }
+    }
+    return downstream.cascade(book);
+  }
+}

@@ -1,0 +1,5 @@
+export * from "./aggregate-pipeline";
+export * from "./backoff";
+export * from "./errors";
+export * from "./keyed-mutex";
+export * from "./ports";

@@ -1,0 +1,19 @@
+// What the coordinators need from the outside, as interfaces: handler programs (however they
+// are reached), the bus and the stores. Concrete transports and backends are adapters.
+import type { BusinessResponse, ComponentDescriptor, ContextualCommand, Projection } from "@angzarr/proto";
+import type { CallOptions } from "@angzarr/sdk";
+
+/** One aggregate handler program (`Aggregate` service). */
+export interface AggregateHandler {
+  handle(request: ContextualCommand, options?: CallOptions): Promise<BusinessResponse>;
+  descriptor(options?: CallOptions): Promise<ComponentDescriptor>;
+}
+
+/** Looks up handler programs by domain / name. */
+export interface HandlerDirectory {
+  aggregate(domain: string): AggregateHandler | undefined;
+  aggregateDomains(): string[];
+}
+
+/** Runs the domain's synchronous projectors for one persisted book (SYNC_MODE_SIMPLE and up). */
+export type SyncProjectorRunner = (book: import("@angzarr/proto").EventBook) => Promise<Projection[]>;
