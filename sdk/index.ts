@@ -6,3 +6,4 @@ export * from "./src/rpc/client";
 export * from "./src/rpc/protocol";
 export * from "./src/rpc/router";
 export * from "./src/serve";
+export * from "./src/testing";

@@ -135,6 +135,16 @@ export class Aggregate<SD extends DescMessage> {
     return AnyPayload.pack(applier.schema, event);
   }
 
+  /** Packs a command this aggregate handles (or a RevokeEventCommand). */
+  packCommand(command: Message): Any {
+    if (command.$typeName === RevokeEventCommandSchema.typeName) {
+      return AnyPayload.pack(RevokeEventCommandSchema, command as RevokeEventCommand);
+    }
+    const handler = this.handlers.get(command.$typeName);
+    if (!handler) throw new Error(`${this.domain}: no handler registered for command ${command.$typeName}`);
+    return AnyPayload.pack(handler.schema, command);
+  }
+
   packState(state: MessageShape<SD>): Any {
     return AnyPayload.pack(this.definition.state, state);
   }
