@@ -1,0 +1,71 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  EventBookSchema,
+  Health,
+  HealthCheckRequestSchema,
+  HealthCheckResponse_ServingStatus,
+  ProjectionSchema,
+  Projector,
+} from "@angzarr/proto";
+import { create } from "@bufbuild/protobuf";
+import { Code } from "@connectrpc/connect";
+import { addHealth, HealthRegistry } from "../health";
+import { serveUnix, type UnixServer, UnixSocketClient, unary } from "./client";
+import { UnaryRouter } from "./router";
+
+describe("Connect unary on a real Unix socket", () => {
+  let dir: string;
+  let server: UnixServer;
+  let socket: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), "angzarr-sock-"));
+    socket = join(dir, "h.sock");
+    const router = addHealth(new UnaryRouter(), new HealthRegistry()).add(Projector.method.handle, (book) =>
+      create(ProjectionSchema, { projector: "echo", sequence: book.pages.length }),
+    );
+    server = serveUnix(router, socket);
+  });
+
+  afterAll(async () => {
+    await server.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("the socket file is private to its owner (0600)", () => {
+    expect(statSync(socket).mode & 0o777).toBe(0o600);
+  });
+
+  test("health and a typed call round-trip", async () => {
+    const client = new UnixSocketClient(socket);
+    const health = await unary(client, Health.method.check, create(HealthCheckRequestSchema, {}));
+    expect(health.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    const out = await unary(
+      client,
+      Projector.method.handle,
+      create(EventBookSchema, { pages: [{}, {}, {}] }),
+    );
+    expect(out.sequence).toBe(3);
+  });
+
+  test("a 16 MiB message is accepted", async () => {
+    const client = new UnixSocketClient(socket);
+    const big = create(EventBookSchema, {
+      pages: [{ event: { typeUrl: "type.test/x", value: new Uint8Array(16 * 1024 * 1024) } }],
+    });
+    const out = await unary(client, Projector.method.handle, big);
+    expect(out.sequence).toBe(1);
+  });
+
+  test("a socket nobody listens on is UNAVAILABLE", async () => {
+    const client = new UnixSocketClient(join(dir, "missing.sock"), "agg-x");
+    const err = await unary(client, Health.method.check, create(HealthCheckRequestSchema, {})).catch(
+      (e) => e,
+    );
+    expect(err.code).toBe(Code.Unavailable);
+    expect(err.rawMessage).toContain("Service agg-x at unix:");
+  });
+});
