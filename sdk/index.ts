@@ -1,9 +1,13 @@
 // Public face of the handler SDK used by every domain program.
 export * from "./src/aggregate";
+export * from "./src/components";
 export * from "./src/errors";
 export * from "./src/health";
+export * from "./src/process-manager";
+export * from "./src/projector";
 export * from "./src/rpc/client";
 export * from "./src/rpc/protocol";
 export * from "./src/rpc/router";
+export * from "./src/saga";
 export * from "./src/serve";
 export * from "./src/testing";

@@ -1,0 +1,136 @@
+// Process managers: join several domains' events by correlation id, keep their own
+// event-sourced state (in their own domain, root derived from the correlation id) and issue
+// commands.
+import {
+  AnyPayload,
+  type CommandBook,
+  ComponentDescriptorSchema,
+  type Cover,
+  CoverSchema,
+  type EventBook,
+  EventBookSchema,
+  EventBooks,
+  EventPageSchema,
+  type ProcessManagerHandleResponse,
+  ProcessManagerHandleResponseSchema,
+  ProcessManagerPrepareResponseSchema,
+  ProcessManager as ProcessManagerService,
+  TypeUrl,
+} from "@angzarr/proto";
+import { create, type DescMessage, fromBinary, type Message, type MessageShape } from "@bufbuild/protobuf";
+import type { EventApplier } from "./aggregate";
+import { EventTypes, subscription } from "./components";
+import type { Component } from "./serve";
+
+export interface ProcessManagerDefinition<SD extends DescMessage> {
+  /** Program name, e.g. `pmg-order-fulfillment`. */
+  name: string;
+  /** The PM's own domain, e.g. `order-fulfillment`. */
+  stateDomain: string;
+  /** Root of the PM aggregate for a correlation id. */
+  rootFor: (correlationId: string) => Uint8Array;
+  inputs: { domain: string; events: DescMessage[] }[];
+  state: SD;
+  events: EventApplier<MessageShape<SD>>[];
+  prepare?: (trigger: EventBook, state: MessageShape<SD>) => Cover[];
+  handle: (
+    trigger: EventBook,
+    state: MessageShape<SD>,
+    destinations: EventBook[],
+  ) => { commands?: CommandBook[]; events?: Message[] };
+}
+
+export class ProcessManagerProgram<SD extends DescMessage> {
+  readonly name: string;
+  private readonly appliers = new Map<string, EventApplier<MessageShape<SD>>>();
+
+  constructor(readonly definition: ProcessManagerDefinition<SD>) {
+    this.name = definition.name;
+    for (const e of definition.events) this.appliers.set(e.schema.typeName, e);
+  }
+
+  descriptor() {
+    return create(ComponentDescriptorSchema, {
+      name: this.name,
+      componentType: "process_manager",
+      inputs: this.definition.inputs.map((i) => subscription(i.domain, new EventTypes(i.events))),
+    });
+  }
+
+  rebuild(book: EventBook | undefined): MessageShape<SD> {
+    const state = create(this.definition.state);
+    for (const page of book?.pages ?? []) {
+      const applier = this.appliers.get(TypeUrl.fullName(page.event?.typeUrl ?? ""));
+      if (applier && page.event) applier.apply(state, fromBinary(applier.schema, page.event.value));
+    }
+    return state;
+  }
+
+  prepare(trigger: EventBook, processState: EventBook | undefined): Cover[] {
+    if (!this.definition.prepare) return [];
+    return this.definition.prepare(trigger, this.rebuild(processState));
+  }
+
+  handle(
+    trigger: EventBook,
+    processState: EventBook | undefined,
+    destinations: EventBook[],
+  ): ProcessManagerHandleResponse {
+    const correlationId = trigger.cover?.correlationId ?? "";
+    if (correlationId === "") return create(ProcessManagerHandleResponseSchema);
+    const state = this.rebuild(processState);
+    const out = this.definition.handle(trigger, state, destinations);
+    const events = out.events ?? [];
+    const next = EventBooks.nextSequence(processState);
+    const cover: Cover =
+      processState?.cover?.root?.value?.length === 16
+        ? create(CoverSchema, { ...processState.cover, correlationId })
+        : create(CoverSchema, {
+            domain: this.definition.stateDomain,
+            root: { value: this.definition.rootFor(correlationId) },
+            correlationId,
+            ...(trigger.cover?.edition ? { edition: trigger.cover.edition } : {}),
+          });
+    const processEvents =
+      events.length === 0
+        ? undefined
+        : create(EventBookSchema, {
+            cover,
+            pages: events.map((event, i) => {
+              const applier = this.appliers.get(event.$typeName);
+              if (!applier) throw new Error(`${this.name}: no applier for ${event.$typeName}`);
+              return create(EventPageSchema, {
+                sequence: { case: "num", value: next + i },
+                event: AnyPayload.pack(applier.schema, event),
+              });
+            }),
+          });
+    return create(ProcessManagerHandleResponseSchema, {
+      commands: out.commands ?? [],
+      ...(processEvents ? { processEvents } : {}),
+    });
+  }
+}
+
+export function defineProcessManager<SD extends DescMessage>(
+  definition: ProcessManagerDefinition<SD>,
+): ProcessManagerProgram<SD> {
+  return new ProcessManagerProgram(definition);
+}
+
+export function processManagerComponent<SD extends DescMessage>(pm: ProcessManagerProgram<SD>): Component {
+  return {
+    register(router) {
+      router.add(ProcessManagerService.method.getDescriptor, () => pm.descriptor());
+      router.add(ProcessManagerService.method.prepare, (req) =>
+        create(ProcessManagerPrepareResponseSchema, {
+          destinations: req.trigger ? pm.prepare(req.trigger, req.processState) : [],
+        }),
+      );
+      router.add(ProcessManagerService.method.handle, (req) =>
+        pm.handle(req.trigger ?? create(EventBookSchema), req.processState, req.destinations),
+      );
+      return [ProcessManagerService.typeName];
+    },
+  };
+}

@@ -1,0 +1,83 @@
+// Projectors: turn one domain's events into a read model and report what they projected.
+// Programs serve Projector.Handle (real run) and, for reference compatibility,
+// ProjectorCoordinator.HandleSync; ProjectorCoordinator.HandleSpeculative computes the same
+// result without writing anything.
+import {
+  ComponentDescriptorSchema,
+  type EventBook,
+  type Projection,
+  ProjectionSchema,
+  ProjectorCoordinator,
+  Projector as ProjectorService,
+} from "@angzarr/proto";
+import { create, type DescMessage } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { type DecodedPage, EventTypes, subscription } from "./components";
+import type { Component } from "./serve";
+
+export interface ProjectionContext {
+  book: EventBook;
+  /** True for speculative runs: compute the same result, write nothing. */
+  speculative: boolean;
+}
+
+export interface ProjectorDefinition {
+  /** Program name, e.g. `projector-order-summary`. */
+  name: string;
+  input: { domain: string; events: DescMessage[] };
+  /**
+   * Applies the decoded pages of one book (idempotently by root and sequence) and returns the
+   * payload to report, if any. Must not write when `context.speculative`.
+   */
+  project: (pages: DecodedPage[], context: ProjectionContext) => Projection["projection"] | undefined;
+}
+
+export class ProjectorProgram {
+  readonly name: string;
+  private readonly types: EventTypes;
+
+  constructor(readonly definition: ProjectorDefinition) {
+    this.name = definition.name;
+    this.types = new EventTypes(definition.input.events);
+  }
+
+  descriptor() {
+    return create(ComponentDescriptorSchema, {
+      name: this.name,
+      componentType: "projector",
+      inputs: [subscription(this.definition.input.domain, this.types)],
+    });
+  }
+
+  handle(book: EventBook, speculative = false): Projection {
+    const pages = this.types.decode(book);
+    const payload = this.definition.project(pages, { book, speculative });
+    const last = book.pages.at(-1);
+    return create(ProjectionSchema, {
+      ...(book.cover ? { cover: book.cover } : {}),
+      projector: this.name,
+      sequence: last?.sequence.case === "num" ? last.sequence.value : 0,
+      ...(payload ? { projection: payload } : {}),
+    });
+  }
+}
+
+export function defineProjector(definition: ProjectorDefinition): ProjectorProgram {
+  return new ProjectorProgram(definition);
+}
+
+export function projectorComponent(projector: ProjectorProgram): Component {
+  const required = (book: EventBook | undefined): EventBook => {
+    if (!book) throw new ConnectError("request has no events", Code.InvalidArgument);
+    return book;
+  };
+  return {
+    register(router) {
+      router.add(ProjectorService.method.getDescriptor, () => projector.descriptor());
+      router.add(ProjectorService.method.handle, (book) => projector.handle(book));
+      router.add(ProjectorCoordinator.method.handleSync, (req) => projector.handle(required(req.events)));
+      router.add(ProjectorCoordinator.method.handleSpeculative, (book) => projector.handle(book, true));
+      return [ProjectorService.typeName, ProjectorCoordinator.typeName];
+    },
+  };
+}

@@ -1,0 +1,98 @@
+// Sagas: stateless translators from one domain's events to commands (or facts) for another.
+import {
+  type CommandBook,
+  ComponentDescriptorSchema,
+  type Cover,
+  type EventBook,
+  EventBookSchema,
+  SagaPrepareResponseSchema,
+  type SagaResponse,
+  SagaResponseSchema,
+  Saga as SagaService,
+} from "@angzarr/proto";
+import { create, type DescMessage } from "@bufbuild/protobuf";
+import { type DecodedPage, EventTypes, subscription } from "./components";
+import type { Component } from "./serve";
+
+export interface SagaContext {
+  source: EventBook;
+  destinations: EventBook[];
+  /** Source root bytes (16) or undefined when the cover's root is missing or malformed. */
+  sourceRoot: Uint8Array | undefined;
+  correlationId: string;
+}
+
+export interface SagaDefinition {
+  /** Program name, e.g. `saga-order-inventory`. */
+  name: string;
+  input: { domain: string; events: DescMessage[] };
+  /** Destination aggregates whose state Execute needs (none by default). */
+  prepare?: (source: EventBook) => Cover[];
+  /** Commands (and optionally facts) for one decoded source page. */
+  react: (
+    page: DecodedPage,
+    context: SagaContext,
+  ) => { commands?: CommandBook[]; events?: EventBook[] } | CommandBook[];
+}
+
+export class Saga {
+  readonly name: string;
+  private readonly types: EventTypes;
+
+  constructor(readonly definition: SagaDefinition) {
+    this.name = definition.name;
+    this.types = new EventTypes(definition.input.events);
+  }
+
+  descriptor() {
+    return create(ComponentDescriptorSchema, {
+      name: this.name,
+      componentType: "saga",
+      inputs: [subscription(this.definition.input.domain, this.types)],
+    });
+  }
+
+  prepare(source: EventBook): Cover[] {
+    return this.definition.prepare ? this.definition.prepare(source) : [];
+  }
+
+  execute(source: EventBook, destinations: EventBook[] = []): SagaResponse {
+    const root = source.cover?.root?.value;
+    const context: SagaContext = {
+      source,
+      destinations,
+      sourceRoot: root && root.length === 16 ? root : undefined,
+      correlationId: source.cover?.correlationId ?? "",
+    };
+    const commands: CommandBook[] = [];
+    const events: EventBook[] = [];
+    for (const page of this.types.decode(source)) {
+      const out = this.definition.react(page, context);
+      if (Array.isArray(out)) commands.push(...out);
+      else {
+        commands.push(...(out.commands ?? []));
+        events.push(...(out.events ?? []));
+      }
+    }
+    return create(SagaResponseSchema, { commands, events });
+  }
+}
+
+export function defineSaga(definition: SagaDefinition): Saga {
+  return new Saga(definition);
+}
+
+export function sagaComponent(saga: Saga): Component {
+  return {
+    register(router) {
+      router.add(SagaService.method.getDescriptor, () => saga.descriptor());
+      router.add(SagaService.method.prepare, (req) =>
+        create(SagaPrepareResponseSchema, { destinations: req.source ? saga.prepare(req.source) : [] }),
+      );
+      router.add(SagaService.method.execute, (req) =>
+        saga.execute(req.source ?? create(EventBookSchema), req.destinations),
+      );
+      return [SagaService.typeName];
+    },
+  };
+}
