@@ -1,0 +1,197 @@
+// Checkpointed async consumers (runtime.md §5). The store's global log is the source of truth;
+// bus messages only wake the consumer up. On start, on every wake-up and on a slow timer the
+// consumer reads its domain's events after its checkpoint, groups them into books (one per
+// command: consecutive events of one aggregate), processes each book in order and advances the
+// checkpoint. A dropped, duplicated or reordered bus message therefore never loses or
+// double-applies an event. A book that keeps failing is retried with backoff, then parked in
+// the dead-letter queue (or the consumer stops, if configured so).
+import { CoverSchema, Covers, Editions, type EventBook, EventBookSchema, TypeUrl } from "@angzarr/proto";
+import { create, toBinary } from "@bufbuild/protobuf";
+import type { BusFilter, BusSubscription, EventBus } from "../bus/types";
+import { type Logger, log as rootLog } from "../observability/log";
+import type { DeadLetterStore, EventStore, PositionStore, StoredEvent } from "../storage/types";
+import { type BackoffPolicy, delayFor, sleep } from "./backoff";
+
+export interface ConsumerOptions {
+  /** Checkpoint name, e.g. the saga's program name. */
+  name: string;
+  filter: BusFilter;
+  events: EventStore;
+  positions: PositionStore;
+  deadLetters: DeadLetterStore;
+  bus: EventBus;
+  process: (book: EventBook) => Promise<void>;
+  onFailure?: "dead-letter" | "stop";
+  retry?: BackoffPolicy;
+  /** Poll interval when nothing wakes the consumer, ms. */
+  pollMs?: number;
+  batchSize?: number;
+  log?: Logger;
+}
+
+/** The checkpoint covers the whole domain log (all editions, in global order) under this key. */
+export const ALL_EDITIONS = "*";
+
+export class CheckpointedConsumer {
+  private subscription: BusSubscription | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = false;
+  private readonly log: Logger;
+  /** Books processed, for tests and metrics. */
+  processed = 0;
+
+  constructor(private readonly options: ConsumerOptions) {
+    this.log = options.log ?? rootLog.child({ consumer: options.name });
+  }
+
+  private get domain(): string {
+    return this.options.filter.domain ?? "";
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    this.subscription = this.options.bus.subscribe(this.options.name, this.options.filter, () => this.wake());
+    this.timer = setInterval(() => this.wake(), this.options.pollMs ?? 250);
+    await this.wake();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.subscription?.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+    await this.running;
+  }
+
+  /** Catches up now (coalesces concurrent wake-ups); resolves when caught up. */
+  wake(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.catchUp();
+        } while (this.again && !this.stopped);
+      } catch (err) {
+        this.log.error("consumer.catch_up_failed", { error: (err as Error).message });
+      } finally {
+        this.running = undefined;
+      }
+    })();
+    return this.running;
+  }
+
+  /** The checkpoint (0n = nothing processed). */
+  async checkpoint(): Promise<bigint> {
+    return (await this.options.positions.get(this.options.name, this.domain, ALL_EDITIONS)) ?? 0n;
+  }
+
+  private async catchUp(): Promise<void> {
+    const batch = this.options.batchSize ?? 500;
+    for (;;) {
+      if (this.stopped) return;
+      const after = await this.checkpoint();
+      const filter = this.options.filter.domain !== undefined ? { domain: this.options.filter.domain } : {};
+      const events = await this.options.events.readAll(after, batch, filter);
+      if (events.length === 0) return;
+      for (const group of groupByCommand(events)) {
+        if (this.stopped) return;
+        const book = toBook(group);
+        const last = group.at(-1) as StoredEvent;
+        if (this.wanted(book)) {
+          const ok = await this.processWithRetry(book);
+          if (!ok) return;
+        }
+        await this.options.positions.put(this.options.name, this.domain, ALL_EDITIONS, last.position);
+      }
+      if (events.length < batch) return;
+    }
+  }
+
+  private wanted(book: EventBook): boolean {
+    const types = this.options.filter.eventTypes ?? [];
+    if (types.length === 0) return true;
+    return book.pages.some((p) =>
+      types.some((t) => TypeUrl.matchesEventType(t, TypeUrl.fullName(p.event?.typeUrl ?? ""))),
+    );
+  }
+
+  /** True when processed (or parked in the DLQ); false when the consumer must stop here. */
+  private async processWithRetry(book: EventBook): Promise<boolean> {
+    const policy = this.options.retry ?? { initialMs: 50, maxMs: 2000, attempts: 5 };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.options.process(book);
+        this.processed++;
+        return true;
+      } catch (err) {
+        const message = (err as Error).message ?? String(err);
+        if (attempt < policy.attempts && !this.stopped) {
+          this.log.warn("consumer.retry", { attempt, error: message });
+          await sleep(delayFor(policy, attempt));
+          continue;
+        }
+        if (this.stopped) return false;
+        if ((this.options.onFailure ?? "dead-letter") === "stop") {
+          this.log.error("consumer.stopped", { error: message });
+          this.stopped = true;
+          return false;
+        }
+        const cover = book.cover;
+        const first = book.pages[0];
+        await this.options.deadLetters.add({
+          consumer: this.options.name,
+          domain: cover?.domain ?? "",
+          edition: Covers.edition(cover),
+          root: cover?.root?.value ?? new Uint8Array(16),
+          sequence: first?.sequence.case === "num" ? first.sequence.value : 0,
+          correlationId: cover?.correlationId ?? "",
+          reason: message,
+          payloadType: EventBookSchema.typeName,
+          payload: toBinary(EventBookSchema, book),
+        });
+        this.log.error("consumer.dead_lettered", { error: message, domain: cover?.domain });
+        return true;
+      }
+    }
+  }
+}
+
+/** Consecutive events of one aggregate and correlation form one book (one command's delta). */
+export function groupByCommand(events: StoredEvent[]): StoredEvent[][] {
+  const groups: StoredEvent[][] = [];
+  for (const e of events) {
+    const current = groups.at(-1);
+    const head = current?.[0];
+    if (
+      current &&
+      head &&
+      head.domain === e.domain &&
+      head.edition === e.edition &&
+      head.correlationId === e.correlationId &&
+      Buffer.compare(head.root, e.root) === 0
+    ) {
+      current.push(e);
+    } else {
+      groups.push([e]);
+    }
+  }
+  return groups;
+}
+
+export function toBook(group: StoredEvent[]): EventBook {
+  const head = group[0] as StoredEvent;
+  return create(EventBookSchema, {
+    cover: create(CoverSchema, {
+      domain: head.domain,
+      root: { value: head.root },
+      correlationId: head.correlationId,
+      ...(head.edition === Editions.MAIN ? {} : { edition: { name: head.edition } }),
+    }),
+    pages: group.map((e) => e.page),
+  });
+}

@@ -1,0 +1,135 @@
+// Hosts the reactive side in one process: a checkpointed consumer per saga, per PM input domain
+// and per projector; the sync-projector and cascade runner the command pipeline calls for
+// SYNC_MODE_SIMPLE / CASCADE.
+import type { EventBook, Projection } from "@angzarr/proto";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { matches } from "../bus/filter";
+import { type Logger, log as rootLog } from "../observability/log";
+import type { PositionStore } from "../storage/types";
+import type { DownstreamRunner } from "./aggregate-pipeline";
+import { CheckpointedConsumer } from "./consumer";
+import { ProcessManagerCoordinator } from "./pm-coordinator";
+import type { ReactiveDirectory } from "./reactive-ports";
+import { type Reaction, type ReactionDeps, SagaCoordinator } from "./saga-coordinator";
+
+export interface ReactiveHostOptions extends ReactionDeps {
+  positions: PositionStore;
+  directory: ReactiveDirectory;
+  pollMs?: number;
+  onFailure?: "dead-letter" | "stop";
+  /** Deepest chain CASCADE follows before reporting a loop. */
+  maxCascadeDepth?: number;
+}
+
+export class ReactiveHost implements DownstreamRunner {
+  readonly sagas: SagaCoordinator;
+  readonly processManagers: ProcessManagerCoordinator;
+  private readonly consumers: CheckpointedConsumer[] = [];
+  private readonly log: Logger;
+
+  constructor(private readonly options: ReactiveHostOptions) {
+    this.sagas = new SagaCoordinator(options);
+    this.processManagers = new ProcessManagerCoordinator(options);
+    this.log = options.log ?? rootLog.child({ component: "reactive-host" });
+  }
+
+  /** Starts every consumer; each first catches up from its checkpoint. */
+  async start(): Promise<void> {
+    const { directory } = this.options;
+    for (const saga of directory.sagas()) {
+      this.consumers.push(
+        this.consumer(saga.name, saga.input, (book) => this.sagas.handleBook(saga, book).then(() => {})),
+      );
+    }
+    for (const pm of directory.processManagers()) {
+      for (const input of pm.inputs) {
+        this.consumers.push(
+          this.consumer(pm.name, input, (book) => this.processManagers.handleBook(pm, book).then(() => {})),
+        );
+      }
+    }
+    for (const projector of directory.projectors()) {
+      this.consumers.push(
+        this.consumer(projector.name, projector.input, async (book) => {
+          await projector.handle(book);
+        }),
+      );
+    }
+    await Promise.all(this.consumers.map((c) => c.start()));
+    this.log.info("reactive.started", { consumers: this.consumers.length });
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.stop()));
+  }
+
+  /** Wakes every consumer and waits until each has caught up (tests, CLI). */
+  async settle(): Promise<void> {
+    await Promise.all(this.consumers.map((c) => c.wake()));
+  }
+
+  private consumer(
+    name: string,
+    filter: ReactiveHostOptions["directory"] extends never
+      ? never
+      : { domain?: string; eventTypes?: string[] },
+    process: (book: EventBook) => Promise<void>,
+  ) {
+    return new CheckpointedConsumer({
+      name,
+      filter,
+      events: this.options.events,
+      positions: this.options.positions,
+      deadLetters: this.options.deadLetters,
+      bus: this.options.bus,
+      process,
+      ...(this.options.pollMs ? { pollMs: this.options.pollMs } : {}),
+      ...(this.options.onFailure ? { onFailure: this.options.onFailure } : {}),
+    });
+  }
+
+  /** Sync projectors of the book's domain (SYNC_MODE_SIMPLE). */
+  async projectors(book: EventBook): Promise<Projection[]> {
+    const out: Projection[] = [];
+    for (const projector of this.options.directory.projectors()) {
+      if (projector.synchronous && matches(projector.input, book)) out.push(await projector.handle(book));
+    }
+    return out;
+  }
+
+  /** Everything the book causes, transitively, with every projection; failures are reported. */
+  async cascade(book: EventBook): Promise<Projection[]> {
+    const projections: Projection[] = [];
+    const failures: string[] = [];
+    await this.follow(book, 0, projections, failures);
+    if (failures.length > 0) {
+      throw new ConnectError(`Cascade failed: ${failures.join("; ")}`, Code.FailedPrecondition);
+    }
+    return projections;
+  }
+
+  private async follow(
+    book: EventBook,
+    depth: number,
+    projections: Projection[],
+    failures: string[],
+  ): Promise<void> {
+    if (depth > (this.options.maxCascadeDepth ?? 16)) {
+      failures.push(`cascade deeper than ${this.options.maxCascadeDepth ?? 16} steps`);
+      return;
+    }
+    projections.push(...(await this.projectors(book)));
+    const reactions: Reaction[] = [];
+    for (const saga of this.options.directory.sagas()) {
+      if (matches(saga.input, book)) reactions.push(await this.sagas.handleBook(saga, book));
+    }
+    for (const pm of this.options.directory.processManagers()) {
+      if (pm.inputs.some((f) => matches(f, book)))
+        reactions.push(await this.processManagers.handleBook(pm, book));
+    }
+    for (const reaction of reactions) {
+      failures.push(...reaction.failures);
+      for (const caused of reaction.books) await this.follow(caused, depth + 1, projections, failures);
+    }
+  }
+}

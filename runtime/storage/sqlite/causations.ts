@@ -1,0 +1,54 @@
+// CausationStore on bun:sqlite: which component has handled which source page, plus its outcome.
+import type { CausationKey, CausationStore } from "../types";
+import type { SqliteDb, Stmt } from "./db";
+import * as check from "./validate";
+
+const KEY = "component = ?1 AND domain = ?2 AND edition = ?3 AND root = ?4 AND sequence = ?5";
+
+function validKey(key: CausationKey): CausationKey {
+  check.object(key, "causation key");
+  check.text(key.component, "component");
+  check.text(key.domain, "domain");
+  const edition = check.edition(key.edition);
+  check.root(key.root);
+  check.sequence(key.sequence);
+  return edition === key.edition ? key : { ...key, edition };
+}
+
+export class SqliteCausationStore implements CausationStore {
+  private readonly insert: Stmt;
+  private readonly select: Stmt;
+
+  constructor(private readonly db: SqliteDb) {
+    this.insert = db.prepare(
+      `INSERT OR IGNORE INTO causations (component, domain, edition, root, sequence, outcome)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6)`,
+    );
+    this.select = db.prepare(`SELECT outcome FROM causations WHERE ${KEY}`);
+  }
+
+  async record(key: CausationKey, outcome?: Uint8Array): Promise<boolean> {
+    const k = validKey(key);
+    if (outcome !== undefined) check.bytes(outcome, "outcome");
+    return this.db.write(
+      `record causation of ${k.component}`,
+      () =>
+        this.insert.run(k.component, k.domain, k.edition, k.root, k.sequence, outcome ?? null).changes > 0,
+    );
+  }
+
+  async has(key: CausationKey): Promise<boolean> {
+    return this.row(validKey(key)) !== undefined;
+  }
+
+  async outcome(key: CausationKey): Promise<Uint8Array | undefined> {
+    const row = this.row(validKey(key));
+    return row === undefined || row[0] === null ? undefined : row[0];
+  }
+
+  private row(k: CausationKey): [Uint8Array | null] | undefined {
+    return this.db.read(`read causation of ${k.component}`, () =>
+      this.select.values(k.component, k.domain, k.edition, k.root, k.sequence),
+    )[0] as [Uint8Array | null] | undefined;
+  }
+}

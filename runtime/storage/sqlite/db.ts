@@ -1,0 +1,179 @@
+// One bun:sqlite connection: pragmas, migrations, a statement cache and the error policy.
+// Writes run in BEGIN IMMEDIATE transactions, so they are serialised with every other
+// connection and process on the same file; SQLITE_BUSY is waited out (busy_timeout) and retried.
+import { Database, SQLiteError, type SQLQueryBindings, type Statement } from "bun:sqlite";
+import { StorageError, StorageFailure } from "../errors";
+import { MIGRATIONS } from "./migrations";
+
+/** How long one statement waits for another writer's lock before SQLITE_BUSY. */
+export const BUSY_TIMEOUT_MS = 5_000;
+/** Whole-transaction retries after SQLITE_BUSY outlasted the busy timeout. */
+const BUSY_RETRIES = 3;
+
+type Params = SQLQueryBindings[];
+export type Stmt = Statement<unknown, Params>;
+
+function isBusy(err: unknown): boolean {
+  return err instanceof SQLiteError && (err.code ?? "").startsWith("SQLITE_BUSY");
+}
+
+/** Typed errors pass through; anything else becomes a StorageFailure naming the operation. */
+export function failure(what: string, err: unknown): StorageError {
+  if (err instanceof StorageError) return err;
+  const detail = err instanceof SQLiteError ? `${err.code ?? "SQLITE_ERROR"}: ${err.message}` : String(err);
+  const out = new StorageFailure(`sqlite: ${what} failed: ${detail}`);
+  out.cause = err;
+  return out;
+}
+
+export class SqliteDb {
+  readonly raw: Database;
+  private readonly statements = new Map<string, Stmt>();
+  private closed = false;
+  private readonly begin: Stmt;
+  private readonly beginRead: Stmt;
+  private readonly commit: Stmt;
+  private readonly rollback: Stmt;
+
+  constructor(readonly path: string) {
+    try {
+      this.raw = new Database(path, { create: true, strict: true });
+    } catch (err) {
+      throw failure(`opening ${path}`, err);
+    }
+    try {
+      this.raw.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      this.raw.run("PRAGMA journal_mode = WAL");
+      this.raw.run("PRAGMA synchronous = NORMAL");
+      this.begin = this.prepare("BEGIN IMMEDIATE");
+      this.beginRead = this.prepare("BEGIN DEFERRED");
+      this.commit = this.prepare("COMMIT");
+      this.rollback = this.prepare("ROLLBACK");
+      this.migrate();
+    } catch (err) {
+      this.raw.close();
+      throw failure(`opening ${path}`, err);
+    }
+  }
+
+  /** A prepared statement, compiled once per connection. */
+  prepare(sql: string): Stmt {
+    let stmt = this.statements.get(sql);
+    if (stmt === undefined) {
+      stmt = this.raw.prepare<unknown, Params>(sql);
+      this.statements.set(sql, stmt);
+    }
+    return stmt;
+  }
+
+  /** Runs `fn` (plain reads, or one autocommit statement), mapping errors. */
+  read<T>(what: string, fn: () => T): T {
+    this.ensureOpen(what);
+    try {
+      return fn();
+    } catch (err) {
+      throw failure(what, err);
+    }
+  }
+
+  /** Runs several reads against one snapshot of the database. */
+  snapshot<T>(what: string, fn: () => T): T {
+    this.ensureOpen(what);
+    if (this.raw.inTransaction) return this.read(what, fn);
+    try {
+      this.beginRead.run();
+    } catch (err) {
+      throw failure(what, err);
+    }
+    try {
+      return fn();
+    } catch (err) {
+      throw failure(what, err);
+    } finally {
+      this.endQuietly(this.commit);
+    }
+  }
+
+  /**
+   * Runs `fn` inside BEGIN IMMEDIATE: all of it commits or none of it does. `fn` must be
+   * synchronous and safe to run again (it is retried from scratch after SQLITE_BUSY).
+   */
+  write<T>(what: string, fn: () => T): T {
+    this.ensureOpen(what);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        this.begin.run();
+      } catch (err) {
+        if (isBusy(err) && attempt < BUSY_RETRIES) continue;
+        throw failure(`${what} (waiting for the write lock)`, err);
+      }
+      try {
+        const result = fn();
+        this.commit.run();
+        return result;
+      } catch (err) {
+        this.endQuietly(this.rollback);
+        if (isBusy(err) && attempt < BUSY_RETRIES) continue;
+        throw failure(what, err);
+      }
+    }
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const stmt of this.statements.values()) stmt.finalize();
+    this.statements.clear();
+    this.raw.close();
+  }
+
+  private ensureOpen(what: string): void {
+    if (this.closed) throw new StorageFailure(`sqlite: ${what} failed: storage is closed`);
+  }
+
+  private endQuietly(stmt: Stmt): void {
+    if (!this.raw.inTransaction) return;
+    try {
+      stmt.run();
+    } catch {
+      // The transaction is gone already; the original error is what matters.
+    }
+  }
+
+  /** Applies the migrations this file lacks, under the write lock so concurrent openers agree. */
+  private migrate(): void {
+    this.raw.run(
+      `CREATE TABLE IF NOT EXISTS schema_migrations (
+        version       INTEGER PRIMARY KEY,
+        name          TEXT    NOT NULL,
+        applied_at_ms INTEGER NOT NULL
+      )`,
+    );
+    const latest = MIGRATIONS.at(-1)?.version ?? 0;
+    const appliedNow = () => {
+      const rows = this.raw.prepare("SELECT version FROM schema_migrations").values() as [number][];
+      const applied = new Set(rows.map((r) => r[0]));
+      const newest = Math.max(0, ...applied);
+      if (newest > latest) {
+        throw new StorageFailure(
+          `sqlite: schema version ${newest} of ${this.path} is newer than this runtime (${latest})`,
+        );
+      }
+      return applied;
+    };
+    const before = appliedNow();
+    if (MIGRATIONS.every((m) => before.has(m.version))) return;
+    this.write("applying schema migrations", () => {
+      const applied = appliedNow();
+      const record = this.raw.prepare(
+        "INSERT INTO schema_migrations (version, name, applied_at_ms) VALUES (?1, ?2, ?3)",
+      );
+      for (const m of MIGRATIONS) {
+        if (applied.has(m.version)) continue;
+        this.raw.run(m.sql);
+        record.run(m.version, m.name, Date.now());
+      }
+      record.finalize();
+    });
+  }
+}

@@ -1,0 +1,31 @@
+// The bun:sqlite storage backend: every storage port over one connection to one database file.
+import type { Storage } from "../types";
+import { SqliteCausationStore } from "./causations";
+import { SqliteDb } from "./db";
+import { SqliteDeadLetterStore } from "./dead-letters";
+import { SqliteEditionStore } from "./editions";
+import { SqliteEventStore } from "./events";
+import { SqlitePositionStore } from "./positions";
+import { SqliteSnapshotStore } from "./snapshots";
+
+export { MIGRATIONS } from "./migrations";
+
+/**
+ * Opens (creating and migrating as needed) a sqlite database; `":memory:"` for a private one.
+ * Several connections and processes may share a file: writes are serialised by sqlite's lock.
+ */
+export async function openSqliteStorage(path: string): Promise<Storage> {
+  const db = new SqliteDb(path);
+  return {
+    backend: "sqlite",
+    events: new SqliteEventStore(db),
+    snapshots: new SqliteSnapshotStore(db),
+    positions: new SqlitePositionStore(db),
+    deadLetters: new SqliteDeadLetterStore(db),
+    causations: new SqliteCausationStore(db),
+    editions: new SqliteEditionStore(db),
+    async close() {
+      db.close();
+    },
+  };
+}

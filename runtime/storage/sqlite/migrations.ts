@@ -1,0 +1,117 @@
+// The sqlite schema as an ordered list of migrations, one SQL statement each. A database records
+// the versions it has applied in `schema_migrations`; opening applies the missing ones in order.
+// Never edit a released migration: append a new one.
+
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: "events",
+    // Keyed by aggregate and sequence without a rowid, so one aggregate's pages sit together in
+    // key order. created_* hold a Timestamp exactly (seconds, nanos); type_url NULL = no event.
+    sql: `CREATE TABLE events (
+      domain         TEXT    NOT NULL,
+      edition        TEXT    NOT NULL,
+      root           BLOB    NOT NULL,
+      sequence       INTEGER NOT NULL,
+      created_s      INTEGER NOT NULL,
+      created_n      INTEGER NOT NULL,
+      type_url       TEXT,
+      payload        BLOB,
+      correlation_id TEXT    NOT NULL,
+      position       INTEGER NOT NULL UNIQUE,
+      PRIMARY KEY (domain, edition, root, sequence)
+    ) WITHOUT ROWID`,
+  },
+  {
+    version: 2,
+    name: "events_by_correlation",
+    sql: "CREATE INDEX events_by_correlation ON events (correlation_id)",
+  },
+  {
+    version: 3,
+    name: "event_log_floor",
+    // Positions are max(events.position) + 1, handed out under the write lock. Deleting an
+    // edition's events could lower that max and hand a position out twice, so a delete first
+    // records the highest position so far here; allocation never goes below it.
+    sql: `CREATE TABLE event_log_floor (
+      id       INTEGER PRIMARY KEY CHECK (id = 1),
+      position INTEGER NOT NULL
+    )`,
+  },
+  {
+    version: 4,
+    name: "snapshots",
+    sql: `CREATE TABLE snapshots (
+      domain   TEXT    NOT NULL,
+      edition  TEXT    NOT NULL,
+      root     BLOB    NOT NULL,
+      sequence INTEGER NOT NULL,
+      type_url TEXT    NOT NULL,
+      state    BLOB    NOT NULL,
+      PRIMARY KEY (domain, edition, root)
+    ) WITHOUT ROWID`,
+  },
+  {
+    version: 5,
+    name: "positions",
+    sql: `CREATE TABLE positions (
+      consumer TEXT    NOT NULL,
+      domain   TEXT    NOT NULL,
+      edition  TEXT    NOT NULL,
+      position INTEGER NOT NULL,
+      PRIMARY KEY (consumer, domain, edition)
+    ) WITHOUT ROWID`,
+  },
+  {
+    version: 6,
+    name: "dead_letters",
+    sql: `CREATE TABLE dead_letters (
+      id             INTEGER PRIMARY KEY AUTOINCREMENT,
+      consumer       TEXT    NOT NULL,
+      domain         TEXT    NOT NULL,
+      edition        TEXT    NOT NULL,
+      root           BLOB    NOT NULL,
+      sequence       INTEGER NOT NULL,
+      correlation_id TEXT    NOT NULL,
+      reason         TEXT    NOT NULL,
+      payload_type   TEXT    NOT NULL,
+      payload        BLOB    NOT NULL,
+      escalated      INTEGER NOT NULL,
+      created_at_ms  INTEGER NOT NULL,
+      replayed_at_ms INTEGER
+    )`,
+  },
+  {
+    version: 7,
+    name: "causations",
+    sql: `CREATE TABLE causations (
+      component TEXT    NOT NULL,
+      domain    TEXT    NOT NULL,
+      edition   TEXT    NOT NULL,
+      root      BLOB    NOT NULL,
+      sequence  INTEGER NOT NULL,
+      outcome   BLOB,
+      PRIMARY KEY (component, domain, edition, root, sequence)
+    ) WITHOUT ROWID`,
+  },
+  {
+    version: 8,
+    name: "editions",
+    // divergence_kind: NULL (implicit), 'sequence' (divergence_sequence) or 'time' (divergence_s/_n).
+    sql: `CREATE TABLE editions (
+      name                TEXT    NOT NULL PRIMARY KEY,
+      description         TEXT    NOT NULL,
+      created_at_ms       INTEGER NOT NULL,
+      divergence_kind     TEXT,
+      divergence_sequence INTEGER,
+      divergence_s        INTEGER,
+      divergence_n        INTEGER
+    ) WITHOUT ROWID`,
+  },
+];
