@@ -1,0 +1,280 @@
+import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import {
+  AnyPayload,
+  type BusinessResponse,
+  BusinessResponseSchema,
+  CommandBookSchema,
+  CommandPageSchema,
+  ComponentDescriptorSchema,
+  type ContextualCommand,
+  Covers,
+  type EventBook,
+  EventBookSchema,
+  EventPageSchema,
+  RevocationResponseSchema,
+  SagaCompensationFailedSchema,
+  SagaPrepareResponseSchema,
+  SagaResponseSchema,
+  SyncMode,
+  Uuid,
+} from "@angzarr/proto";
+import { create } from "@bufbuild/protobuf";
+import { StringValueSchema } from "@bufbuild/protobuf/wkt";
+import { Code, ConnectError } from "@connectrpc/connect";
+import { MemoryBus } from "../bus/memory/memory-bus";
+import { createMemoryStorage } from "../storage/memory";
+import type { Storage } from "../storage/types";
+import { AggregatePipeline } from "./aggregate-pipeline";
+import type { AggregateHandler } from "./ports";
+import { ReactiveHost } from "./reactive-host";
+import type { SagaHandler } from "./reactive-ports";
+import { SAGA_FAILURE_DOMAIN } from "./saga-coordinator";
+
+const text = (value: string) => AnyPayload.pack(StringValueSchema, create(StringValueSchema, { value }));
+
+/** An aggregate that records one StringValue event per command; a refusing one refuses "reject…" payloads. */
+class EchoAggregate implements AggregateHandler {
+  constructor(private readonly refuses = false) {}
+  calls: ContextualCommand[] = [];
+  revocation = create(RevocationResponseSchema, { emitSystemRevocation: true, reason: "compensated" });
+  async handle(req: ContextualCommand): Promise<BusinessResponse> {
+    this.calls.push(req);
+    const any = req.command?.pages[0]?.command;
+    if (any?.typeUrl.endsWith("angzarr.RevokeEventCommand")) {
+      return create(BusinessResponseSchema, { result: { case: "revocation", value: this.revocation } });
+    }
+    const value = AnyPayload.unpack(any, StringValueSchema).value;
+    if (this.refuses && value.startsWith("reject"))
+      throw new ConnectError("Not allowed here", Code.FailedPrecondition);
+    const last = req.events?.pages.at(-1);
+    const next = last?.sequence.case === "num" ? last.sequence.value + 1 : 0;
+    return create(BusinessResponseSchema, {
+      result: {
+        case: "events",
+        value: create(EventBookSchema, {
+          cover: req.command?.cover,
+          pages: [create(EventPageSchema, { sequence: { case: "num", value: next }, event: any })],
+        }),
+      },
+    });
+  }
+  async descriptor() {
+    return create(ComponentDescriptorSchema, {});
+  }
+}
+
+/** Translates every `src` event into the same text as a command to `dst`, same root. */
+function relaySaga(calls: { n: number }): SagaHandler {
+  return {
+    name: "saga-src-dst",
+    input: { domain: "src" },
+    prepare: async () => create(SagaPrepareResponseSchema, {}),
+    execute: async (req) => {
+      calls.n++;
+      const commands = (req.source?.pages ?? []).map((p) =>
+        create(CommandBookSchema, {
+          cover: Covers.make({ domain: "dst", root: req.source?.cover?.root?.value ?? new Uint8Array(16) }),
+          pages: [create(CommandPageSchema, { sequence: 0, command: p.event })],
+        }),
+      );
+      return create(SagaResponseSchema, { commands });
+    },
+    descriptor: async () =>
+      create(ComponentDescriptorSchema, { name: "saga-src-dst", componentType: "saga" }),
+  };
+}
+
+function command(domain: string, root: Uint8Array, value: string, sequence: number, correlationId = "") {
+  return create(CommandBookSchema, {
+    cover: Covers.make({ domain, root, correlationId }),
+    pages: [create(CommandPageSchema, { sequence, command: text(value) })],
+  });
+}
+
+describe("sagas through the reactive host", () => {
+  let storage: Storage;
+  let bus: MemoryBus;
+  let pipeline: AggregatePipeline;
+  let host: ReactiveHost;
+  const sagaCalls = { n: 0 };
+  let dropped = 0;
+  const aggregates = new Map<string, EchoAggregate>([
+    ["src", new EchoAggregate()],
+    ["dst", new EchoAggregate(true)],
+  ]);
+
+  function build(options: { dropEvery?: number } = {}) {
+    storage = createMemoryStorage();
+    let delivered = 0;
+    bus = new MemoryBus(
+      options.dropEvery
+        ? (subscriber) => {
+            if (subscriber !== "saga-src-dst") return true;
+            delivered++;
+            const keep = delivered % options.dropEvery! !== 0;
+            if (!keep) dropped++;
+            return keep;
+          }
+        : undefined,
+    );
+    const handlers = {
+      aggregate: (d: string) => aggregates.get(d),
+      aggregateDomains: () => [...aggregates.keys()],
+    };
+    const deps = {
+      events: storage.events,
+      snapshots: storage.snapshots,
+      editions: storage.editions,
+      bus,
+      handlers,
+    };
+    pipeline = new AggregatePipeline({ ...deps, backoff: { initialMs: 1, maxMs: 5, attempts: 5 } });
+    host = new ReactiveHost({
+      pipeline,
+      events: storage.events,
+      causations: storage.causations,
+      deadLetters: storage.deadLetters,
+      positions: storage.positions,
+      bus,
+      directory: { sagas: () => [relaySaga(sagaCalls)], projectors: () => [], processManagers: () => [] },
+      pollMs: 20,
+    });
+    (pipeline as unknown as { deps: { downstream: ReactiveHost } }).deps.downstream = host;
+  }
+
+  beforeEach(() => {
+    sagaCalls.n = 0;
+    dropped = 0;
+    aggregates.set("src", new EchoAggregate());
+    aggregates.set("dst", new EchoAggregate(true));
+  });
+  afterEach(async () => {
+    await host.stop();
+  });
+
+  async function dstEvents(root: Uint8Array) {
+    return storage.events.get({ domain: "dst", edition: "", root });
+  }
+
+  test("a source event becomes a stamped command: correlation id, origin with the real sequence", async () => {
+    build();
+    await host.start();
+    const root = Uuid.randomBytes();
+    await pipeline.execute(command("src", root, "one", 0, "corr-A"));
+    await pipeline.execute(command("src", root, "two", 1, "corr-A"));
+    await host.settle();
+    const dst = aggregates.get("dst") as EchoAggregate;
+    expect(dst.calls).toHaveLength(2);
+    const origin = dst.calls[1]?.command?.sagaOrigin;
+    expect(origin?.sagaName).toBe("saga-src-dst");
+    expect(origin?.triggeringEventSequence).toBe(1);
+    expect(dst.calls[1]?.command?.cover?.correlationId).toBe("corr-A");
+    const stored = await dstEvents(root);
+    expect(stored).toHaveLength(2);
+    expect((await storage.events.getByCorrelation("corr-A")).map((b) => b.cover?.domain)).toEqual([
+      "dst",
+      "src",
+    ]);
+  });
+
+  test("a re-delivered source book has no second effect", async () => {
+    build();
+    await host.start();
+    const root = Uuid.randomBytes();
+    const res = await pipeline.execute(command("src", root, "once", 0, "c"));
+    await host.settle();
+    await host.sagas.handleBook(relaySaga(sagaCalls), res.events as EventBook);
+    await bus.publish(res.events as EventBook);
+    await host.settle();
+    expect(await dstEvents(root)).toHaveLength(1);
+  });
+
+  test("with every third bus message dropped, every effect still happens exactly once", async () => {
+    build({ dropEvery: 3 });
+    await host.start();
+    const roots = Array.from({ length: 10 }, () => Uuid.randomBytes());
+    for (const [i, root] of roots.entries()) {
+      for (let s = 0; s < 3; s++) await pipeline.execute(command("src", root, `e${i}-${s}`, s, `corr-${i}`));
+    }
+    for (let i = 0; i < 50 && (await Promise.all(roots.map(dstEvents))).some((e) => e.length < 3); i++) {
+      await Bun.sleep(20);
+    }
+    expect(dropped).toBeGreaterThan(5);
+    for (const root of roots) {
+      const events = await dstEvents(root);
+      expect(events.map((p) => AnyPayload.unpack(p.event, StringValueSchema).value)).toHaveLength(3);
+    }
+  });
+
+  test("a consumer stopped mid-stream resumes from its checkpoint: nothing skipped, nothing twice", async () => {
+    build();
+    const roots = Array.from({ length: 6 }, () => Uuid.randomBytes());
+    for (const [i, root] of roots.entries())
+      await pipeline.execute(command("src", root, `x${i}`, 0, `k-${i}`));
+    await host.start();
+    await host.stop();
+    for (const [i, root] of roots.entries())
+      await pipeline.execute(command("src", root, `y${i}`, 1, `k-${i}`));
+    build2();
+    await host.start();
+    await host.settle();
+    for (const root of roots) expect(await dstEvents(root)).toHaveLength(2);
+
+    function build2() {
+      // Same storage and pipeline, a fresh host (as after a restart).
+      host = new ReactiveHost({
+        pipeline,
+        events: storage.events,
+        causations: storage.causations,
+        deadLetters: storage.deadLetters,
+        positions: storage.positions,
+        bus,
+        directory: { sagas: () => [relaySaga(sagaCalls)], projectors: () => [], processManagers: () => [] },
+        pollMs: 20,
+      });
+    }
+  });
+
+  test("a refused saga command is compensated: RevokeEventCommand to the trigger, system record, cascade reports it", async () => {
+    build();
+    const root = Uuid.randomBytes();
+    const err = (await pipeline
+      .execute(command("src", root, "reject-me", 0, "corr-R"), SyncMode.CASCADE)
+      .catch((e) => e)) as ConnectError;
+    expect(err.code).toBe(Code.FailedPrecondition);
+    expect(err.rawMessage).toContain("Not allowed here");
+    const src = aggregates.get("src") as EchoAggregate;
+    const revoke = src.calls.at(-1)?.command;
+    expect(revoke?.pages[0]?.command?.typeUrl).toEndWith("angzarr.RevokeEventCommand");
+    expect(revoke?.sagaOrigin?.triggeringEventSequence).toBe(0);
+    const failures = await storage.events.get({ domain: SAGA_FAILURE_DOMAIN, edition: "", root });
+    expect(failures).toHaveLength(1);
+    const record = AnyPayload.unpack(failures[0]?.event, SagaCompensationFailedSchema);
+    expect(record.sagaName).toBe("saga-src-dst");
+    expect(record.rejectionReason).toBe("Not allowed here");
+  });
+
+  test("RevocationResponse flags: dead-letter and abort are honoured", async () => {
+    build();
+    (aggregates.get("src") as EchoAggregate).revocation = create(RevocationResponseSchema, {
+      sendToDeadLetterQueue: true,
+      abort: true,
+      reason: "stop here",
+    });
+    const root = Uuid.randomBytes();
+    const err = (await pipeline
+      .execute(command("src", root, "reject", 0, "c"), SyncMode.CASCADE)
+      .catch((e) => e)) as ConnectError;
+    expect(err.rawMessage).toContain("aborted: stop here");
+    const dlq = await storage.deadLetters.list();
+    expect(dlq).toHaveLength(1);
+    expect(dlq[0]?.consumer).toBe("saga-src-dst");
+  });
+
+  test("CASCADE answers only after the saga's command has been persisted", async () => {
+    build();
+    const root = Uuid.randomBytes();
+    await pipeline.execute(command("src", root, "chain", 0, "c"), SyncMode.CASCADE);
+    expect(await dstEvents(root)).toHaveLength(1);
+  });
+});

@@ -1,0 +1,1 @@
+export { createMemoryStorage } from "./create-memory-storage";

@@ -1,0 +1,30 @@
+// Causation records in memory: which component already handled which source page.
+import { Editions } from "@angzarr/proto";
+import type { CausationKey, CausationStore } from "../types";
+import { aggregateKey, checkRoot, checkSequence } from "./validation";
+
+function key(k: CausationKey): string {
+  checkRoot(k.root);
+  checkSequence(k.sequence);
+  return `${k.component}\u0000${aggregateKey(k.domain, Editions.normalize(k.edition), k.root)}\u0000${k.sequence}`;
+}
+
+export class MemoryCausationStore implements CausationStore {
+  /** Key → outcome (undefined when recorded without one). */
+  readonly #records = new Map<string, Uint8Array | undefined>();
+
+  async record(k: CausationKey, outcome?: Uint8Array): Promise<boolean> {
+    const id = key(k);
+    if (this.#records.has(id)) return false;
+    this.#records.set(id, outcome?.slice());
+    return true;
+  }
+
+  async has(k: CausationKey): Promise<boolean> {
+    return this.#records.has(key(k));
+  }
+
+  async outcome(k: CausationKey): Promise<Uint8Array | undefined> {
+    return this.#records.get(key(k))?.slice();
+  }
+}
