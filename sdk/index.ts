@@ -10,4 +10,5 @@ export * from "./src/rpc/protocol";
 export * from "./src/rpc/router";
 export * from "./src/saga";
 export * from "./src/serve";
+export * from "./src/sqlite-projection";
 export * from "./src/testing";

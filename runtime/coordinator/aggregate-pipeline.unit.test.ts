@@ -5,6 +5,7 @@ import {
   BusinessResponseSchema,
   CommandBookSchema,
   CommandPageSchema,
+  type ComponentDescriptor,
   type ContextualCommand,
   CoverSchema,
   Covers,
@@ -31,7 +32,7 @@ class ScriptedHandler implements AggregateHandler {
     this.calls.push(req);
     return this.respond(req);
   }
-  async descriptor() {
+  async descriptor(): Promise<ComponentDescriptor> {
     throw new Error("unused");
   }
 }

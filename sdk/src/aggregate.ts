@@ -117,7 +117,12 @@ export class Aggregate<SD extends DescMessage> {
     let state = this.initialState();
     const snapshot = book?.snapshot?.state;
     if (snapshot && AnyPayload.is(snapshot, this.definition.state)) {
-      state = fromBinary(this.definition.state, snapshot.value);
+      // A snapshot is used only when it decodes as this domain's state (example-domains §1.5).
+      try {
+        state = fromBinary(this.definition.state, snapshot.value);
+      } catch {
+        state = this.initialState();
+      }
     }
     for (const page of book?.pages ?? []) {
       const any = page.event;
@@ -204,7 +209,9 @@ export class Aggregate<SD extends DescMessage> {
     const book = create(EventBookSchema, {
       ...(command.cover ? { cover: command.cover } : {}),
       pages,
-      ...(pages.length > 0 ? { snapshotState: this.packState(this.applyAll(state, events)) } : {}),
+      // The post-command state travels with every answer; the coordinator stores it as a
+      // snapshot only when there are pages to anchor it to.
+      snapshotState: this.packState(this.applyAll(state, events)),
     });
     return create(BusinessResponseSchema, { result: { case: "events", value: book } });
   }
@@ -224,6 +231,23 @@ export function decodeOrReject<D extends DescMessage>(schema: D, any: Any): Mess
   } catch (err) {
     throw invalidArgument(`failed to decode ${schema.typeName}: ${(err as Error).message}`);
   }
+}
+
+/**
+ * `on` and `handle` bound to one state type, so inline lambdas get a typed state:
+ * `const { on, handle } = forState(OrderStateSchema)`.
+ */
+export function forState<SD extends DescMessage>(_state: SD) {
+  return {
+    on: <D extends DescMessage>(
+      schema: D,
+      apply: (state: MessageShape<SD>, event: MessageShape<D>) => void,
+    ) => on<MessageShape<SD>, D>(schema, apply),
+    handle: <D extends DescMessage>(
+      schema: D,
+      fn: (command: MessageShape<D>, state: MessageShape<SD>, context: CommandContext) => Message[],
+    ) => handle<MessageShape<SD>, D>(schema, fn),
+  };
 }
 
 export function defineAggregate<SD extends DescMessage>(definition: AggregateDefinition<SD>): Aggregate<SD> {

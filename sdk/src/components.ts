@@ -22,6 +22,23 @@ export interface DecodedPage {
   event: Message;
 }
 
+/** Hears about a page a component skips, with the reason (never an error, example-domains §1.1). */
+export type SkipHandler = (page: EventPage, why: string) => void;
+
+/** The default skip log of a component: one structured line on stderr. */
+export function logSkippedPage(component: string): SkipHandler {
+  return (page, why) =>
+    console.error(
+      JSON.stringify({
+        event: "component.page_skipped",
+        component,
+        sequence: page.sequence.case === "num" ? page.sequence.value : null,
+        type_url: page.event?.typeUrl ?? "",
+        reason: why,
+      }),
+    );
+}
+
 /** A set of event schemas a component reacts to, by full name. */
 export class EventTypes {
   private readonly byName = new Map<string, DescMessage>();
@@ -36,14 +53,18 @@ export class EventTypes {
 
   /**
    * Decodes the pages this component knows, in order. Unknown types and undecodable payloads are
-   * skipped (never an error, example-domains §1.1); `onSkip` hears about the undecodable ones.
+   * skipped (never an error, example-domains §1.1); `onSkip` hears about the undecodable ones and
+   * `onUnhandled` about the pages of other types.
    */
-  decode(book: EventBook | undefined, onSkip?: (page: EventPage, why: string) => void): DecodedPage[] {
+  decode(book: EventBook | undefined, onSkip?: SkipHandler, onUnhandled?: SkipHandler): DecodedPage[] {
     const out: DecodedPage[] = [];
     for (const page of book?.pages ?? []) {
       const name = TypeUrl.fullName(page.event?.typeUrl ?? "");
       const schema = this.byName.get(name);
-      if (!schema || !page.event) continue;
+      if (!schema || !page.event) {
+        onUnhandled?.(page, `not handled: ${name === "" ? "page without event" : name}`);
+        continue;
+      }
       try {
         out.push({
           sequence: page.sequence.case === "num" ? page.sequence.value : -1,

@@ -9,6 +9,7 @@ import {
   ProjectionSchema,
   ProjectorCoordinator,
   Projector as ProjectorService,
+  TypeUrl,
 } from "@angzarr/proto";
 import { create, type DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
@@ -50,7 +51,12 @@ export class ProjectorProgram {
   }
 
   handle(book: EventBook, speculative = false): Projection {
-    const pages = this.types.decode(book);
+    const pages = this.types.decode(book, (page, why) => this.logSkip(page, why));
+    const known = new Set(this.types.names());
+    for (const page of book.pages) {
+      const type = TypeUrl.fullName(page.event?.typeUrl ?? "");
+      if (!known.has(type)) this.logSkip(page, `unhandled event type ${JSON.stringify(type)}`);
+    }
     const payload = this.definition.project(pages, { book, speculative });
     const last = book.pages.at(-1);
     return create(ProjectionSchema, {
@@ -59,6 +65,14 @@ export class ProjectorProgram {
       sequence: last?.sequence.case === "num" ? last.sequence.value : 0,
       ...(payload ? { projection: payload } : {}),
     });
+  }
+
+  /** Unknown or undecodable pages are skipped, never an error (example-domains §1.1), and logged. */
+  private logSkip(page: EventBook["pages"][number], reason: string): void {
+    const sequence = page.sequence.case === "num" ? page.sequence.value : undefined;
+    console.error(
+      JSON.stringify({ event: "projector.page_skipped", projector: this.name, sequence, reason }),
+    );
   }
 }
 

@@ -11,7 +11,7 @@ import {
   Saga as SagaService,
 } from "@angzarr/proto";
 import { create, type DescMessage } from "@bufbuild/protobuf";
-import { type DecodedPage, EventTypes, subscription } from "./components";
+import { type DecodedPage, EventTypes, logSkippedPage, type SkipHandler, subscription } from "./components";
 import type { Component } from "./serve";
 
 export interface SagaContext {
@@ -33,6 +33,11 @@ export interface SagaDefinition {
     page: DecodedPage,
     context: SagaContext,
   ) => { commands?: CommandBook[]; events?: EventBook[] } | CommandBook[];
+  /**
+   * Hears about source pages skipped because their type is not handled or their payload does not
+   * decode. Default: a `component.page_skipped` line on stderr.
+   */
+  onSkip?: SkipHandler;
 }
 
 export class Saga {
@@ -66,7 +71,8 @@ export class Saga {
     };
     const commands: CommandBook[] = [];
     const events: EventBook[] = [];
-    for (const page of this.types.decode(source)) {
+    const onSkip = this.definition.onSkip ?? logSkippedPage(this.name);
+    for (const page of this.types.decode(source, onSkip, onSkip)) {
       const out = this.definition.react(page, context);
       if (Array.isArray(out)) commands.push(...out);
       else {

@@ -54,10 +54,43 @@ export function serve(component: Component, socketPath = socketFromArgs()): { st
   const maxBytes = Number(process.env.ANGZARR_MAX_MESSAGE_BYTES ?? 64 * 1024 * 1024);
   const server = serveUnix(buildRouter(component), socketPath, maxBytes);
   console.log(JSON.stringify({ event: "handler.listening", socket: socketPath, pid: process.pid }));
+  let stopping = false;
   const shutdown = () => {
+    if (stopping) return;
+    stopping = true;
     void server.stop().finally(() => process.exit(0));
   };
   process.once("SIGTERM", shutdown);
   process.once("SIGINT", shutdown);
+  watchParent(() => {
+    console.log(JSON.stringify({ event: "handler.parent_gone", pid: process.pid }));
+    shutdown();
+  });
   return server;
+}
+
+/**
+ * No orphans: when started by the runtime (ANGZARR_PARENT_PID set), checks every 500 ms that the
+ * parent still lives and calls `onGone` once it does not.
+ */
+export function watchParent(onGone: () => void, parentPid = process.env.ANGZARR_PARENT_PID): void {
+  const pid = Number(parentPid);
+  if (!parentPid || !Number.isInteger(pid) || pid <= 1) return;
+  // A direct child is re-parented when its parent dies (this also covers a dead, unreaped parent).
+  const direct = process.ppid === pid;
+  const alive = () => {
+    if (direct) return process.ppid === pid;
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch (err) {
+      return (err as { code?: string }).code === "EPERM"; // alive, owned by someone else
+    }
+  };
+  const timer = setInterval(() => {
+    if (alive()) return;
+    clearInterval(timer);
+    onGone();
+  }, 500);
+  timer.unref();
 }

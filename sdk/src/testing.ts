@@ -13,7 +13,15 @@ import {
   Timestamps,
   Uuid,
 } from "@angzarr/proto";
-import { create, type DescMessage, fromBinary, type Message, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  equals,
+  fromBinary,
+  type Message,
+  type MessageShape,
+  toJsonString,
+} from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Aggregate } from "./aggregate";
@@ -83,6 +91,41 @@ export class AggregateSpec<SD extends DescMessage> {
     return this.aggregate.rebuild(this.history());
   }
 
+  /**
+   * Checks a successful outcome against §1.5: its snapshot state equals a full replay of the prior
+   * history plus its events, and that snapshot followed by `later` events rebuilds to the same state
+   * as replaying everything. Throws with both states as JSON when either differs.
+   */
+  expectSnapshotConsistent(outcome: Outcome<MessageShape<SD>>, later: Message[] = []): void {
+    if (outcome.error)
+      throw new Error(`expected success, got ${Code[outcome.error.code]}: ${outcome.error.rawMessage}`);
+    const last = outcome.sequences.at(-1);
+    if (last === undefined) throw new Error("expected the outcome to carry events");
+    const replay = (events: Message[]) => {
+      const full = new AggregateSpec(this.aggregate, this.root);
+      if (this.snapshot) full.givenSnapshot(this.snapshot.sequence, this.snapshot.state);
+      return full.given(...this.prior, ...events).state();
+    };
+    this.assertSameState("snapshot state vs full replay", outcome.state, replay(outcome.events));
+    const fromSnapshot = new AggregateSpec(this.aggregate, this.root)
+      .givenSnapshot(last, outcome.state)
+      .given(...later)
+      .state();
+    this.assertSameState(
+      "snapshot + later events vs full replay",
+      fromSnapshot,
+      replay([...outcome.events, ...later]),
+    );
+  }
+
+  private assertSameState(what: string, actual: MessageShape<SD>, expected: MessageShape<SD>): void {
+    const schema = this.aggregate.definition.state;
+    if (equals(schema, actual, expected)) return;
+    throw new Error(
+      `${what} differ:\n  got      ${toJsonString(schema, actual)}\n  expected ${toJsonString(schema, expected)}`,
+    );
+  }
+
   /** Sends one command (a message, or a packed Any for malformed-payload cases). */
   when(command: Message): Outcome<MessageShape<SD>> {
     const any =
@@ -137,4 +180,11 @@ export function expectRejection(outcome: Outcome<unknown>, code: Code, fragment:
   if (!err.rawMessage.toLowerCase().includes(fragment.toLowerCase())) {
     throw new Error(`expected message containing "${fragment}", got "${err.rawMessage}"`);
   }
+}
+
+/** Asserts a rejection's code and its exact message (the rule tables' texts are exact). */
+export function expectExactRejection(outcome: Outcome<unknown>, code: Code, message: string): void {
+  expectRejection(outcome, code, message);
+  const actual = outcome.error?.rawMessage;
+  if (actual !== message) throw new Error(`expected message "${message}", got "${actual}"`);
 }

@@ -1,0 +1,434 @@
+// PostgreSQL EventStore: one `events` table for every domain, edition and aggregate.
+import {
+  Covers,
+  Editions,
+  type EventBook,
+  EventBookSchema,
+  type EventPage,
+  EventPageSchema,
+  EventPages,
+  Timestamps,
+} from "@angzarr/proto";
+import { create } from "@bufbuild/protobuf";
+import { AnySchema, type Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { InvalidInputError, MAX_SEQUENCE, SequenceConflictError } from "../errors";
+import type { AggregateRef, AppendOptions, EventStore, GlobalReadFilter, StoredEvent } from "../types";
+import {
+  bytes,
+  constraintOf,
+  guarded,
+  num,
+  type Sql,
+  sqlState,
+  toStorageError,
+  UNIQUE_VIOLATION,
+} from "./client";
+import {
+  checkCount,
+  checkEdition,
+  checkPosition,
+  checkRef,
+  checkSequence,
+  checkText,
+  checkTimestamp,
+} from "./validate";
+
+/** Test hooks for the internal append path; never part of the public port. */
+export interface AppendHooks {
+  /** Runs inside the append transaction after every write, just before COMMIT. */
+  beforeCommit?: () => Promise<void>;
+}
+
+interface PageRow {
+  sequence: bigint;
+  type_url: string | null;
+  payload: Uint8Array | null;
+  created_seconds: bigint;
+  created_nanos: number;
+}
+
+interface StoredRow extends PageRow {
+  position: bigint;
+  domain: string;
+  edition: string;
+  root: Uint8Array;
+  correlation_id: string;
+}
+
+const PAGE_COLUMNS = "sequence, type_url, payload, created_seconds, created_nanos";
+/** One past the largest sequence: "no upper bound" for the implicit divergence. */
+const BEYOND_SEQUENCES = MAX_SEQUENCE + 1;
+
+/** Extra conditions on a page read, applied to the composite history. */
+interface PageFilter {
+  from?: number;
+  to?: number;
+  until?: Timestamp;
+}
+
+/** A parameterised SQL text under construction ($1, $2, ... in push order). */
+class Query {
+  readonly params: unknown[] = [];
+  param(value: unknown): string {
+    this.params.push(value);
+    return `$${this.params.length}`;
+  }
+}
+
+function pageFromRow(row: PageRow): EventPage {
+  return create(EventPageSchema, {
+    sequence: { case: "num", value: num(row.sequence) },
+    createdAt: create(TimestampSchema, { seconds: BigInt(row.created_seconds), nanos: row.created_nanos }),
+    ...(row.type_url === null
+      ? {}
+      : {
+          event: create(AnySchema, { typeUrl: row.type_url, value: bytes(row.payload ?? new Uint8Array()) }),
+        }),
+  });
+}
+
+function lockKey(domain: string, edition: string, root: Uint8Array): string {
+  return `${domain}\u001f${edition}\u001f${Buffer.from(root).toString("hex")}`;
+}
+
+export class PostgresEventStore implements EventStore {
+  constructor(private readonly sql: Sql) {}
+
+  append(ref: AggregateRef, pages: EventPage[], options: AppendOptions): Promise<EventPage[]> {
+    return this.appendWith(ref, pages, options, {});
+  }
+
+  /** `append` with test hooks (see AppendHooks). */
+  async appendWith(
+    input: AggregateRef,
+    pages: EventPage[],
+    options: AppendOptions,
+    hooks: AppendHooks,
+  ): Promise<EventPage[]> {
+    const ref = checkRef(input);
+    if (!Array.isArray(pages)) throw new InvalidInputError("pages must be an array");
+    checkText(options?.correlationId, "correlationId");
+    for (const page of pages) {
+      const explicit = EventPages.sequence(page);
+      if (explicit !== undefined) checkSequence(explicit, "page sequence");
+      if (page.createdAt) checkTimestamp(page.createdAt, "page createdAt");
+      if (page.event) checkText(page.event.typeUrl, "event type URL");
+    }
+    if (options.snapshotState) checkText(options.snapshotState.typeUrl, "snapshot type URL");
+    if (pages.length === 0) return [];
+
+    const now = Timestamps.now();
+    const main = ref.edition === Editions.MAIN;
+    let next = 0;
+    let firstExplicit: number | undefined;
+    try {
+      return await this.sql.begin(async (tx) => {
+        // Serialise writers of this aggregate. An edition's next number depends on the main
+        // timeline too, so edition writers also take the main lock (always main first: no cycles).
+        const mainKey = lockKey(ref.domain, Editions.MAIN, ref.root);
+        if (main) {
+          await tx`SELECT pg_advisory_xact_lock(hashtextextended(${mainKey}, 0))`;
+        } else {
+          const editionKey = lockKey(ref.domain, ref.edition, ref.root);
+          await tx`SELECT pg_advisory_xact_lock(hashtextextended(${mainKey}, 0)),
+                          pg_advisory_xact_lock(hashtextextended(${editionKey}, 0))`;
+        }
+        // Read the next number and take positions (and this transaction's id) in one round trip.
+        const q = new Query();
+        const last = this.lastSequenceSql(q, ref);
+        const [head] = (await tx.unsafe(
+          `SELECT (${last}) AS last, alloc_positions(${q.param(pages.length)}::int4) AS first`,
+          q.params,
+        )) as { last: bigint | null; first: bigint }[];
+        next = head?.last === null || head?.last === undefined ? 0 : num(head.last) + 1;
+        const firstPosition = BigInt(head?.first ?? 0n);
+
+        const stored: EventPage[] = [];
+        const seqs: bigint[] = [];
+        const typeUrls: (string | null)[] = [];
+        const payloads: (Uint8Array | null)[] = [];
+        const seconds: bigint[] = [];
+        const nanos: number[] = [];
+        const positions: bigint[] = [];
+        pages.forEach((page, i) => {
+          const want = next + i;
+          const explicit = EventPages.sequence(page);
+          if (explicit !== undefined) {
+            firstExplicit ??= explicit;
+            if (explicit !== want) throw new SequenceConflictError(want, explicit);
+          }
+          if (want > MAX_SEQUENCE) {
+            throw new InvalidInputError(`sequence ${want} exceeds the maximum ${MAX_SEQUENCE}`);
+          }
+          const createdAt = page.createdAt ?? now;
+          seqs.push(BigInt(want));
+          typeUrls.push(page.event ? page.event.typeUrl : null);
+          payloads.push(page.event ? page.event.value : null);
+          seconds.push(createdAt.seconds);
+          nanos.push(createdAt.nanos);
+          positions.push(firstPosition + BigInt(i));
+          stored.push(
+            create(EventPageSchema, {
+              sequence: { case: "num", value: want },
+              createdAt: create(TimestampSchema, { seconds: createdAt.seconds, nanos: createdAt.nanos }),
+              ...(page.event
+                ? { event: create(AnySchema, { typeUrl: page.event.typeUrl, value: page.event.value }) }
+                : {}),
+            }),
+          );
+        });
+
+        await tx`
+          INSERT INTO events (domain, edition, root, sequence, type_url, payload,
+                              created_seconds, created_nanos, correlation_id, position)
+          SELECT ${ref.domain}, ${ref.edition}, ${ref.root}, t.seq, t.type_url, t.payload,
+                 t.secs, t.nanos, ${options.correlationId}, t.pos
+          FROM unnest(${tx.array(seqs, "INT8")}::int8[], ${tx.array(typeUrls, "TEXT")}::text[],
+                      ${tx.array(payloads, "BYTEA")}::bytea[], ${tx.array(seconds, "INT8")}::int8[],
+                      ${tx.array(nanos, "INT4")}::int4[], ${tx.array(positions, "INT8")}::int8[])
+               AS t(seq, type_url, payload, secs, nanos, pos)`;
+
+        const snapshot = options.snapshotState;
+        if (snapshot) {
+          const at = next + pages.length - 1;
+          await tx`
+            INSERT INTO snapshots (domain, edition, root, sequence, type_url, payload)
+            VALUES (${ref.domain}, ${ref.edition}, ${ref.root}, ${at}, ${snapshot.typeUrl}, ${snapshot.value})
+            ON CONFLICT (domain, edition, root) DO UPDATE
+              SET sequence = EXCLUDED.sequence, type_url = EXCLUDED.type_url,
+                  payload = EXCLUDED.payload, updated_at = now()`;
+        }
+        if (hooks.beforeCommit) await hooks.beforeCommit();
+        return stored;
+      });
+    } catch (error) {
+      if (sqlState(error) === UNIQUE_VIOLATION && constraintOf(error) === "events_pkey") {
+        // Only reachable if a writer bypassed the aggregate lock; report it as the race it is.
+        throw new SequenceConflictError(next, firstExplicit ?? next);
+      }
+      throw toStorageError("append", error);
+    }
+  }
+
+  async get(input: AggregateRef): Promise<EventPage[]> {
+    const ref = checkRef(input);
+    return this.readPages("get", ref, {});
+  }
+
+  async getFrom(input: AggregateRef, from: number): Promise<EventPage[]> {
+    const ref = checkRef(input);
+    checkSequence(from, "from");
+    return this.readPages("getFrom", ref, { from });
+  }
+
+  async getRange(input: AggregateRef, from: number, to: number): Promise<EventPage[]> {
+    const ref = checkRef(input);
+    checkSequence(from, "from");
+    checkSequence(to, "to");
+    return this.readPages("getRange", ref, { from, to });
+  }
+
+  async getUntil(input: AggregateRef, time: Timestamp): Promise<EventPage[]> {
+    const ref = checkRef(input);
+    checkTimestamp(time, "time");
+    return this.readPages("getUntil", ref, { until: time });
+  }
+
+  async getByCorrelation(correlationId: string): Promise<EventBook[]> {
+    checkText(correlationId, "correlationId");
+    if (correlationId === "") return [];
+    const rows = await guarded("getByCorrelation", async () => {
+      return (await this.sql`
+        SELECT domain, edition, root, sequence, type_url, payload, created_seconds, created_nanos
+        FROM events WHERE correlation_id = ${correlationId}
+        ORDER BY domain, edition, root, sequence`) as (PageRow & {
+        domain: string;
+        edition: string;
+        root: Uint8Array;
+      })[];
+    });
+    const books: EventBook[] = [];
+    let current: EventBook | undefined;
+    let currentKey = "";
+    for (const row of rows) {
+      const root = bytes(row.root);
+      const key = lockKey(row.domain, row.edition, root);
+      if (current === undefined || key !== currentKey) {
+        current = create(EventBookSchema, {
+          cover: Covers.make({ domain: row.domain, root, correlationId, edition: row.edition }),
+        });
+        books.push(current);
+        currentKey = key;
+      }
+      current.pages.push(pageFromRow(row));
+    }
+    return books;
+  }
+
+  async listRoots(domain: string, edition: string): Promise<Uint8Array[]> {
+    checkText(domain, "domain");
+    const name = checkEdition(edition);
+    return await guarded("listRoots", async () => {
+      const rows = (await this.sql`
+        SELECT DISTINCT root FROM events WHERE domain = ${domain} AND edition = ${name}
+        ORDER BY root`) as { root: Uint8Array }[];
+      return rows.map((r) => bytes(r.root));
+    });
+  }
+
+  async listAggregates(): Promise<{ domain: string; edition: string; root: Uint8Array }[]> {
+    return await guarded("listAggregates", async () => {
+      const rows = (await this.sql`
+        SELECT DISTINCT domain, edition, root FROM events ORDER BY domain, edition, root`) as {
+        domain: string;
+        edition: string;
+        root: Uint8Array;
+      }[];
+      return rows.map((r) => ({ domain: r.domain, edition: r.edition, root: bytes(r.root) }));
+    });
+  }
+
+  async listDomains(): Promise<string[]> {
+    return await guarded("listDomains", async () => {
+      const rows = (await this.sql`SELECT DISTINCT domain FROM events ORDER BY domain`) as {
+        domain: string;
+      }[];
+      return rows.map((r) => r.domain);
+    });
+  }
+
+  async nextSequence(input: AggregateRef): Promise<number> {
+    const ref = checkRef(input);
+    return await guarded("nextSequence", async () => {
+      const q = new Query();
+      const last = this.lastSequenceSql(q, ref);
+      const [row] = (await this.sql.unsafe(`SELECT (${last}) AS last`, q.params)) as {
+        last: bigint | null;
+      }[];
+      return row?.last === null || row?.last === undefined ? 0 : num(row.last) + 1;
+    });
+  }
+
+  async deleteEdition(domain: string, edition: string): Promise<number> {
+    checkText(domain, "domain");
+    const name = checkEdition(edition);
+    if (name === Editions.MAIN) throw new InvalidInputError("Cannot delete main timeline events");
+    return await guarded("deleteEdition", async () => {
+      const result = await this.sql`DELETE FROM events WHERE domain = ${domain} AND edition = ${name}`;
+      return result.count;
+    });
+  }
+
+  // Catch-up reads see only rows below the safe high-water mark: rows whose transaction id is
+  // below the xmin of the reader's snapshot, i.e. every transaction that could still add a row
+  // there has finished. A transaction that took a lower position but commits late keeps xmin at
+  // or below its id until it ends, so readers stop before its position instead of passing it
+  // (alloc_positions hands out positions in transaction-id order, which makes this sound).
+  // xmin is cluster-wide: any long-open transaction holding an id delays readers (never skips).
+  async readAll(afterPosition: bigint, limit: number, filter?: GlobalReadFilter): Promise<StoredEvent[]> {
+    checkPosition(afterPosition, "afterPosition");
+    checkCount(limit, "limit");
+    if (filter?.domain !== undefined) checkText(filter.domain, "filter domain");
+    const edition =
+      filter?.edition === undefined ? undefined : checkEdition(filter.edition, "filter edition");
+    if (limit === 0) return [];
+    return await guarded("readAll", async () => {
+      const q = new Query();
+      let where = `position > ${q.param(afterPosition)}::int8 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())`;
+      if (filter?.domain !== undefined) where += ` AND domain = ${q.param(filter.domain)}::text`;
+      if (edition !== undefined) where += ` AND edition = ${q.param(edition)}::text`;
+      const rows = (await this.sql.unsafe(
+        `SELECT position, domain, edition, root, correlation_id, ${PAGE_COLUMNS}
+         FROM events WHERE ${where} ORDER BY position LIMIT ${q.param(limit)}::int8`,
+        q.params,
+      )) as StoredRow[];
+      return rows.map((row) => ({
+        position: BigInt(row.position),
+        domain: row.domain,
+        edition: row.edition,
+        root: bytes(row.root),
+        correlationId: row.correlation_id,
+        page: pageFromRow(row),
+      }));
+    });
+  }
+
+  async headPosition(): Promise<bigint> {
+    return await guarded("headPosition", async () => {
+      const [row] = (await this.sql`
+        SELECT max(position) AS head FROM events
+        WHERE tx_id < pg_snapshot_xmin(pg_current_snapshot())`) as { head: bigint | null }[];
+      return row?.head === null || row?.head === undefined ? 0n : BigInt(row.head);
+    });
+  }
+
+  /** Pages of the (composite) history, ascending by sequence. */
+  private async readPages(what: string, ref: AggregateRef, filter: PageFilter): Promise<EventPage[]> {
+    return await guarded(what, async () => {
+      const q = new Query();
+      const text = this.compositeSql(q, ref, filter);
+      const rows = (await this.sql.unsafe(text, q.params)) as PageRow[];
+      return rows.map(pageFromRow);
+    });
+  }
+
+  /**
+   * The composite history as one statement: the aggregate's own pages and, for an edition, the
+   * main-timeline pages before its divergence point.
+   */
+  private compositeSql(q: Query, ref: AggregateRef, filter: PageFilter): string {
+    const domain = `${q.param(ref.domain)}::text`;
+    const edition = `${q.param(ref.edition)}::text`;
+    const root = `${q.param(ref.root)}::bytea`;
+    const conditions: string[] = [];
+    if (filter.from !== undefined) conditions.push(`sequence >= ${q.param(filter.from)}::int8`);
+    if (filter.to !== undefined) conditions.push(`sequence <= ${q.param(filter.to)}::int8`);
+    if (filter.until !== undefined) {
+      conditions.push(
+        `(created_seconds, created_nanos) <= (${q.param(filter.until.seconds)}::int8, ${q.param(filter.until.nanos)}::int4)`,
+      );
+    }
+    const extra = conditions.map((c) => ` AND ${c}`).join("");
+    const own = `SELECT ${PAGE_COLUMNS}, 1 AS src FROM events
+                 WHERE domain = ${domain} AND edition = ${edition} AND root = ${root}${extra}`;
+    if (ref.edition === Editions.MAIN) return `${own} ORDER BY sequence`;
+    const inherit = this.inheritCondition(q, ref, domain, edition, root);
+    return `${own}
+            UNION ALL
+            SELECT ${PAGE_COLUMNS}, 0 AS src FROM events
+            WHERE domain = ${domain} AND edition = '' AND root = ${root} AND ${inherit}${extra}
+            ORDER BY sequence, src`;
+  }
+
+  /** An expression for the last sequence of the (composite) history, NULL when empty. */
+  private lastSequenceSql(q: Query, ref: AggregateRef): string {
+    const domain = `${q.param(ref.domain)}::text`;
+    const edition = `${q.param(ref.edition)}::text`;
+    const root = `${q.param(ref.root)}::bytea`;
+    const own = `SELECT max(sequence) FROM events WHERE domain = ${domain} AND edition = ${edition} AND root = ${root}`;
+    if (ref.edition === Editions.MAIN) return own;
+    const inherit = this.inheritCondition(q, ref, domain, edition, root);
+    return `GREATEST((${own}),
+                     (SELECT max(sequence) FROM events
+                      WHERE domain = ${domain} AND edition = '' AND root = ${root} AND ${inherit}))`;
+  }
+
+  /** Which main-timeline pages an edition aggregate inherits. */
+  private inheritCondition(
+    q: Query,
+    ref: AggregateRef,
+    domain: string,
+    edition: string,
+    root: string,
+  ): string {
+    const divergence = ref.divergence;
+    if (divergence?.kind === "sequence") return `sequence < ${q.param(divergence.sequence)}::int8`;
+    if (divergence?.kind === "time") {
+      return `(created_seconds, created_nanos) <= (${q.param(divergence.time.seconds)}::int8, ${q.param(divergence.time.nanos)}::int4)`;
+    }
+    // Implicit: below the lowest sequence the edition itself holds (everything when it holds none).
+    return `sequence < COALESCE((SELECT min(sequence) FROM events
+                                 WHERE domain = ${domain} AND edition = ${edition} AND root = ${root}),
+                                ${BEYOND_SEQUENCES})`;
+  }
+}
