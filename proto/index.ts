@@ -1,6 +1,7 @@
 // Public face of @angzarr/proto: generated messages and one helper namespace per message type.
 export * from "./gen/angzarr/aggregate_pb";
 export * from "./gen/angzarr/edition_pb";
+export * from "./gen/angzarr/ext/dead_letter_pb";
 export * from "./gen/angzarr/gateway_pb";
 export * from "./gen/angzarr/process_manager_pb";
 export * from "./gen/angzarr/projector_pb";

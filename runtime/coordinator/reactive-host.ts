@@ -1,11 +1,13 @@
 // Hosts the reactive side in one process: a checkpointed consumer per saga, per PM input domain
 // and per projector; the sync-projector and cascade runner the command pipeline calls for
 // SYNC_MODE_SIMPLE / CASCADE.
-import type { EventBook, Projection } from "@angzarr/proto";
+import { CommandBookSchema, type EventBook, EventBookSchema, type Projection } from "@angzarr/proto";
+import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { matches } from "../bus/filter";
 import { type Logger, log as rootLog } from "../observability/log";
-import type { PositionStore } from "../storage/types";
+import { NotFoundError } from "../storage/errors";
+import type { DeadLetterEntry, PositionStore } from "../storage/types";
 import type { DownstreamRunner } from "./aggregate-pipeline";
 import { CheckpointedConsumer } from "./consumer";
 import { ProcessManagerCoordinator } from "./pm-coordinator";
@@ -86,6 +88,31 @@ export class ReactiveHost implements DownstreamRunner {
       ...(this.options.pollMs ? { pollMs: this.options.pollMs } : {}),
       ...(this.options.onFailure ? { onFailure: this.options.onFailure } : {}),
     });
+  }
+
+  /**
+   * Processes a dead-lettered payload again: an event book goes back to the consumer that parked
+   * it, a refused command is sent again. Marks the entry replayed on success; throws otherwise.
+   */
+  async replay(entry: DeadLetterEntry): Promise<void> {
+    if (entry.replayedAt) return;
+    if (entry.payloadType === CommandBookSchema.typeName) {
+      await this.options.pipeline.run(fromBinary(CommandBookSchema, entry.payload));
+    } else if (entry.payloadType === EventBookSchema.typeName) {
+      const book = fromBinary(EventBookSchema, entry.payload);
+      const { directory } = this.options;
+      const saga = directory.sagas().find((s) => s.name === entry.consumer);
+      const pm = directory.processManagers().find((p) => p.name === entry.consumer);
+      const projector = directory.projectors().find((p) => p.name === entry.consumer);
+      if (saga) await this.sagas.handleBook(saga, book);
+      else if (pm) await this.processManagers.handleBook(pm, book);
+      else if (projector) await projector.handle(book);
+      else throw new NotFoundError(`No consumer registered with name: ${entry.consumer}`);
+    } else {
+      throw new NotFoundError(`Unknown dead-letter payload type: ${entry.payloadType}`);
+    }
+    await this.options.deadLetters.markReplayed(entry.id);
+    this.log.info("dlq.replayed", { id: entry.id, consumer: entry.consumer });
   }
 
   /** Sync projectors of the book's domain (SYNC_MODE_SIMPLE). */
