@@ -271,6 +271,23 @@ describe("sagas through the reactive host", () => {
     expect(dlq[0]?.consumer).toBe("saga-src-dst");
   });
 
+  test("a dead-lettered refused command can be replayed once the cause is fixed", async () => {
+    build();
+    (aggregates.get("src") as EchoAggregate).revocation = create(RevocationResponseSchema, {
+      sendToDeadLetterQueue: true,
+      reason: "park it",
+    });
+    const root = Uuid.randomBytes();
+    await pipeline.execute(command("src", root, "reject-later", 0, "c"), SyncMode.CASCADE).catch(() => undefined);
+    const [entry] = await storage.deadLetters.list();
+    expect(entry).toBeDefined();
+    aggregates.set("dst", new EchoAggregate(false));
+    await host.replay(entry!);
+    expect(await dstEvents(root)).toHaveLength(1);
+    expect((await storage.deadLetters.fetch(entry!.id))?.replayedAt).toBeDefined();
+    expect(await storage.deadLetters.list()).toHaveLength(0);
+  });
+
   test("CASCADE answers only after the saga's command has been persisted", async () => {
     build();
     const root = Uuid.randomBytes();
