@@ -1,0 +1,115 @@
+// Composition root of `angzarr standalone`: storage, in-process bus, supervised handler
+// programs (healthy before traffic), the aggregate pipeline and the gateway on one TCP port.
+import { mkdirSync } from "node:fs";
+import { MemoryBus } from "../bus/memory/memory-bus";
+import type { RuntimeConfig } from "../config/load";
+import { AggregatePipeline } from "../coordinator/aggregate-pipeline";
+import { log, refreshLogLevel } from "../observability/log";
+import { startGateway } from "../services/gateway-server";
+import { openStorage } from "../storage/open";
+import type { Storage } from "../storage/types";
+import { Supervisor } from "../supervisor/supervisor";
+
+export interface StandaloneOptions {
+  /** Children's stdout/stderr: forwarded into the log (default) or dropped. */
+  childOutput?: "forward" | "ignore";
+  /** Where the human "listening" line goes (default stdout). */
+  print?: (line: string) => void;
+}
+
+export interface Standalone {
+  gatewayPort: number;
+  /** The supervisor, for inspection (pids, states). */
+  supervisor: Supervisor;
+  /** Stops the gateway, then the programs, then closes storage. Idempotent. */
+  stop(): Promise<void>;
+}
+
+export async function startStandalone(
+  config: RuntimeConfig,
+  options: StandaloneOptions = {},
+): Promise<Standalone> {
+  if (config.log !== undefined) {
+    process.env.ANGZARR_LOG = config.log;
+    refreshLogLevel();
+  }
+  const started = performance.now();
+  log.info("runtime.starting", {
+    config: config.source,
+    data: config.data,
+    storage: config.storage.backend,
+    components: config.components.map((c) => c.program),
+  });
+  mkdirSync(config.data, { recursive: true });
+
+  const cleanups: (() => Promise<void>)[] = [];
+  const cleanup = async () => {
+    for (const fn of cleanups.splice(0).reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        log.error("runtime.stop_failed", { error: (err as Error).message });
+      }
+    }
+  };
+
+  try {
+    const storage: Storage = await openStorage(config.storage);
+    cleanups.push(() => storage.close());
+    const bus = new MemoryBus();
+    cleanups.push(() => bus.close());
+
+    const supervisor = new Supervisor({
+      components: config.components,
+      socketsDir: config.socketsDir,
+      handlers: config.handlers,
+      output: options.childOutput ?? "forward",
+    });
+    cleanups.push(() => supervisor.stop());
+    await supervisor.start();
+
+    const pipeline = new AggregatePipeline({
+      events: storage.events,
+      snapshots: storage.snapshots,
+      editions: storage.editions,
+      handlers: supervisor,
+      bus,
+      handlerTimeoutMs: config.handlers.timeoutMs,
+    });
+    const gateway = await startGateway({
+      port: config.port,
+      host: config.host,
+      pipeline,
+      storage,
+      bus,
+      handlers: supervisor,
+    });
+    cleanups.push(() => gateway.stop());
+
+    log.info("runtime.ready", {
+      host: config.host,
+      port: gateway.port,
+      storage: config.storage.backend,
+      domains: supervisor.aggregateDomains(),
+      startupMs: Math.round(performance.now() - started),
+    });
+    (options.print ?? console.log)(`angzarr gateway listening on ${config.host}:${gateway.port}`);
+
+    let stopping: Promise<void> | undefined;
+    return {
+      gatewayPort: gateway.port,
+      supervisor,
+      stop: () => {
+        stopping ??= (async () => {
+          log.info("runtime.stopping", {});
+          await cleanup();
+          log.info("runtime.stopped", {});
+        })();
+        return stopping;
+      },
+    };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}

@@ -1,0 +1,4 @@
+export * from "./load";
+export * from "./paths";
+export * from "./programs";
+export * from "./schema";

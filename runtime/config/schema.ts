@@ -1,0 +1,115 @@
+// The one YAML configuration of the runtime, as a zod schema. Unknown keys are errors
+// (strict objects) so a typo never silently falls back to a default.
+import { z } from "zod";
+
+export const MIB = 1024 * 1024;
+
+const duration = () => z.int().min(0);
+const name = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_.-]*$/, "expected lowercase letters, digits, '-', '_' or '.'");
+
+export const LogLevelSchema = z.enum(["debug", "info", "warn", "error", "silent"]);
+export const BackendSchema = z.enum(["memory", "sqlite", "postgres"]);
+export const KindSchema = z.enum(["aggregate", "saga", "projector", "process_manager"]);
+export const TransportSchema = z.enum(["connect", "grpc"]);
+
+export const StorageSchema = z.strictObject({
+  /** memory (tests), sqlite (standalone default) or postgres. */
+  backend: BackendSchema.default("sqlite"),
+  /** SQLite file; default `<data>/angzarr.db`; `:memory:` for an in-memory database. */
+  path: z.string().min(1).optional(),
+  /** PostgreSQL connection URL. */
+  url: z.string().min(1).optional(),
+  /** PostgreSQL schema (default `angzarr`). */
+  schema: z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an SQL identifier")
+    .optional(),
+});
+
+export const RestartSchema = z.strictObject({
+  /** First restart delay after a handler exits. */
+  initialMs: duration().default(100),
+  /** Ceiling of the exponential backoff. */
+  maxMs: duration().default(10_000),
+});
+
+export const HandlersSchema = z.strictObject({
+  /** Largest request/response between coordinator and a handler program. */
+  maxMessageBytes: z
+    .int()
+    .min(1024)
+    .default(16 * MIB),
+  /** Per-call timeout towards handler programs (0 = none). */
+  timeoutMs: duration().default(30_000),
+  /** How long a (re)started program may take to report SERVING. */
+  healthTimeoutMs: duration().default(10_000),
+  /** How long a program may take to exit after SIGTERM before it gets SIGKILL. */
+  stopGraceMs: duration().default(5_000),
+  restart: RestartSchema.prefault({}),
+});
+
+export const ComponentSchema = z
+  .strictObject({
+    /** Aggregates: the domain; others: the program name. */
+    name,
+    kind: KindSchema,
+    /** Domain of an aggregate (default: name). */
+    domain: name.optional(),
+    /** Command line of the program, e.g. ["bun", "domains/order/agg/main.ts"]. */
+    command: z.array(z.string().min(1)).min(1).optional(),
+    /** A compiled program. */
+    executable: z.string().min(1).optional(),
+    /** An external handler already listening on this socket: not spawned. */
+    socket: z.string().min(1).optional(),
+    transport: TransportSchema.default("connect"),
+    /** Extra environment for the program. */
+    env: z.record(z.string(), z.string()).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const given = (["command", "executable", "socket"] as const).filter((k) => c[k] !== undefined);
+    if (given.length !== 1) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          given.length === 0
+            ? "needs one of command, executable or socket"
+            : `give only one of command, executable or socket (got ${given.join(", ")})`,
+      });
+    }
+  });
+
+export const ConfigFileSchema = z
+  .strictObject({
+    /** Gateway TCP port (0 = any free port). */
+    port: z.int().min(0).max(65_535).default(1310),
+    /** Gateway bind address. */
+    host: z.string().min(1).default("127.0.0.1"),
+    /** Data folder: SQLite file, handler sockets. Relative to the config file's folder. */
+    data: z.string().min(1).default(".data"),
+    /** Log level (ANGZARR_LOG). */
+    log: LogLevelSchema.optional(),
+    storage: StorageSchema.prefault({}),
+    handlers: HandlersSchema.prefault({}),
+    /** Components to run; absent = every example program found. */
+    components: z.array(ComponentSchema).optional(),
+  })
+  .superRefine((c, ctx) => {
+    const seen = new Map<string, number>();
+    (c.components ?? []).forEach((component, i) => {
+      const key = `${component.kind}:${component.name}`;
+      const first = seen.get(key);
+      if (first !== undefined) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["components", i, "name"],
+          message: `duplicate ${component.kind} "${component.name}" (also components[${first}])`,
+        });
+      } else seen.set(key, i);
+    });
+  });
+
+export type ConfigFile = z.output<typeof ConfigFileSchema>;
+export type ComponentFile = z.output<typeof ComponentSchema>;
+export type LogLevel = z.output<typeof LogLevelSchema>;

@@ -1,0 +1,123 @@
+// Supervises the configured handler programs and is the coordinator's HandlerDirectory:
+// aggregate(domain) → that domain's program over its Unix socket, gated on health.
+import { chmodSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import type { ComponentConfig, HandlerSettings } from "../config/load";
+import type { AggregateHandler, HandlerDirectory } from "../coordinator/ports";
+import { type Logger, log as rootLog } from "../observability/log";
+import { SupervisedProgram } from "./program";
+
+export interface SupervisorOptions {
+  components: ComponentConfig[];
+  /** Folder for the programs' sockets (created with mode 0700). */
+  socketsDir: string;
+  handlers: HandlerSettings;
+  /** Forward children's stdout/stderr into the log (default) or drop it. */
+  output?: "forward" | "ignore";
+  /** Extra environment for every child. */
+  env?: Record<string, string>;
+  log?: Logger;
+}
+
+/** Some programs did not report SERVING in time at start-up. */
+export class SupervisorStartError extends Error {
+  override readonly name = "SupervisorStartError";
+  constructor(readonly programs: string[]) {
+    super(`handler programs not healthy in time: ${programs.join(", ")}`);
+  }
+}
+
+/** Longest socket path the OS accepts (sun_path minus the terminating NUL). */
+const MAX_SOCKET_PATH = process.platform === "darwin" ? 103 : 107;
+
+export class Supervisor implements HandlerDirectory {
+  private readonly programsByName = new Map<string, SupervisedProgram>();
+  private readonly byDomain = new Map<string, SupervisedProgram>();
+  private readonly log: Logger;
+  private stopped = false;
+
+  constructor(private readonly options: SupervisorOptions) {
+    this.log = options.log ?? rootLog.child({ component: "supervisor" });
+    const skipped: string[] = [];
+    for (const component of options.components) {
+      if (component.kind !== "aggregate") {
+        skipped.push(component.program);
+        continue;
+      }
+      if (component.transport !== "connect") {
+        throw new Error(
+          `component ${component.name}: transport "${component.transport}" is not supported yet (use connect)`,
+        );
+      }
+      const socket =
+        component.launch.type === "external"
+          ? component.launch.socket
+          : join(options.socketsDir, `${component.program}.sock`);
+      if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
+        throw new Error(
+          `socket path for ${component.program} is too long (${Buffer.byteLength(socket)} > ${MAX_SOCKET_PATH} bytes): ${socket}; choose a shorter data folder`,
+        );
+      }
+      const program = new SupervisedProgram({
+        component,
+        socket,
+        settings: options.handlers,
+        log: this.log,
+        output: options.output ?? "forward",
+        env: options.env ?? {},
+      });
+      this.programsByName.set(component.program, program);
+      this.byDomain.set(component.domain ?? component.name, program);
+    }
+    if (skipped.length > 0) {
+      this.log.info("supervisor.components_skipped", {
+        programs: skipped,
+        reason: "only aggregates are routed for now",
+      });
+    }
+  }
+
+  /** Spawns every program and waits until each is healthy (throws SupervisorStartError if not). */
+  async start(): Promise<void> {
+    mkdirSync(this.options.socketsDir, { recursive: true, mode: 0o700 });
+    chmodSync(this.options.socketsDir, 0o700);
+    const programs = [...this.programsByName.values()];
+    for (const p of programs) p.start();
+    const timeout = this.options.handlers.healthTimeoutMs;
+    const results = await Promise.all(programs.map(async (p) => [p, await p.waitReady(timeout)] as const));
+    for (const p of programs) {
+      if (p.state === "external" && !(await p.checkHealth())) {
+        this.log.warn("supervisor.external_unhealthy", { program: p.component.program, socket: p.socket });
+      }
+    }
+    const failed = results.filter(([, ok]) => !ok).map(([p]) => p.component.program);
+    if (failed.length > 0) throw new SupervisorStartError(failed);
+    this.log.info("supervisor.ready", { programs: programs.map((p) => p.component.program) });
+  }
+
+  /** Stops every program (SIGTERM, then SIGKILL after the grace period) and removes its socket. */
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    await Promise.all([...this.programsByName.values()].map((p) => p.stop()));
+  }
+
+  /** A supervised program by program name (`agg-order`). */
+  program(name: string): SupervisedProgram | undefined {
+    return this.programsByName.get(name);
+  }
+
+  programs(): SupervisedProgram[] {
+    return [...this.programsByName.values()];
+  }
+
+  // HandlerDirectory
+
+  aggregate(domain: string): AggregateHandler | undefined {
+    return this.byDomain.get(domain)?.handler;
+  }
+
+  aggregateDomains(): string[] {
+    return [...this.byDomain.keys()].sort();
+  }
+}

@@ -1,0 +1,93 @@
+// `bun run build`: compiles the CLI into dist/angzarr and every domain program
+// (domains/**/main.ts) into dist/<program> (agg-order, saga-order-inventory, ...), each a
+// single-file executable (`bun build --compile`).
+//
+//   bun scripts/build.ts                     everything
+//   bun scripts/build.ts agg-order angzarr   only these
+//   bun scripts/build.ts --outdir DIR        somewhere else than dist/
+//   bun scripts/build.ts --entry FILE:NAME   also an extra entry point (tests use this)
+import { mkdirSync, statSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { findEntries, programFromEntry } from "../runtime/config/programs";
+
+const root = join(import.meta.dir, "..");
+
+export interface Target {
+  program: string;
+  entry: string;
+}
+
+/** The CLI plus every domain program found under domains/. */
+export function targets(projectRoot = root): Target[] {
+  const out: Target[] = [{ program: "angzarr", entry: "runtime/cli/main.ts" }];
+  for (const entry of findEntries(projectRoot)) {
+    const info = programFromEntry(entry);
+    if (info) out.push({ program: info.program, entry });
+  }
+  return out;
+}
+
+/** Compiles one target; returns the bun build output when it fails. */
+export async function compile(target: Target, outdir: string): Promise<{ ok: boolean; output: string }> {
+  const outfile = join(outdir, target.program);
+  const proc = Bun.spawn(
+    [process.execPath, "build", "--compile", "--minify", target.entry, "--outfile", outfile],
+    { cwd: root, stdout: "pipe", stderr: "pipe", env: { ...process.env, FORCE_COLOR: "0" } },
+  );
+  const [stdout, stderr, code] = await Promise.all([
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+    proc.exited,
+  ]);
+  return { ok: code === 0, output: `${stdout}${stderr}`.trim() };
+}
+
+async function main(): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: process.argv.slice(2),
+    allowPositionals: true,
+    options: { outdir: { type: "string" }, entry: { type: "string", multiple: true } },
+  });
+  const outdir = resolve(values.outdir ?? join(root, "dist"));
+  mkdirSync(outdir, { recursive: true });
+  let all = targets();
+  for (const spec of values.entry ?? []) {
+    const [entry, program] = spec.split(":");
+    if (!entry || !program) throw new Error(`--entry expects FILE:NAME, got ${spec}`);
+    all.push({ program, entry });
+  }
+  if (positionals.length > 0) {
+    const unknown = positionals.filter((p) => !all.some((t) => t.program === p));
+    if (unknown.length > 0) {
+      console.error(
+        `unknown program(s): ${unknown.join(", ")}; known: ${all.map((t) => t.program).join(", ")}`,
+      );
+      return 2;
+    }
+    all = all.filter((t) => positionals.includes(t.program));
+  }
+
+  const queue = [...all];
+  let failed = 0;
+  const worker = async () => {
+    for (let t = queue.shift(); t !== undefined; t = queue.shift()) {
+      const started = performance.now();
+      const { ok, output } = await compile(t, outdir);
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      if (ok) {
+        const mb = (statSync(join(outdir, t.program)).size / 1024 / 1024).toFixed(0);
+        console.log(`built ${t.program.padEnd(28)} ${t.entry.padEnd(40)} ${mb} MB  ${seconds}s`);
+      } else {
+        failed++;
+        console.error(`FAILED ${t.program} (${t.entry}):\n${output}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism(), 4)) }, worker));
+  console.log(`${all.length - failed} built, ${failed} failed → ${outdir}`);
+  return failed === 0 ? 0 : 1;
+}
+
+if (import.meta.main) process.exit(await main());
