@@ -1,0 +1,22 @@
+// What the Connect service implementations share: the pipeline, the stores, the bus, the handler
+// directory and a few knobs.
+import type { EventBus } from "../bus/types";
+import type { AggregatePipeline, PageUpcaster } from "../coordinator/aggregate-pipeline";
+import type { HandlerDirectory } from "../coordinator/ports";
+import type { Logger } from "../observability/log";
+import type { Storage } from "../storage/types";
+
+/** Reference idle timeout of `CommandGateway.ExecuteStream` (wire-contract §7). */
+export const DEFAULT_STREAM_IDLE_MS = 30_000;
+
+export interface ServiceDeps {
+  pipeline: AggregatePipeline;
+  storage: Storage;
+  bus: EventBus;
+  handlers: HandlerDirectory;
+  /** ExecuteStream ends after this long without a new book. */
+  streamIdleMs: number;
+  /** Applied to pages returned by queries (runtime.md §9); identity when absent. */
+  upcast?: PageUpcaster;
+  log: Logger;
+}

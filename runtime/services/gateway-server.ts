@@ -1,0 +1,198 @@
+// The gateway's network face: every coordinator-side Connect service on one TCP port.
+//
+// One listener serves gRPC, gRPC-Web and Connect (binary) over HTTP/2 cleartext (h2c, prior
+// knowledge: grpcio, grpc-go, tonic, connect-node with httpVersion "2"), and Connect / gRPC-Web
+// over HTTP/1.1 on the same port: each accepted socket is sniffed for the HTTP/2 client preface
+// ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") and handed to a node:http2 server or a node:http server
+// sharing one connect-node adapter. Messages up to `maxMessageBytes` (64 MiB default) each way.
+import * as http from "node:http";
+import * as http2 from "node:http2";
+import * as net from "node:net";
+import {
+  AggregateCoordinator,
+  CommandGateway,
+  EventQuery,
+  EventStream,
+  Health,
+  HealthCheckResponse_ServingStatus as ServingStatus,
+  SpeculativeService,
+} from "@angzarr/proto";
+import type { ConnectRouter } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import type { EventBus } from "../bus/types";
+import type { AggregatePipeline, PageUpcaster } from "../coordinator/aggregate-pipeline";
+import type { HandlerDirectory } from "../coordinator/ports";
+import { type Logger, log as rootLog } from "../observability/log";
+import type { Storage } from "../storage/types";
+import { aggregateCoordinatorService, speculativeService } from "./aggregate-coordinator";
+import { commandGatewayService } from "./command-gateway";
+import { DEFAULT_STREAM_IDLE_MS, type ServiceDeps } from "./deps";
+import { eventQueryService } from "./event-query";
+import { eventStreamService } from "./event-stream";
+import { HealthBoard, healthService } from "./health";
+
+export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
+const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
+const SNIFF_TIMEOUT_MS = 10_000;
+
+export interface GatewayOptions {
+  /** 0 = any free port. */
+  port: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  pipeline: AggregatePipeline;
+  storage: Storage;
+  bus: EventBus;
+  handlers: HandlerDirectory;
+  /** Idle timeout of CommandGateway.ExecuteStream, ms (default 30 000). */
+  streamIdleMs?: number;
+  upcast?: PageUpcaster;
+  /** Largest request or response message, bytes (default 64 MiB). */
+  maxMessageBytes?: number;
+  /** How long stop() lets in-flight calls finish before closing connections, ms (default 2 000). */
+  shutdownGraceMs?: number;
+  log?: Logger;
+}
+
+export interface Gateway {
+  readonly port: number;
+  readonly host: string;
+  /** `http://host:port` */
+  readonly url: string;
+  readonly health: HealthBoard;
+  stop(): Promise<void>;
+}
+
+/** Service names reported SERVING besides "" (wire-contract §8). */
+export const GATEWAY_SERVICES = [
+  CommandGateway.typeName,
+  EventQuery.typeName,
+  EventStream.typeName,
+  AggregateCoordinator.typeName,
+  SpeculativeService.typeName,
+];
+
+/** Registers every gateway service on a Connect router. */
+export function gatewayRoutes(deps: ServiceDeps, health: HealthBoard): (router: ConnectRouter) => void {
+  return (router) => {
+    router.service(CommandGateway, commandGatewayService(deps));
+    router.service(EventQuery, eventQueryService(deps));
+    router.service(EventStream, eventStreamService(deps));
+    router.service(AggregateCoordinator, aggregateCoordinatorService(deps));
+    router.service(SpeculativeService, speculativeService(deps));
+    router.service(Health, healthService(health));
+  };
+}
+
+type Verdict = "h2" | "h1" | "undecided";
+
+function classify(head: Buffer): Verdict {
+  const n = Math.min(head.length, HTTP2_PREFACE.length);
+  if (!head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n))) return "h1";
+  return n === HTTP2_PREFACE.length ? "h2" : "undecided";
+}
+
+export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
+  const host = opts.host ?? "127.0.0.1";
+  const log = (opts.log ?? rootLog).child({ component: "gateway" });
+  const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
+  const graceMs = opts.shutdownGraceMs ?? 2_000;
+  const deps: ServiceDeps = {
+    pipeline: opts.pipeline,
+    storage: opts.storage,
+    bus: opts.bus,
+    handlers: opts.handlers,
+    streamIdleMs: opts.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS,
+    log,
+    ...(opts.upcast ? { upcast: opts.upcast } : {}),
+  };
+  const health = new HealthBoard(["", ...GATEWAY_SERVICES]);
+  const shutdown = new AbortController();
+  const adapter = connectNodeAdapter({
+    routes: gatewayRoutes(deps, health),
+    readMaxBytes: maxBytes,
+    writeMaxBytes: maxBytes,
+    shutdownSignal: shutdown.signal,
+  });
+
+  const sockets = new Set<net.Socket>();
+  const sessions = new Set<http2.ServerHttp2Session>();
+  let h1InFlight = 0;
+
+  const h2 = http2.createServer(
+    { maxSessionMemory: Math.max(10, Math.ceil((maxBytes * 2) / 2 ** 20)) },
+    adapter,
+  );
+  h2.on("session", (session) => {
+    sessions.add(session);
+    session.once("close", () => sessions.delete(session));
+    session.on("error", (err) => log.debug("gateway.session_error", { error: err.message }));
+  });
+  const h1 = http.createServer((req, res) => {
+    h1InFlight++;
+    res.once("close", () => h1InFlight--);
+    adapter(req, res);
+  });
+  h1.on("clientError", (err, socket) => {
+    log.debug("gateway.http1_client_error", { error: err.message });
+    socket.destroy();
+  });
+
+  const tcp = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+    socket.on("error", (err) => log.debug("gateway.socket_error", { error: err.message }));
+    socket.setNoDelay(true);
+    let head: Buffer = Buffer.alloc(0);
+    const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS);
+    const onReadable = () => {
+      for (let chunk: Buffer | null = socket.read(); chunk !== null; chunk = socket.read()) {
+        head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
+      }
+      const verdict = classify(head);
+      if (verdict === "undecided") return;
+      clearTimeout(timer);
+      socket.off("readable", onReadable);
+      socket.off("end", onEnd);
+      socket.unshift(head);
+      (verdict === "h2" ? h2 : h1).emit("connection", socket);
+    };
+    const onEnd = () => {
+      clearTimeout(timer);
+      socket.destroy();
+    };
+    socket.on("readable", onReadable);
+    socket.once("end", onEnd);
+  });
+  tcp.on("error", (err) => log.error("gateway.listener_error", { error: err.message }));
+
+  await new Promise<void>((resolve, reject) => {
+    tcp.once("error", reject);
+    tcp.listen(opts.port, host, () => {
+      tcp.off("error", reject);
+      resolve();
+    });
+  });
+  const address = tcp.address() as net.AddressInfo;
+  const port = address.port;
+  log.info("gateway.listening", { host, port });
+
+  let stopping: Promise<void> | undefined;
+  const stop = () => {
+    stopping ??= (async () => {
+      health.setAll(ServingStatus.NOT_SERVING);
+      shutdown.abort();
+      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
+      for (const session of sessions) session.close();
+      const deadline = Date.now() + graceMs;
+      while ((sessions.size > 0 || h1InFlight > 0) && Date.now() < deadline) await Bun.sleep(10);
+      for (const session of sessions) session.destroy();
+      for (const socket of sockets) socket.destroy();
+      await closed;
+      log.info("gateway.stopped", { port });
+    })();
+    return stopping;
+  };
+
+  return { port, host, url: `http://${host}:${port}`, health, stop };
+}
