@@ -41,6 +41,7 @@ describe("startStandalone", () => {
       socketsDir: join(dir, "sockets"),
       storage: { backend: "sqlite", path: join(dir, "angzarr.db") },
       handlers: testHandlerSettings(),
+      reactive: { pollMs: 50, onFailure: "dead-letter" },
       components: [fixtureAggregate("echo", "echo-agg"), fixtureAggregate("multi", "multi-agg")],
     };
     app = await startStandalone(config, { childOutput: "ignore", print: (line) => printed.push(line) });

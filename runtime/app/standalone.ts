@@ -1,9 +1,11 @@
 // Composition root of `angzarr standalone`: storage, in-process bus, supervised handler
 // programs (healthy before traffic), the aggregate pipeline and the gateway on one TCP port.
 import { mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { MemoryBus } from "../bus/memory/memory-bus";
 import type { RuntimeConfig } from "../config/load";
 import { AggregatePipeline } from "../coordinator/aggregate-pipeline";
+import { ReactiveHost } from "../coordinator/reactive-host";
 import { log, refreshLogLevel } from "../observability/log";
 import { startGateway } from "../services/gateway-server";
 import { openStorage } from "../storage/open";
@@ -21,6 +23,9 @@ export interface Standalone {
   gatewayPort: number;
   /** The supervisor, for inspection (pids, states). */
   supervisor: Supervisor;
+  /** The sagas, PMs and projectors host (settle() waits for every consumer to catch up). */
+  reactive: ReactiveHost;
+  storage: Storage;
   /** Stops the gateway, then the programs, then closes storage. Idempotent. */
   stop(): Promise<void>;
 }
@@ -64,6 +69,7 @@ export async function startStandalone(
       socketsDir: config.socketsDir,
       handlers: config.handlers,
       output: options.childOutput ?? "forward",
+      readModelsDir: join(config.data, "read-models"),
     });
     cleanups.push(() => supervisor.stop());
     await supervisor.start();
@@ -76,6 +82,21 @@ export async function startStandalone(
       bus,
       handlerTimeoutMs: config.handlers.timeoutMs,
     });
+    const reactive = new ReactiveHost({
+      pipeline,
+      events: storage.events,
+      causations: storage.causations,
+      deadLetters: storage.deadLetters,
+      positions: storage.positions,
+      bus,
+      directory: await supervisor.reactiveDirectory(),
+      pollMs: config.reactive.pollMs,
+      onFailure: config.reactive.onFailure,
+    });
+    pipeline.setDownstream(reactive);
+    await reactive.start();
+    cleanups.push(() => reactive.stop());
+
     const gateway = await startGateway({
       port: config.port,
       host: config.host,
@@ -99,6 +120,8 @@ export async function startStandalone(
     return {
       gatewayPort: gateway.port,
       supervisor,
+      reactive,
+      storage,
       stop: () => {
         stopping ??= (async () => {
           log.info("runtime.stopping", {});

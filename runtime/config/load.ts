@@ -44,6 +44,15 @@ export interface ComponentConfig {
   launch: Launch;
   transport: "connect" | "grpc";
   env: Record<string, string>;
+  /** Projectors: run inside commands for SYNC_MODE_SIMPLE / CASCADE too. */
+  synchronous?: boolean;
+  /** Process managers: their own domain. */
+  stateDomain?: string;
+}
+
+export interface ReactiveSettings {
+  pollMs: number;
+  onFailure: "dead-letter" | "stop";
 }
 
 export interface RuntimeConfig {
@@ -60,6 +69,7 @@ export interface RuntimeConfig {
   log?: LogLevel;
   storage: StorageConfig;
   handlers: HandlerSettings;
+  reactive: ReactiveSettings;
   components: ComponentConfig[];
 }
 
@@ -288,6 +298,8 @@ function fromFile(c: ComponentFile, baseDir: string): ComponentConfig {
     launch,
     transport: c.transport,
     env: c.env ?? {},
+    ...(c.synchronous !== undefined ? { synchronous: c.synchronous } : {}),
+    ...(c.kind === "process_manager" ? { stateDomain: c.stateDomain ?? c.name.replace(/^pmg-/, "") } : {}),
   };
 }
 
@@ -302,6 +314,9 @@ function fromDiscovery(p: DiscoveredProgram, root: string, preferCompiled: boole
     launch: { type: "spawn", argv, cwd: root },
     transport: "connect",
     env: {},
+    // Example projectors also run inside commands that ask for SIMPLE or CASCADE.
+    ...(p.kind === "projector" ? { synchronous: true } : {}),
+    ...(p.kind === "process_manager" ? { stateDomain: p.domain ?? p.name.replace(/^pmg-/, "") } : {}),
   };
 }
 
@@ -387,6 +402,7 @@ export function loadConfig(options: LoadOptions = {}): RuntimeConfig {
     ...(log !== undefined ? { log } : {}),
     storage,
     handlers: parsed.handlers,
+    reactive: parsed.reactive,
     components,
   };
 }

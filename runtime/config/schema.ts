@@ -66,6 +66,10 @@ export const ComponentSchema = z
     transport: TransportSchema.default("connect"),
     /** Extra environment for the program. */
     env: z.record(z.string(), z.string()).optional(),
+    /** Projectors: also run inside commands (SYNC_MODE_SIMPLE / CASCADE). */
+    synchronous: z.boolean().optional(),
+    /** Process managers: the PM's own domain (default: the name without `pmg-`). */
+    stateDomain: name.optional(),
   })
   .superRefine((c, ctx) => {
     const given = (["command", "executable", "socket"] as const).filter((k) => c[k] !== undefined);
@@ -80,6 +84,13 @@ export const ComponentSchema = z
     }
   });
 
+export const ReactiveSchema = z.strictObject({
+  /** How often async consumers look for new events when the bus is quiet. */
+  pollMs: duration().default(250),
+  /** A consumer that keeps failing on an event parks it in the DLQ and moves on, or stops. */
+  onFailure: z.enum(["dead-letter", "stop"]).default("dead-letter"),
+});
+
 export const ConfigFileSchema = z
   .strictObject({
     /** Gateway TCP port (0 = any free port). */
@@ -92,6 +103,7 @@ export const ConfigFileSchema = z
     log: LogLevelSchema.optional(),
     storage: StorageSchema.prefault({}),
     handlers: HandlersSchema.prefault({}),
+    reactive: ReactiveSchema.prefault({}),
     /** Components to run; absent = every example program found. */
     components: z.array(ComponentSchema).optional(),
   })

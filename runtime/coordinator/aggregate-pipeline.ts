@@ -83,6 +83,11 @@ export class AggregatePipeline {
     this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
   }
 
+  /** Wires the sync-projector / cascade runner once it exists (it needs this pipeline too). */
+  setDownstream(downstream: DownstreamRunner): void {
+    this.deps.downstream = downstream;
+  }
+
   /**
    * Executes a command and answers per the sync mode. Client commands (no `saga_origin`) are
    * checked against the aggregate's sequence; saga/PM commands are stamped and retried.

@@ -139,7 +139,7 @@ describe("sagas through the reactive host", () => {
       directory: { sagas: () => [relaySaga(sagaCalls)], projectors: () => [], processManagers: () => [] },
       pollMs: 20,
     });
-    (pipeline as unknown as { deps: { downstream: ReactiveHost } }).deps.downstream = host;
+    pipeline.setDownstream(host);
   }
 
   beforeEach(() => {
@@ -278,7 +278,9 @@ describe("sagas through the reactive host", () => {
       reason: "park it",
     });
     const root = Uuid.randomBytes();
-    await pipeline.execute(command("src", root, "reject-later", 0, "c"), SyncMode.CASCADE).catch(() => undefined);
+    await pipeline
+      .execute(command("src", root, "reject-later", 0, "c"), SyncMode.CASCADE)
+      .catch(() => undefined);
     const [entry] = await storage.deadLetters.list();
     expect(entry).toBeDefined();
     aggregates.set("dst", new EchoAggregate(false));

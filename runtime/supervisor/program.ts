@@ -3,7 +3,7 @@
 // While it is not healthy, calls through `handler` fail UNAVAILABLE at once.
 import { rmSync } from "node:fs";
 import { Health, HealthCheckRequestSchema, HealthCheckResponse_ServingStatus } from "@angzarr/proto";
-import { type CallOptions, UnixSocketClient, unary } from "@angzarr/sdk";
+import { type CallOptions, type RpcClient, UnixSocketClient, unary } from "@angzarr/sdk";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { Subprocess } from "bun";
@@ -53,6 +53,8 @@ export class SupervisedProgram {
   readonly client: UnixSocketClient;
   /** The aggregate handler as the coordinator sees it (gated on health). */
   readonly handler: AggregateHandler;
+  /** Any call to the program, gated on health (sagas, projectors, process managers). */
+  readonly rpc: RpcClient;
   private stateValue: ProgramState = "idle";
   private proc: Proc | undefined;
   private failures = 0;
@@ -71,6 +73,10 @@ export class SupervisedProgram {
     this.handler = {
       handle: (request, callOptions) => this.guarded(() => inner.handle(request, callOptions)),
       descriptor: (callOptions) => this.guarded(() => inner.descriptor(callOptions)),
+    };
+    this.rpc = {
+      address: this.client.address,
+      raw: (path, body, callOptions) => this.guarded(() => this.client.raw(path, body, callOptions)),
     };
     if (options.component.launch.type === "external") this.stateValue = "external";
   }

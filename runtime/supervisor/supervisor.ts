@@ -2,10 +2,36 @@
 // aggregate(domain) → that domain's program over its Unix socket, gated on health.
 import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
+import {
+  type ComponentDescriptor,
+  GetDescriptorRequestSchema,
+  ProcessManager,
+  Projector,
+  Saga,
+} from "@angzarr/proto";
+import { type RpcClient, unary } from "@angzarr/sdk";
+import { create } from "@bufbuild/protobuf";
+import type { BusFilter } from "../bus/types";
 import type { ComponentConfig, HandlerSettings } from "../config/load";
+import type { ComponentKind } from "../config/programs";
 import type { AggregateHandler, HandlerDirectory } from "../coordinator/ports";
+import type {
+  ProcessManagerHandler,
+  ProjectorHandler,
+  ReactiveDirectory,
+  SagaHandler,
+} from "../coordinator/reactive-ports";
 import { type Logger, log as rootLog } from "../observability/log";
+import { processManagerClient, projectorClient, sagaClient } from "../transport/reactive-clients";
 import { SupervisedProgram } from "./program";
+
+/** GetDescriptor of a reactive program, on the service that matches its kind. */
+async function describe(kind: ComponentKind, client: RpcClient): Promise<ComponentDescriptor> {
+  const request = create(GetDescriptorRequestSchema);
+  if (kind === "saga") return unary(client, Saga.method.getDescriptor, request);
+  if (kind === "projector") return unary(client, Projector.method.getDescriptor, request);
+  return unary(client, ProcessManager.method.getDescriptor, request);
+}
 
 export interface SupervisorOptions {
   components: ComponentConfig[];
@@ -16,6 +42,8 @@ export interface SupervisorOptions {
   output?: "forward" | "ignore";
   /** Extra environment for every child. */
   env?: Record<string, string>;
+  /** Folder for projector read models: each projector gets PROJECTOR_DB=<dir>/<program>.db. */
+  readModelsDir?: string;
   log?: Logger;
 }
 
@@ -38,12 +66,7 @@ export class Supervisor implements HandlerDirectory {
 
   constructor(private readonly options: SupervisorOptions) {
     this.log = options.log ?? rootLog.child({ component: "supervisor" });
-    const skipped: string[] = [];
     for (const component of options.components) {
-      if (component.kind !== "aggregate") {
-        skipped.push(component.program);
-        continue;
-      }
       if (component.transport !== "connect") {
         throw new Error(
           `component ${component.name}: transport "${component.transport}" is not supported yet (use connect)`,
@@ -64,22 +87,22 @@ export class Supervisor implements HandlerDirectory {
         settings: options.handlers,
         log: this.log,
         output: options.output ?? "forward",
-        env: options.env ?? {},
+        env: {
+          ...(options.env ?? {}),
+          ...(component.kind === "projector" && options.readModelsDir
+            ? { PROJECTOR_DB: join(options.readModelsDir, `${component.program}.db`) }
+            : {}),
+        },
       });
       this.programsByName.set(component.program, program);
-      this.byDomain.set(component.domain ?? component.name, program);
-    }
-    if (skipped.length > 0) {
-      this.log.info("supervisor.components_skipped", {
-        programs: skipped,
-        reason: "only aggregates are routed for now",
-      });
+      if (component.kind === "aggregate") this.byDomain.set(component.domain ?? component.name, program);
     }
   }
 
   /** Spawns every program and waits until each is healthy (throws SupervisorStartError if not). */
   async start(): Promise<void> {
     mkdirSync(this.options.socketsDir, { recursive: true, mode: 0o700 });
+    if (this.options.readModelsDir) mkdirSync(this.options.readModelsDir, { recursive: true });
     chmodSync(this.options.socketsDir, 0o700);
     const programs = [...this.programsByName.values()];
     for (const p of programs) p.start();
@@ -109,6 +132,46 @@ export class Supervisor implements HandlerDirectory {
 
   programs(): SupervisedProgram[] {
     return [...this.programsByName.values()];
+  }
+
+  /**
+   * The sagas, projectors and process managers, with the inputs each declares in its descriptor
+   * (asked once the programs are healthy).
+   */
+  async reactiveDirectory(): Promise<ReactiveDirectory> {
+    const sagas: SagaHandler[] = [];
+    const projectors: ProjectorHandler[] = [];
+    const processManagers: ProcessManagerHandler[] = [];
+    for (const program of this.programsByName.values()) {
+      const c = program.component;
+      if (c.kind === "aggregate") continue;
+      const descriptor = await describe(c.kind, program.rpc);
+      const inputs: BusFilter[] = descriptor.inputs.map((i) => ({
+        domain: i.domain,
+        eventTypes: [...i.eventTypes],
+      }));
+      const first = inputs[0];
+      if (c.kind === "saga" && first) sagas.push(sagaClient(c.program, first, program.rpc));
+      else if (c.kind === "projector" && first)
+        projectors.push(projectorClient(c.program, first, c.synchronous ?? false, program.rpc));
+      else if (c.kind === "process_manager") {
+        const stateDomain = c.stateDomain ?? c.name.replace(/^pmg-/, "");
+        processManagers.push(
+          processManagerClient(
+            c.program,
+            stateDomain,
+            inputs.filter((i) => i.domain !== stateDomain),
+            program.rpc,
+          ),
+        );
+      }
+      this.log.info("supervisor.component_described", {
+        program: c.program,
+        kind: c.kind,
+        inputs: descriptor.inputs.map((i) => i.domain),
+      });
+    }
+    return { sagas: () => sagas, projectors: () => projectors, processManagers: () => processManagers };
   }
 
   // HandlerDirectory
