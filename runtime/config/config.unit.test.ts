@@ -169,7 +169,7 @@ describe("loadConfig", () => {
     expect(err.where).toBe(file);
     expect(err.message).toContain(file);
     expect(err.problems).toContain(
-      "prot: unknown key (allowed: port, host, data, log, storage, handlers, components)",
+      "prot: unknown key (allowed: port, host, data, log, storage, handlers, reactive, components)",
     );
     expect(
       err.problems.some((p) => p.startsWith("handlers.timeout: unknown key (allowed: maxMessageBytes,")),

@@ -238,14 +238,15 @@ describe("supervisor", () => {
     }
   });
 
-  test("non-aggregate components are listed but not routed", async () => {
+  test("non-aggregate programs are supervised too, but never routed as aggregates", async () => {
     const sup = make([
       fixtureAggregate("echo", "echo-agg"),
       { ...fixtureAggregate("x", "echo-agg"), kind: "saga", name: "saga-x-y", program: "saga-x-y" },
     ]);
     await sup.start();
-    expect(sup.programs().map((p) => p.component.program)).toEqual(["agg-echo"]);
+    expect(sup.programs().map((p) => p.component.program)).toEqual(["agg-echo", "saga-x-y"]);
     expect(sup.aggregateDomains()).toEqual(["echo"]);
+    expect(sup.aggregate("x")).toBeUndefined();
   });
 });
 
