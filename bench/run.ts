@@ -46,7 +46,7 @@ console.log("|---|---|---|---|---|---|---|");
 for (const f of figures) {
   const peer = f.peer ?? null;
   const ratio =
-    peer === null ? "" : (f.better === "lower" ? peer / f.value : f.value / peer).toFixed(1) + "×";
+    peer === null ? "" : `${(f.better === "lower" ? peer / f.value : f.value / peer).toFixed(1)}×`;
   console.log(
     `| ${f.name} | ${f.unit} | ${f.budget ?? ""} | ${format(f.value)} | ${peer === null ? "" : format(peer)} | ${ratio} | ${verdict(f)} |`,
   );

@@ -2,7 +2,7 @@
 // programs (healthy before traffic), the aggregate pipeline and the gateway on one TCP port.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { MemoryBus } from "../bus/memory/memory-bus";
+import { type DeliveryGate, MemoryBus } from "../bus/memory/memory-bus";
 import type { RuntimeConfig } from "../config/load";
 import { AggregatePipeline } from "../coordinator/aggregate-pipeline";
 import { ReactiveHost } from "../coordinator/reactive-host";
@@ -17,6 +17,8 @@ export interface StandaloneOptions {
   childOutput?: "forward" | "ignore";
   /** Where the human "listening" line goes (default stdout). */
   print?: (line: string) => void;
+  /** Test hook: decides per subscriber and book whether the bus delivers it (a lossy bus). */
+  busGate?: DeliveryGate;
 }
 
 export interface Standalone {
@@ -61,7 +63,7 @@ export async function startStandalone(
   try {
     const storage: Storage = await openStorage(config.storage);
     cleanups.push(() => storage.close());
-    const bus = new MemoryBus();
+    const bus = new MemoryBus(options.busGate);
     cleanups.push(() => bus.close());
 
     const supervisor = new Supervisor({
