@@ -106,6 +106,7 @@ export async function startStandalone(
       storage,
       bus,
       handlers: supervisor,
+      replayDeadLetter: (entry) => reactive.replay(entry),
     });
     cleanups.push(() => gateway.stop());
 

@@ -4,7 +4,7 @@ import type { EventBus } from "../bus/types";
 import type { AggregatePipeline, PageUpcaster } from "../coordinator/aggregate-pipeline";
 import type { HandlerDirectory } from "../coordinator/ports";
 import type { Logger } from "../observability/log";
-import type { Storage } from "../storage/types";
+import type { DeadLetterEntry, Storage } from "../storage/types";
 
 /** Reference idle timeout of `CommandGateway.ExecuteStream` (wire-contract §7). */
 export const DEFAULT_STREAM_IDLE_MS = 30_000;
@@ -18,5 +18,7 @@ export interface ServiceDeps {
   streamIdleMs: number;
   /** Applied to pages returned by queries (runtime.md §9); identity when absent. */
   upcast?: PageUpcaster;
+  /** Processes a dead-lettered case again (the reactive host); absent = replay unavailable. */
+  replayDeadLetter?: (entry: DeadLetterEntry) => Promise<void>;
   log: Logger;
 }

@@ -11,6 +11,7 @@ import * as net from "node:net";
 import {
   AggregateCoordinator,
   CommandGateway,
+  DeadLetterService,
   EventQuery,
   EventStream,
   Health,
@@ -23,9 +24,10 @@ import type { EventBus } from "../bus/types";
 import type { AggregatePipeline, PageUpcaster } from "../coordinator/aggregate-pipeline";
 import type { HandlerDirectory } from "../coordinator/ports";
 import { type Logger, log as rootLog } from "../observability/log";
-import type { Storage } from "../storage/types";
+import type { DeadLetterEntry, Storage } from "../storage/types";
 import { aggregateCoordinatorService, speculativeService } from "./aggregate-coordinator";
 import { commandGatewayService } from "./command-gateway";
+import { deadLetterService } from "./dead-letter-service";
 import { DEFAULT_STREAM_IDLE_MS, type ServiceDeps } from "./deps";
 import { eventQueryService } from "./event-query";
 import { eventStreamService } from "./event-stream";
@@ -47,6 +49,8 @@ export interface GatewayOptions {
   /** Idle timeout of CommandGateway.ExecuteStream, ms (default 30 000). */
   streamIdleMs?: number;
   upcast?: PageUpcaster;
+  /** Dead-letter replay (the reactive host's); without it Replay answers UNIMPLEMENTED. */
+  replayDeadLetter?: (entry: DeadLetterEntry) => Promise<void>;
   /** Largest request or response message, bytes (default 64 MiB). */
   maxMessageBytes?: number;
   /** How long stop() lets in-flight calls finish before closing connections, ms (default 2 000). */
@@ -81,6 +85,7 @@ export function gatewayRoutes(deps: ServiceDeps, health: HealthBoard): (router: 
     router.service(AggregateCoordinator, aggregateCoordinatorService(deps));
     router.service(SpeculativeService, speculativeService(deps));
     router.service(Health, healthService(health));
+    router.service(DeadLetterService, deadLetterService(deps));
   };
 }
 
@@ -105,6 +110,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     streamIdleMs: opts.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS,
     log,
     ...(opts.upcast ? { upcast: opts.upcast } : {}),
+    ...(opts.replayDeadLetter ? { replayDeadLetter: opts.replayDeadLetter } : {}),
   };
   const health = new HealthBoard(["", ...GATEWAY_SERVICES]);
   const shutdown = new AbortController();

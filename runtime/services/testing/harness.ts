@@ -10,7 +10,7 @@ import type { BusFilter, BusHandler, BusSubscription, EventBus } from "../../bus
 import { AggregatePipeline } from "../../coordinator/aggregate-pipeline";
 import type { AggregateHandler, HandlerDirectory } from "../../coordinator/ports";
 import { createMemoryStorage } from "../../storage/memory";
-import type { Storage } from "../../storage/types";
+import type { DeadLetterEntry, Storage } from "../../storage/types";
 import { aggregateClient } from "../../transport/aggregate-client";
 import { type Gateway, startGateway } from "../gateway-server";
 
@@ -89,7 +89,11 @@ export function directoryOf(entries: AggregateEntry[]): HandlerDirectory {
 
 export async function startTestRuntime(
   aggregates: AggregateEntry[],
-  options: { streamIdleMs?: number; maxMessageBytes?: number } = {},
+  options: {
+    streamIdleMs?: number;
+    maxMessageBytes?: number;
+    replayDeadLetter?: (entry: DeadLetterEntry) => Promise<void>;
+  } = {},
 ): Promise<TestRuntime> {
   const storage = createMemoryStorage();
   const bus = new CountingBus(new MemoryBus());
