@@ -2,16 +2,21 @@
 // trigger history + PM state → prepare → fetch → handle; persist the PM's events with sequence
 // checks (re-run against fresh state on conflict), then run its commands like a saga's.
 import {
+  AnyPayload,
   type Cover,
   CoverSchema,
   Covers,
   type EventBook,
   EventBookSchema,
+  type EventPage,
   EventPages,
   Identity,
   ProcessManagerHandleRequestSchema,
   type ProcessManagerHandleResponse,
   ProcessManagerPrepareRequestSchema,
+  type ProcessTimeout,
+  ProcessTimeoutSchema,
+  Timestamps,
 } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import { ConnectError } from "@connectrpc/connect";
@@ -35,6 +40,8 @@ export class ProcessManagerCoordinator {
   private readonly backoff: BackoffPolicy;
   /** One reaction at a time per (PM, correlation id): the consumer and a cascade may race. */
   private readonly mutex = new KeyedMutex();
+  /** Told about every persisted PM event (the deadline scheduler listens here). */
+  onProcessEvents?: (pm: ProcessManagerHandler, pmCover: Cover, pages: EventPage[]) => void;
   /** Books skipped for having no correlation id (a metric). */
   skippedWithoutCorrelation = 0;
 
@@ -83,15 +90,51 @@ export class ProcessManagerCoordinator {
     });
   }
 
+  /**
+   * Delivers a passed deadline: the PM handles a trigger book holding one `force` page with the
+   * ProcessTimeout, against its current state. Once per scheduling page (causation record).
+   */
+  async deliverTimeout(
+    pm: ProcessManagerHandler,
+    pmCover: Cover,
+    scheduledAt: number,
+    timeout: ProcessTimeout,
+  ): Promise<Reaction> {
+    const reaction = emptyReaction();
+    const key = {
+      component: `${pm.name}#timeout`,
+      domain: pmCover.domain,
+      edition: Covers.edition(pmCover),
+      root: pmCover.root!.value,
+      sequence: scheduledAt,
+    };
+    return this.mutex.run(`${pm.name}\u0000${pmCover.correlationId}`, async () => {
+      if (await this.deps.causations.has(key)) return reaction;
+      const trigger = create(EventBookSchema, {
+        cover: pmCover,
+        pages: [EventPages.forced(AnyPayload.pack(ProcessTimeoutSchema, timeout), Timestamps.now())],
+      });
+      await this.react(pm, pmCover, scheduledAt, reaction, trigger);
+      await this.deps.causations.record(key);
+      this.log.info("pm.timeout_delivered", {
+        pm: pm.name,
+        correlationId: pmCover.correlationId,
+        timeout: timeout.timeoutType,
+      });
+      return reaction;
+    });
+  }
+
   private async react(
     pm: ProcessManagerHandler,
     cover: Cover,
     sequence: number,
     reaction: Reaction,
+    trigger?: EventBook,
   ): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       try {
-        const { response, pmCover } = await this.decide(pm, cover);
+        const { response, pmCover } = await this.decide(pm, cover, trigger ? { trigger } : undefined);
         if (response.processEvents && response.processEvents.pages.length > 0) {
           const stored = await this.deps.events.append(refOf(pmCover), response.processEvents.pages, {
             correlationId: cover.correlationId,
@@ -99,6 +142,7 @@ export class ProcessManagerCoordinator {
           const delta = create(EventBookSchema, { cover: pmCover, pages: stored });
           await this.deps.bus.publish(delta);
           reaction.books.push(delta);
+          this.onProcessEvents?.(pm, pmCover, stored);
         }
         await this.runCommands(pm, cover, sequence, response, reaction);
         return;

@@ -10,6 +10,7 @@ import { NotFoundError } from "../storage/errors";
 import type { DeadLetterEntry, PositionStore } from "../storage/types";
 import type { DownstreamRunner } from "./aggregate-pipeline";
 import { CheckpointedConsumer } from "./consumer";
+import { DeadlineScheduler } from "./deadlines";
 import { ProcessManagerCoordinator } from "./pm-coordinator";
 import type { ReactiveDirectory } from "./reactive-ports";
 import { type Reaction, type ReactionDeps, SagaCoordinator } from "./saga-coordinator";
@@ -27,11 +28,13 @@ export class ReactiveHost implements DownstreamRunner {
   readonly sagas: SagaCoordinator;
   readonly processManagers: ProcessManagerCoordinator;
   private readonly consumers: CheckpointedConsumer[] = [];
+  private readonly deadlines: DeadlineScheduler;
   private readonly log: Logger;
 
   constructor(private readonly options: ReactiveHostOptions) {
     this.sagas = new SagaCoordinator(options);
     this.processManagers = new ProcessManagerCoordinator(options);
+    this.deadlines = new DeadlineScheduler(this.processManagers, options.events, options.log);
     this.log = options.log ?? rootLog.child({ component: "reactive-host" });
   }
 
@@ -58,10 +61,12 @@ export class ReactiveHost implements DownstreamRunner {
       );
     }
     await Promise.all(this.consumers.map((c) => c.start()));
+    await this.deadlines.start(directory.processManagers());
     this.log.info("reactive.started", { consumers: this.consumers.length });
   }
 
   async stop(): Promise<void> {
+    await this.deadlines.stop();
     await Promise.all(this.consumers.map((c) => c.stop()));
   }
 

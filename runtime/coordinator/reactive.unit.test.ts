@@ -11,11 +11,17 @@ import {
   type EventBook,
   EventBookSchema,
   EventPageSchema,
+  Identity,
+  ProcessManagerHandleResponseSchema,
+  ProcessManagerPrepareResponseSchema,
+  ProcessTimeoutSchema,
   RevocationResponseSchema,
   SagaCompensationFailedSchema,
   SagaPrepareResponseSchema,
   SagaResponseSchema,
   SyncMode,
+  Timestamps,
+  TypeUrl,
   Uuid,
 } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
@@ -27,7 +33,7 @@ import type { Storage } from "../storage/types";
 import { AggregatePipeline } from "./aggregate-pipeline";
 import type { AggregateHandler } from "./ports";
 import { ReactiveHost } from "./reactive-host";
-import type { SagaHandler } from "./reactive-ports";
+import type { ProcessManagerHandler, SagaHandler } from "./reactive-ports";
 import { SAGA_FAILURE_DOMAIN } from "./saga-coordinator";
 
 const text = (value: string) => AnyPayload.pack(StringValueSchema, create(StringValueSchema, { value }));
@@ -81,6 +87,66 @@ function relaySaga(calls: { n: number }): SagaHandler {
     },
     descriptor: async () =>
       create(ComponentDescriptorSchema, { name: "saga-src-dst", componentType: "saga" }),
+  };
+}
+
+/** A PM that schedules a 150 ms deadline on its first trigger and sends "timed-out" to dst when it fires. */
+function watchPm(): ProcessManagerHandler {
+  return {
+    name: "pmg-watch",
+    stateDomain: "watch",
+    inputs: [{ domain: "src" }],
+    prepare: async () => create(ProcessManagerPrepareResponseSchema, {}),
+    handle: async (req) => {
+      const state = req.processState?.pages ?? [];
+      const cover = Covers.make({
+        domain: "watch",
+        root: Identity.processManagerRoot(req.trigger?.cover?.correlationId ?? ""),
+      });
+      const timeout = req.trigger?.pages.find((p) => p.event?.typeUrl.endsWith("angzarr.ProcessTimeout"));
+      if (timeout) {
+        return create(ProcessManagerHandleResponseSchema, {
+          commands: [
+            create(CommandBookSchema, {
+              cover: Covers.make({ domain: "dst", root: cover.root!.value }),
+              pages: [create(CommandPageSchema, { sequence: 0, command: text("timed-out") })],
+            }),
+          ],
+          processEvents: create(EventBookSchema, {
+            cover,
+            pages: [
+              create(EventPageSchema, {
+                sequence: { case: "num", value: state.length },
+                event: text("fired"),
+              }),
+            ],
+          }),
+        });
+      }
+      if (state.length > 0) return create(ProcessManagerHandleResponseSchema, {});
+      const deadline = Timestamps.fromMillis(Date.now() + 150);
+      return create(ProcessManagerHandleResponseSchema, {
+        processEvents: create(EventBookSchema, {
+          cover,
+          pages: [
+            create(EventPageSchema, {
+              sequence: { case: "num", value: 0 },
+              event: AnyPayload.pack(
+                ProcessTimeoutSchema,
+                create(ProcessTimeoutSchema, {
+                  correlationId: req.trigger?.cover?.correlationId ?? "",
+                  processType: "watch",
+                  timeoutType: "payment",
+                  deadline,
+                }),
+              ),
+            }),
+          ],
+        }),
+      });
+    },
+    descriptor: async () =>
+      create(ComponentDescriptorSchema, { name: "pmg-watch", componentType: "process_manager" }),
   };
 }
 
@@ -288,6 +354,49 @@ describe("sagas through the reactive host", () => {
     expect(await dstEvents(root)).toHaveLength(1);
     expect((await storage.deadLetters.fetch(entry!.id))?.replayedAt).toBeDefined();
     expect(await storage.deadLetters.list()).toHaveLength(0);
+  });
+
+  test("a PM deadline: scheduled among its events, delivered once as ProcessTimeout, re-armed after a restart", async () => {
+    build();
+    const pm = watchPm();
+    const start = (p: ProcessManagerHandler) => {
+      host = new ReactiveHost({
+        pipeline,
+        events: storage.events,
+        causations: storage.causations,
+        deadLetters: storage.deadLetters,
+        positions: storage.positions,
+        bus,
+        directory: { sagas: () => [], projectors: () => [], processManagers: () => [p] },
+        pollMs: 20,
+      });
+      return host.start();
+    };
+    await start(pm);
+    const root = Uuid.randomBytes();
+    await pipeline.execute(command("src", root, "begin", 0, "t-1"));
+    await host.settle();
+    await host.stop(); // stopped before the deadline: the schedule must survive in the PM's history
+    await start(pm);
+    const pmRoot = Identity.processManagerRoot("t-1");
+    for (
+      let i = 0;
+      i < 100 && (await storage.events.get({ domain: "watch", edition: "", root: pmRoot })).length < 2;
+      i++
+    ) {
+      await Bun.sleep(20);
+    }
+    const history = await storage.events.get({ domain: "watch", edition: "", root: pmRoot });
+    expect(history.map((p) => TypeUrl.fullName(p.event?.typeUrl ?? ""))).toEqual([
+      "angzarr.ProcessTimeout",
+      "google.protobuf.StringValue",
+    ]);
+    const fired = await storage.events.get({ domain: "dst", edition: "", root: pmRoot });
+    expect(fired).toHaveLength(1);
+    await host.stop();
+    await start(pm); // delivered already: not again
+    await Bun.sleep(150);
+    expect(await storage.events.get({ domain: "dst", edition: "", root: pmRoot })).toHaveLength(1);
   });
 
   test("CASCADE answers only after the saga's command has been persisted", async () => {

@@ -134,3 +134,30 @@ export function processManagerComponent<SD extends DescMessage>(pm: ProcessManag
     },
   };
 }
+
+/**
+ * Deadlines: a PM schedules one by including `deadline(...)` among its events (register an
+ * applier for `angzarr.ProcessTimeout` to fold it); when it passes, the runtime triggers the PM
+ * with a book holding that ProcessTimeout, which `timeoutOf(trigger)` returns.
+ */
+export function deadline(
+  correlationId: string,
+  processType: string,
+  timeoutType: string,
+  at: Date,
+): ProcessTimeout {
+  return create(ProcessTimeoutSchema, {
+    correlationId,
+    processType,
+    timeoutType,
+    deadline: Timestamps.fromMillis(at.getTime()),
+  });
+}
+
+/** The ProcessTimeout a trigger book delivers, if it is a deadline delivery. */
+export function timeoutOf(trigger: EventBook | undefined): ProcessTimeout | undefined {
+  const page = trigger?.pages.find(
+    (p) => TypeUrl.fullName(p.event?.typeUrl ?? "") === ProcessTimeoutSchema.typeName,
+  );
+  return page?.event ? fromBinary(ProcessTimeoutSchema, page.event.value) : undefined;
+}
