@@ -15,6 +15,9 @@ import {
   ProcessManagerHandleResponseSchema,
   ProcessManagerPrepareResponseSchema,
   ProcessManager as ProcessManagerService,
+  type ProcessTimeout,
+  ProcessTimeoutSchema,
+  Timestamps,
   TypeUrl,
 } from "@angzarr/proto";
 import { create, type DescMessage, fromBinary, type Message, type MessageShape } from "@bufbuild/protobuf";
