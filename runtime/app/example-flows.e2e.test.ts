@@ -247,10 +247,6 @@ describe("example order flow, end to end", () => {
       reserved: 0,
       available: 100 - 2 * orders.length,
     });
-    void InventoryStateSchema;
-    void CustomerStateSchema;
-    void fromBinary;
-    void EventBookSchema;
   }, 90_000);
 
   test("CASCADE answers after the whole chain: stock reserved, shipment and points exist when confirm returns", async () => {

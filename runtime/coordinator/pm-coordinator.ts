@@ -28,7 +28,9 @@ import { readHistory, refOf } from "./history";
 import { KeyedMutex } from "./keyed-mutex";
 import type { ProcessManagerHandler } from "./reactive-ports";
 import {
+  decodeReaction,
   emptyReaction,
+  encodeReaction,
   isTransient,
   type Reaction,
   type ReactionDeps,
@@ -83,9 +85,9 @@ export class ProcessManagerCoordinator {
       sequence,
     };
     return this.mutex.run(`${pm.name}\u0000${cover.correlationId}`, async () => {
-      if (await this.deps.causations.has(key)) return reaction;
+      if (await this.deps.causations.has(key)) return decodeReaction(await this.deps.causations.outcome(key));
       await this.react(pm, cover, sequence, reaction);
-      await this.deps.causations.record(key);
+      await this.deps.causations.record(key, encodeReaction(reaction));
       return reaction;
     });
   }

@@ -23,7 +23,7 @@ import {
   Timestamps,
   TypeUrl,
 } from "@angzarr/proto";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { EventBus } from "../bus/types";
 import { type Logger, log as rootLog } from "../observability/log";
@@ -45,6 +45,35 @@ export interface Reaction {
 }
 
 export const emptyReaction = (): Reaction => ({ books: [], failures: [] });
+
+/** Adds one reaction's books and failures to another. */
+export function mergeReaction(into: Reaction, from: Reaction): void {
+  into.books.push(...from.books);
+  into.failures.push(...from.failures);
+}
+
+/**
+ * A reaction as stored with its causation record, so whoever finds the work already done (the
+ * async consumer and a CASCADE caller race for it) still learns what it caused.
+ */
+export function encodeReaction(reaction: Reaction): Uint8Array {
+  const json = JSON.stringify({
+    failures: reaction.failures,
+    books: reaction.books.map((b) => Buffer.from(toBinary(EventBookSchema, b)).toString("base64")),
+  });
+  return new TextEncoder().encode(json);
+}
+
+export function decodeReaction(bytes: Uint8Array | undefined): Reaction {
+  if (!bytes || bytes.length === 0) return emptyReaction();
+  const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { failures?: string[]; books?: string[] };
+  return {
+    failures: parsed.failures ?? [],
+    books: (parsed.books ?? []).map((b) =>
+      fromBinary(EventBookSchema, new Uint8Array(Buffer.from(b, "base64"))),
+    ),
+  };
+}
 
 export interface ReactionDeps {
   pipeline: AggregatePipeline;
@@ -96,11 +125,16 @@ export class SagaCoordinator {
         sequence,
       };
       await this.mutex.run(`${saga.name}\u0000${Covers.key(cover)}`, async () => {
-        if (await this.deps.causations.has(key)) return;
+        if (await this.deps.causations.has(key)) {
+          mergeReaction(reaction, decodeReaction(await this.deps.causations.outcome(key)));
+          return;
+        }
         const source = create(EventBookSchema, { cover, pages: [page] });
         const response = await this.decide(saga, source);
-        await this.apply(saga, source, sequence, response, reaction);
-        await this.deps.causations.record(key);
+        const pageReaction = emptyReaction();
+        await this.apply(saga, source, sequence, response, pageReaction);
+        await this.deps.causations.record(key, encodeReaction(pageReaction));
+        mergeReaction(reaction, pageReaction);
       });
     }
     return reaction;
