@@ -2,6 +2,7 @@
 // programs (healthy before traffic), the aggregate pipeline and the gateway on one TCP port.
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
+import type { CommandBook, CommandResponse, SyncMode } from "@angzarr/proto";
 import { type DeliveryGate, MemoryBus } from "../bus/memory/memory-bus";
 import type { RuntimeConfig } from "../config/load";
 import { AggregatePipeline } from "../coordinator/aggregate-pipeline";
@@ -25,6 +26,8 @@ export interface Standalone {
   gatewayPort: number;
   /** The supervisor, for inspection (pids, states). */
   supervisor: Supervisor;
+  /** The in-process client: commands straight into the pipeline, no gateway. */
+  execute(book: CommandBook, syncMode?: SyncMode): Promise<CommandResponse>;
   /** The sagas, PMs and projectors host (settle() waits for every consumer to catch up). */
   reactive: ReactiveHost;
   storage: Storage;
@@ -122,6 +125,7 @@ export async function startStandalone(
     let stopping: Promise<void> | undefined;
     return {
       gatewayPort: gateway.port,
+      execute: (book, syncMode) => pipeline.execute(book, syncMode),
       supervisor,
       reactive,
       storage,

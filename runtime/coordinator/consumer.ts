@@ -26,6 +26,8 @@ export interface ConsumerOptions {
   /** Poll interval when nothing wakes the consumer, ms. */
   pollMs?: number;
   batchSize?: number;
+  /** Aggregates processed side by side (default 16); each aggregate stays in order. */
+  concurrency?: number;
   log?: Logger;
 }
 
@@ -98,16 +100,30 @@ export class CheckpointedConsumer {
       const filter = this.options.filter.domain !== undefined ? { domain: this.options.filter.domain } : {};
       const events = await this.options.events.readAll(after, batch, filter);
       if (events.length === 0) return;
+      // Order matters per aggregate only: books of different aggregates run side by side (up to
+      // `concurrency` lanes); each lane keeps its aggregate's order. The checkpoint moves past
+      // the batch once every lane is done; a batch cut short is read again, and causation records
+      // (sagas, PMs) and (root, sequence) idempotency (projectors) make the repeat harmless.
+      const lanes = new Map<string, EventBook[]>();
       for (const group of groupByCommand(events)) {
-        if (this.stopped) return;
+        const head = group[0] as StoredEvent;
+        const key = `${head.domain}\u0000${head.edition}\u0000${Buffer.from(head.root).toString("hex")}`;
         const book = toBook(group);
-        const last = group.at(-1) as StoredEvent;
-        if (this.wanted(book)) {
-          const ok = await this.processWithRetry(book);
-          if (!ok) return;
-        }
-        await this.options.positions.put(this.options.name, this.domain, ALL_EDITIONS, last.position);
+        if (!this.wanted(book)) continue;
+        const lane = lanes.get(key);
+        if (lane) lane.push(book);
+        else lanes.set(key, [book]);
       }
+      let complete = true;
+      await runLanes([...lanes.values()], this.options.concurrency ?? 16, async (lane) => {
+        for (const book of lane) {
+          if (!complete || this.stopped) return;
+          if (!(await this.processWithRetry(book))) complete = false;
+        }
+      });
+      if (!complete || this.stopped) return;
+      const last = events.at(-1) as StoredEvent;
+      await this.options.positions.put(this.options.name, this.domain, ALL_EDITIONS, last.position);
       if (events.length < batch) return;
     }
   }
@@ -159,6 +175,18 @@ export class CheckpointedConsumer {
       }
     }
   }
+}
+
+/** Runs `work` over `items` with at most `limit` in flight. */
+async function runLanes<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 /** Consecutive events of one aggregate and correlation form one book (one command's delta). */

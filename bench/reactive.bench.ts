@@ -1,0 +1,161 @@
+// The reactive path through the real standalone runtime (example programs as child processes,
+// SQLite): events/s through one saga hop (OrderCreated → ReserveStock → StockReserved) and
+// through one projector (inventory events → projector-inventory-stock read model), and the
+// latency from CreateOrder being accepted to StockReserved being stored.
+import { Database } from "bun:sqlite";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  AnyPayload,
+  CommandBookSchema,
+  CommandPageSchema,
+  Covers,
+  Identity,
+  SyncMode,
+  Uuid,
+} from "@angzarr/proto";
+import {
+  CreateOrderSchema,
+  InitializeStockSchema,
+  LineItemSchema,
+  ReceiveStockSchema,
+} from "@angzarr/proto/examples.ts";
+import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
+import { startStandalone } from "../runtime/app/standalone";
+import { loadConfig } from "../runtime/config/load";
+import { type BenchReporter, percentile } from "./harness";
+
+const ORDERS = 1_000;
+const PRODUCTS = 10;
+const RECEIPTS = 2_000;
+const LATENCY_SAMPLES = 200;
+
+export default async function (r: BenchReporter): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), "angzarr-bench-reactive-"));
+  const config = loadConfig({ flags: { port: 0, data: dir }, env: {} });
+  config.reactive.pollMs = 1000; // the bus wakes consumers; polling is only the safety net
+  const app = await startStandalone(config, { childOutput: "ignore", print: () => {} });
+  try {
+    const { events } = app.storage;
+    const send = async <D extends DescMessage>(
+      domain: string,
+      root: Uint8Array,
+      schema: D,
+      msg: MessageShape<D>,
+      seq: number,
+      corr: string,
+    ) =>
+      app.execute(
+        create(CommandBookSchema, {
+          cover: Covers.make({ domain, root, correlationId: corr }),
+          pages: [create(CommandPageSchema, { sequence: seq, command: AnyPayload.pack(schema, msg) })],
+        }),
+        SyncMode.NONE,
+      );
+    // Stock has no low-stock threshold, so every event after the first is a StockReserved or StockReceived.
+    const inventoryEvents = (root: Uint8Array) =>
+      events.nextSequence({ domain: "inventory", edition: "", root });
+    const waitFor = async (check: () => Promise<boolean>) => {
+      while (!(await check())) await Bun.sleep(2);
+    };
+
+    // Saga hop: one product with plenty of stock, many orders.
+    const sku = `BENCH-${Uuid.toText(Uuid.randomBytes()).slice(0, 8)}`;
+    const inv = Identity.inventoryRoot(sku);
+    await send(
+      "inventory",
+      inv,
+      InitializeStockSchema,
+      create(InitializeStockSchema, { productId: sku, quantity: 10_000_000, lowStockThreshold: 0 }),
+      0,
+      "bench",
+    );
+    const order = (_i: number) =>
+      create(CreateOrderSchema, {
+        customerId: "bench",
+        items: [create(LineItemSchema, { productId: sku, name: "w", quantity: 1, unitPriceCents: 100 })],
+      });
+    r.progress(`saga hop: ${ORDERS} orders`);
+    let started = performance.now();
+    await Promise.all(
+      Array.from({ length: ORDERS }, (_, i) =>
+        send("order", Identity.orderRoot(`${sku}-${i}`), CreateOrderSchema, order(i), 0, `c-${i}`),
+      ),
+    );
+    await waitFor(async () => {
+      const counts = await Promise.all(skus.map((p) => inventoryEvents(Identity.inventoryRoot(p))));
+      return counts.reduce((a, b) => a + b, 0) >= ORDERS + PRODUCTS;
+    });
+    let seconds = (performance.now() - started) / 1000;
+    r.record({
+      name: "saga hop (OrderCreated → StockReserved)",
+      value: ORDERS / seconds,
+      unit: "events/s",
+      budget: null,
+      better: "higher",
+    });
+
+    // Projector: receipts on one inventory aggregate, until the read model shows the last one.
+    r.progress(`projector: ${RECEIPTS} inventory events`);
+    const readModel = new Database(join(dir, "read-models", "projector-inventory-stock.db"), {
+      readonly: true,
+    });
+    const before = await inventoryEvents(inv);
+    started = performance.now();
+    for (let i = 0; i < RECEIPTS; i++) {
+      await send(
+        "inventory",
+        inv,
+        ReceiveStockSchema,
+        create(ReceiveStockSchema, { quantity: 1, reference: `r${i}` }),
+        before + i,
+        "bench",
+      );
+    }
+    const lastSeq = before + RECEIPTS - 1;
+    await waitFor(async () => {
+      const row = readModel
+        .query("SELECT last_sequence FROM inventory_stock WHERE product_root = ?")
+        .get(Uuid.toText(inv)) as { last_sequence: number } | null;
+      return (row?.last_sequence ?? -1) >= lastSeq;
+    });
+    seconds = (performance.now() - started) / 1000;
+    readModel.close();
+    r.record({
+      name: "projector (inventory → read model), commands included",
+      value: RECEIPTS / seconds,
+      unit: "events/s",
+      budget: null,
+      better: "higher",
+    });
+
+    // Latency CreateOrder → StockReserved, one order at a time.
+    r.progress(`latency: ${LATENCY_SAMPLES} sequential orders`);
+    const samples: number[] = [];
+    for (let i = 0; i < LATENCY_SAMPLES; i++) {
+      const target = (await inventoryEvents(inv)) + 1;
+      const t = performance.now();
+      await send("order", Identity.orderRoot(`${sku}-lat-${i}`), CreateOrderSchema, order(0), 0, `l-${i}`);
+      await waitFor(async () => (await inventoryEvents(inv)) >= target);
+      samples.push(performance.now() - t);
+    }
+    r.record({
+      name: "CreateOrder → StockReserved p50",
+      value: percentile(samples, 50),
+      unit: "ms",
+      budget: null,
+      better: "lower",
+    });
+    r.record({
+      name: "CreateOrder → StockReserved p99",
+      value: percentile(samples, 99),
+      unit: "ms",
+      budget: null,
+      better: "lower",
+    });
+  } finally {
+    await app.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
