@@ -60,21 +60,30 @@ export default async function (r: BenchReporter): Promise<void> {
       while (!(await check())) await Bun.sleep(2);
     };
 
-    // Saga hop: one product with plenty of stock, many orders.
-    const sku = `BENCH-${Uuid.toText(Uuid.randomBytes()).slice(0, 8)}`;
+    // Saga hop: orders spread over PRODUCTS products with plenty of stock.
+    const run = Uuid.toText(Uuid.randomBytes()).slice(0, 8);
+    const skus = Array.from({ length: PRODUCTS }, (_, i) => `BENCH-${run}-${i}`);
+    for (const p of skus) {
+      const stock = create(InitializeStockSchema, {
+        productId: p,
+        quantity: 10_000_000,
+        lowStockThreshold: 0,
+      });
+      await send("inventory", Identity.inventoryRoot(p), InitializeStockSchema, stock, 0, "bench");
+    }
+    const sku = skus[0] as string;
     const inv = Identity.inventoryRoot(sku);
-    await send(
-      "inventory",
-      inv,
-      InitializeStockSchema,
-      create(InitializeStockSchema, { productId: sku, quantity: 10_000_000, lowStockThreshold: 0 }),
-      0,
-      "bench",
-    );
-    const order = (_i: number) =>
+    const order = (i: number) =>
       create(CreateOrderSchema, {
         customerId: "bench",
-        items: [create(LineItemSchema, { productId: sku, name: "w", quantity: 1, unitPriceCents: 100 })],
+        items: [
+          create(LineItemSchema, {
+            productId: skus[i % PRODUCTS] as string,
+            name: "w",
+            quantity: 1,
+            unitPriceCents: 100,
+          }),
+        ],
       });
     r.progress(`saga hop: ${ORDERS} orders`);
     let started = performance.now();

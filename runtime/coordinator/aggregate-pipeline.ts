@@ -198,7 +198,11 @@ export class AggregatePipeline {
         });
       } else {
         const expected = command.pages[0]?.sequence ?? 0;
-        if (expected !== next) throw E.sequenceMismatch(expected, next, prior);
+        if (expected !== next) {
+          // The sender rebases on the aggregate's events: attach the full history, not a snapshot.
+          const current = prior.snapshot ? await this.fullHistory(prepared.ref, prepared.cover) : prior;
+          throw E.sequenceMismatch(expected, next, current);
+        }
       }
       const response = await this.callHandler({ ...prepared, book: command }, prior);
       if (response.result.case === "revocation") {
@@ -228,6 +232,15 @@ export class AggregatePipeline {
           ? { snapshot: create(SnapshotSchema, { sequence: snapshot.sequence, state: snapshot.state }) }
           : {}),
       });
+    } catch (err) {
+      throw this.loadError(err);
+    }
+  }
+
+  private async fullHistory(ref: AggregateRef, cover: Cover): Promise<EventBook> {
+    try {
+      const pages = await this.upcast(ref.domain, await this.deps.events.get(ref));
+      return create(EventBookSchema, { cover, pages });
     } catch (err) {
       throw this.loadError(err);
     }

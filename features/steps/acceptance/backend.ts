@@ -1,0 +1,119 @@
+// What the acceptance steps need from a running system, and the part every backend shares: a
+// client of the gateway. Two backends exist:
+//   standalone (default)  one runtime started in this process for the whole run
+//   gateway               a runtime somebody else started, reached at ANGZARR_GATEWAY_URL
+// Only the standalone backend can crash a handler program or lose bus messages on purpose;
+// scenarios tagged @embedded need those controls and are skipped without them.
+import { Database } from "bun:sqlite";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import {
+  type CommandBook,
+  CommandGateway,
+  type CommandResponse,
+  Covers,
+  type EventBook,
+  EventQuery,
+  SyncMode,
+} from "@angzarr/proto";
+import { createClient } from "@connectrpc/connect";
+import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
+
+/** Decides whether the bus drops one book on its way to one subscriber (true = drop). */
+export type DropRule = (subscriber: string, book: EventBook) => boolean;
+
+/** Controls only an in-process runtime offers. */
+export interface EmbeddedControls {
+  /** The process id of a supervised handler program, when it is running. */
+  pid(program: string): number | undefined;
+  /** True when the program is running and healthy. */
+  ready(program: string): boolean;
+  /** Kills the program outright (SIGKILL) and returns the pid that was killed. */
+  kill(program: string): number;
+  /** Starts dropping matching bus deliveries; the returned function stops it. */
+  dropDeliveries(rule: DropRule): { dropped(): number; stop(): void };
+  /** Waits until every saga, process manager and projector has caught up with the store. */
+  settle(): Promise<void>;
+}
+
+export interface AcceptanceBackend {
+  readonly mode: "standalone" | "gateway";
+  /** Sends one command and waits as the sync mode says. Rejects with the gateway's error. */
+  execute(book: CommandBook, syncMode?: SyncMode): Promise<CommandResponse>;
+  /** The full stored history of one aggregate. */
+  history(domain: string, root: Uint8Array): Promise<EventBook>;
+  /** Every aggregate's events that carry the correlation id, one book per aggregate. */
+  byCorrelation(correlationId: string): Promise<EventBook[]>;
+  /** Reads a projector's read model (opened read-only); undefined while it does not exist yet. */
+  readModel<T>(program: string, read: (db: Database) => T): T | undefined;
+  /** Present only for an in-process runtime. */
+  readonly embedded: EmbeddedControls | undefined;
+  stop(): Promise<void>;
+}
+
+/** Per-call deadline, so a hanging runtime fails the step instead of the whole run. */
+const CALL_TIMEOUT_MS = 15_000;
+
+/** The gateway-facing half of a backend: commands, queries and read-model files. */
+export class GatewayAccess {
+  private readonly sessions: Http2SessionManager;
+  private readonly commands;
+  private readonly queries;
+
+  constructor(
+    baseUrl: string,
+    private readonly readModelsDir: string,
+  ) {
+    this.sessions = new Http2SessionManager(baseUrl);
+    const transport = createConnectTransport({
+      baseUrl,
+      httpVersion: "2",
+      useBinaryFormat: true,
+      sessionManager: this.sessions,
+    });
+    this.commands = createClient(CommandGateway, transport);
+    this.queries = createClient(EventQuery, transport);
+  }
+
+  execute(book: CommandBook, syncMode: SyncMode = SyncMode.NONE): Promise<CommandResponse> {
+    const options = { timeoutMs: CALL_TIMEOUT_MS };
+    if (syncMode === SyncMode.NONE) return this.commands.execute(book, options);
+    return this.commands.executeSync({ command: book, syncMode }, options);
+  }
+
+  history(domain: string, root: Uint8Array): Promise<EventBook> {
+    return this.queries.getEventBook(
+      { cover: Covers.make({ domain, root }) },
+      { timeoutMs: CALL_TIMEOUT_MS },
+    );
+  }
+
+  async byCorrelation(correlationId: string): Promise<EventBook[]> {
+    const books: EventBook[] = [];
+    const stream = this.queries.getEvents(
+      { cover: { domain: "", correlationId } },
+      { timeoutMs: CALL_TIMEOUT_MS },
+    );
+    for await (const book of stream) books.push(book);
+    return books;
+  }
+
+  readModel<T>(program: string, read: (db: Database) => T): T | undefined {
+    const path = join(this.readModelsDir, `${program}.db`);
+    if (!existsSync(path)) return undefined;
+    const db = new Database(path, { readonly: true });
+    try {
+      return read(db);
+    } catch (err) {
+      // The projector creates its tables at start; a file caught before that has none yet.
+      if (err instanceof Error && /no such table/i.test(err.message)) return undefined;
+      throw err;
+    } finally {
+      db.close();
+    }
+  }
+
+  close(): void {
+    this.sessions.abort();
+  }
+}
