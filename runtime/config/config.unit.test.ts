@@ -188,7 +188,7 @@ describe("loadConfig", () => {
       'storage.backend: expected one of "memory", "sqlite", "postgres", got string "mysql"',
     );
     expect(err.problems).toContain("handlers.restart.maxMs: must be >= 0, got number -1");
-    expect(err.problems).toContain("components[0]: needs one of command, executable or socket");
+    expect(err.problems).toContain("components[0]: needs one of command, executable, socket or url");
   });
 
   test("duplicate names, invalid YAML, missing file, postgres without url", () => {

@@ -31,8 +31,8 @@ export interface HandlerSettings {
 export type Launch =
   /** Spawned and supervised by the runtime. */
   | { type: "spawn"; argv: string[]; cwd: string }
-  /** Already listening elsewhere; only connected to. */
-  | { type: "external"; socket: string };
+  /** Already listening elsewhere (a Unix socket, or `url` for gRPC over TCP); only connected to. */
+  | { type: "external"; socket?: string; url?: string };
 
 export interface ComponentConfig {
   name: string;
@@ -284,6 +284,7 @@ function fromFile(c: ComponentFile, baseDir: string): ComponentConfig {
   const domain = c.kind === "aggregate" ? (c.domain ?? c.name) : c.domain;
   let launch: Launch;
   if (c.socket !== undefined) launch = { type: "external", socket: abs(baseDir, c.socket) };
+  else if (c.url !== undefined) launch = { type: "external", url: c.url };
   else if (c.executable !== undefined)
     launch = { type: "spawn", argv: [abs(baseDir, c.executable)], cwd: baseDir };
   else {

@@ -63,6 +63,8 @@ export const ComponentSchema = z
     executable: z.string().min(1).optional(),
     /** An external handler already listening on this socket: not spawned. */
     socket: z.string().min(1).optional(),
+    /** An external gRPC handler on TCP (`http://host:port`): not spawned; needs transport grpc. */
+    url: z.url({ protocol: /^https?$/ }).optional(),
     transport: TransportSchema.default("connect"),
     /** Extra environment for the program. */
     env: z.record(z.string(), z.string()).optional(),
@@ -72,14 +74,17 @@ export const ComponentSchema = z
     stateDomain: name.optional(),
   })
   .superRefine((c, ctx) => {
-    const given = (["command", "executable", "socket"] as const).filter((k) => c[k] !== undefined);
+    if (c.url !== undefined && c.transport !== "grpc") {
+      ctx.addIssue({ code: "custom", path: ["url"], message: "a url needs transport: grpc" });
+    }
+    const given = (["command", "executable", "socket", "url"] as const).filter((k) => c[k] !== undefined);
     if (given.length !== 1) {
       ctx.addIssue({
         code: "custom",
         message:
           given.length === 0
-            ? "needs one of command, executable or socket"
-            : `give only one of command, executable or socket (got ${given.join(", ")})`,
+            ? "needs one of command, executable, socket or url"
+            : `give only one of command, executable, socket or url (got ${given.join(", ")})`,
       });
     }
   });

@@ -11,6 +11,7 @@ import type { ComponentConfig, HandlerSettings } from "../config/load";
 import type { AggregateHandler } from "../coordinator/ports";
 import type { Logger } from "../observability/log";
 import { aggregateClient } from "../transport/aggregate-client";
+import { GrpcClient } from "../transport/grpc-client";
 import { forwardLines } from "./output";
 
 export type ProgramState =
@@ -50,7 +51,7 @@ function unavailable(message: string): ConnectError {
 export class SupervisedProgram {
   readonly component: ComponentConfig;
   readonly socket: string;
-  readonly client: UnixSocketClient;
+  readonly client: RpcClient;
   /** The aggregate handler as the coordinator sees it (gated on health). */
   readonly handler: AggregateHandler;
   /** Any call to the program, gated on health (sagas, projectors, process managers). */
@@ -68,7 +69,15 @@ export class SupervisedProgram {
     this.component = options.component;
     this.socket = options.socket;
     this.log = options.log.child({ program: options.component.program });
-    this.client = new UnixSocketClient(options.socket, options.component.program);
+    this.client =
+      options.component.transport === "grpc"
+        ? new GrpcClient(
+            options.component.launch.type === "external" && options.component.launch.url
+              ? { url: options.component.launch.url }
+              : { socketPath: options.socket },
+            options.component.program,
+          )
+        : new UnixSocketClient(options.socket, options.component.program);
     const inner = aggregateClient(this.client);
     this.handler = {
       handle: (request, callOptions) => this.guarded(() => inner.handle(request, callOptions)),

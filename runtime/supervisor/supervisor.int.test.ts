@@ -212,6 +212,16 @@ describe("supervisor", () => {
     ).toEqual(["bin"]);
   });
 
+  test("a foreign handler speaking gRPC over HTTP/2 (transport: grpc) is health-checked and routed", async () => {
+    const sup = make([{ ...fixtureAggregate("foreign", "grpc-echo-agg"), transport: "grpc" }]);
+    await sup.start();
+    const handler = sup.aggregate("foreign") ?? never();
+    expect(
+      eventValues(await handler.handle(contextual(echoCommand("foreign", newRoot(), "over grpc")))),
+    ).toEqual(["over grpc"]);
+    expect((await handler.descriptor()).name).toBe("foreign");
+  });
+
   test("an external handler (socket given) is connected to, not spawned", async () => {
     const socket = join(dir, "external.sock");
     const external = Bun.spawn(

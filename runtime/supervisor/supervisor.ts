@@ -67,14 +67,9 @@ export class Supervisor implements HandlerDirectory {
   constructor(private readonly options: SupervisorOptions) {
     this.log = options.log ?? rootLog.child({ component: "supervisor" });
     for (const component of options.components) {
-      if (component.transport !== "connect") {
-        throw new Error(
-          `component ${component.name}: transport "${component.transport}" is not supported yet (use connect)`,
-        );
-      }
       const socket =
         component.launch.type === "external"
-          ? component.launch.socket
+          ? (component.launch.socket ?? "")
           : join(options.socketsDir, `${component.program}.sock`);
       if (Buffer.byteLength(socket) > MAX_SOCKET_PATH) {
         throw new Error(
