@@ -301,6 +301,44 @@ describe("sagas through the reactive host", () => {
     }
   });
 
+  test("a consumer killed at several points while events stream resumes each time: nothing skipped, nothing twice", async () => {
+    build();
+    const fresh = () =>
+      new ReactiveHost({
+        pipeline,
+        events: storage.events,
+        causations: storage.causations,
+        deadLetters: storage.deadLetters,
+        positions: storage.positions,
+        bus,
+        directory: { sagas: () => [relaySaga(sagaCalls)], projectors: () => [], processManagers: () => [] },
+        pollMs: 10,
+      });
+    host = fresh();
+    await host.start();
+    const roots = Array.from({ length: 5 }, () => Uuid.randomBytes());
+    const writes: Promise<unknown>[] = [];
+    for (let i = 0; i < 40; i++) {
+      const root = roots[i % roots.length] as Uint8Array;
+      writes.push(
+        pipeline.execute(command("src", root, `v${i}`, Math.floor(i / roots.length), `s-${i % 5}`)),
+      );
+      if (i % 8 === 7) {
+        // Kill mid-stream (no waiting for the consumer to finish), then start a new one.
+        void host.stop();
+        host = fresh();
+        await host.start();
+      }
+    }
+    await Promise.all(writes);
+    await host.settle();
+    for (const root of roots) {
+      const values = (await dstEvents(root)).map((p) => AnyPayload.unpack(p.event, StringValueSchema).value);
+      expect(values).toHaveLength(8);
+      expect(new Set(values).size).toBe(8);
+    }
+  });
+
   test("a refused saga command is compensated: RevokeEventCommand to the trigger, system record, cascade reports it", async () => {
     build();
     const root = Uuid.randomBytes();
