@@ -110,6 +110,7 @@ export async function startStandalone(
       bus,
       handlers: supervisor,
       replayDeadLetter: (entry) => reactive.replay(entry),
+      rebuildProjection: (name) => reactive.rebuildProjection(name),
     });
     cleanups.push(() => gateway.stop());
 

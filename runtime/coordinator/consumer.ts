@@ -43,6 +43,8 @@ export class CheckpointedConsumer {
   private readonly log: Logger;
   /** Books processed, for tests and metrics. */
   processed = 0;
+  /** Events in those books. */
+  processedEvents = 0;
 
   constructor(private readonly options: ConsumerOptions) {
     this.log = options.log ?? rootLog.child({ consumer: options.name });
@@ -85,6 +87,15 @@ export class CheckpointedConsumer {
       }
     })();
     return this.running;
+  }
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  /** Forgets the checkpoint: the next catch-up starts from the beginning of the log. */
+  async resetCheckpoint(): Promise<void> {
+    await this.options.positions.reset(this.options.name, this.domain, ALL_EDITIONS);
   }
 
   /** The checkpoint (0n = nothing processed). */
@@ -143,6 +154,7 @@ export class CheckpointedConsumer {
       try {
         await this.options.process(book);
         this.processed++;
+        this.processedEvents += book.pages.length;
         return true;
       } catch (err) {
         const message = (err as Error).message ?? String(err);

@@ -5,6 +5,7 @@ import { CommandBookSchema, type EventBook, EventBookSchema, type Projection } f
 import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { matches } from "../bus/filter";
+import type { BusFilter } from "../bus/types";
 import { type Logger, log as rootLog } from "../observability/log";
 import { NotFoundError } from "../storage/errors";
 import type { DeadLetterEntry, PositionStore } from "../storage/types";
@@ -75,13 +76,28 @@ export class ReactiveHost implements DownstreamRunner {
     await Promise.all(this.consumers.map((c) => c.wake()));
   }
 
-  private consumer(
-    name: string,
-    filter: ReactiveHostOptions["directory"] extends never
-      ? never
-      : { domain?: string; eventTypes?: string[] },
-    process: (book: EventBook) => Promise<void>,
-  ) {
+  /**
+   * Rebuilds an async projection: resets the projector's checkpoint and replays its input domain
+   * from the start. Resolves once caught up, with the number of events handed over again.
+   */
+  async rebuildProjection(name: string): Promise<number> {
+    if (!this.options.directory.projectors().some((p) => p.name === name)) {
+      throw new NotFoundError(`No projector registered with name: ${name}`);
+    }
+    const consumers = this.consumers.filter((c) => c.name === name);
+    let replayed = 0;
+    for (const consumer of consumers) {
+      await consumer.stop();
+      await consumer.resetCheckpoint();
+      const before = consumer.processedEvents;
+      await consumer.start();
+      replayed += consumer.processedEvents - before;
+    }
+    this.log.info("projection.rebuilt", { projector: name, events: replayed });
+    return replayed;
+  }
+
+  private consumer(name: string, filter: BusFilter, process: (book: EventBook) => Promise<void>) {
     return new CheckpointedConsumer({
       name,
       filter,

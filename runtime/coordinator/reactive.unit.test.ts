@@ -15,6 +15,7 @@ import {
   ProcessManagerHandleResponseSchema,
   ProcessManagerPrepareResponseSchema,
   ProcessTimeoutSchema,
+  ProjectionSchema,
   RevocationResponseSchema,
   SagaCompensationFailedSchema,
   SagaPrepareResponseSchema,
@@ -33,7 +34,7 @@ import type { Storage } from "../storage/types";
 import { AggregatePipeline } from "./aggregate-pipeline";
 import type { AggregateHandler } from "./ports";
 import { ReactiveHost } from "./reactive-host";
-import type { ProcessManagerHandler, SagaHandler } from "./reactive-ports";
+import type { ProcessManagerHandler, ProjectorHandler, SagaHandler } from "./reactive-ports";
 import { SAGA_FAILURE_DOMAIN } from "./saga-coordinator";
 
 const text = (value: string) => AnyPayload.pack(StringValueSchema, create(StringValueSchema, { value }));
@@ -337,6 +338,43 @@ describe("sagas through the reactive host", () => {
       expect(values).toHaveLength(8);
       expect(new Set(values).size).toBe(8);
     }
+  });
+
+  test("a projection rebuild resets the checkpoint and replays every book to the projector", async () => {
+    build();
+    const seen: string[] = [];
+    const projector: ProjectorHandler = {
+      name: "projector-src",
+      input: { domain: "src" },
+      synchronous: false,
+      handle: async (book) => {
+        for (const p of book.pages) seen.push(AnyPayload.unpack(p.event, StringValueSchema).value);
+        return create(ProjectionSchema, { projector: "projector-src" });
+      },
+      speculate: async () => create(ProjectionSchema, {}),
+      descriptor: async () =>
+        create(ComponentDescriptorSchema, { name: "projector-src", componentType: "projector" }),
+    };
+    host = new ReactiveHost({
+      pipeline,
+      events: storage.events,
+      causations: storage.causations,
+      deadLetters: storage.deadLetters,
+      positions: storage.positions,
+      bus,
+      directory: { sagas: () => [], projectors: () => [projector], processManagers: () => [] },
+      pollMs: 10,
+    });
+    await host.start();
+    const root = Uuid.randomBytes();
+    for (let i = 0; i < 5; i++) await pipeline.execute(command("src", root, `p${i}`, i, "r"));
+    await host.settle();
+    expect(seen).toEqual(["p0", "p1", "p2", "p3", "p4"]);
+    const replayed = await host.rebuildProjection("projector-src");
+    expect(replayed).toBe(5);
+    expect(seen).toHaveLength(10);
+    expect(seen.slice(5)).toEqual(["p0", "p1", "p2", "p3", "p4"]);
+    await expect(host.rebuildProjection("nope")).rejects.toThrow("No projector registered with name: nope");
   });
 
   test("a refused saga command is compensated: RevokeEventCommand to the trigger, system record, cascade reports it", async () => {

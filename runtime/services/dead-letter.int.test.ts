@@ -8,6 +8,7 @@ import {
 } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import { Code, type ConnectError, createClient } from "@connectrpc/connect";
+import { NotFoundError } from "../storage/errors";
 import { startTestRuntime, type TestRuntime } from "./testing/harness";
 
 const cli = join(import.meta.dir, "..", "cli", "main.ts");
@@ -22,13 +23,17 @@ async function runCli(args: string[]): Promise<{ code: number; out: string; err:
   return { code, out, err };
 }
 
-describe("dead-letter queue API and CLI", () => {
+describe("operations API and CLI: dead letters and projection rebuilds", () => {
   let rt: TestRuntime;
   const replayed: number[] = [];
   let failNext = false;
 
   beforeAll(async () => {
     rt = await startTestRuntime([], {
+      rebuildProjection: async (name) => {
+        if (name !== "projector-x") throw new NotFoundError(`No projector registered with name: ${name}`);
+        return 42;
+      },
       replayDeadLetter: async (entry) => {
         if (failNext) {
           failNext = false;
@@ -95,5 +100,14 @@ describe("dead-letter queue API and CLI", () => {
     expect(after.out).toContain("1 entry");
     const bad = await runCli(["dlq", "replay", "abc", "--gateway", rt.url]);
     expect(bad.code).toBe(2);
+  });
+
+  test("the CLI rebuilds a projection; an unknown projector is reported", async () => {
+    const ok = await runCli(["projection", "rebuild", "projector-x", "--gateway", rt.url]);
+    expect(ok.code).toBe(0);
+    expect(ok.out).toBe("projector-x: rebuilt, 42 events replayed\n");
+    const missing = await runCli(["projection", "rebuild", "projector-y", "--gateway", rt.url]);
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain("No projector registered with name: projector-y");
   });
 });

@@ -20,5 +20,7 @@ export interface ServiceDeps {
   upcast?: PageUpcaster;
   /** Processes a dead-lettered case again (the reactive host); absent = replay unavailable. */
   replayDeadLetter?: (entry: DeadLetterEntry) => Promise<void>;
+  /** Resets a projector's checkpoint and replays (the reactive host); resolves with the events replayed. */
+  rebuildProjection?: (projector: string) => Promise<number>;
   log: Logger;
 }

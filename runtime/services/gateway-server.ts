@@ -15,6 +15,7 @@ import {
   EventQuery,
   EventStream,
   Health,
+  ProjectionService,
   HealthCheckResponse_ServingStatus as ServingStatus,
   SpeculativeService,
 } from "@angzarr/proto";
@@ -32,6 +33,7 @@ import { DEFAULT_STREAM_IDLE_MS, type ServiceDeps } from "./deps";
 import { eventQueryService } from "./event-query";
 import { eventStreamService } from "./event-stream";
 import { HealthBoard, healthService } from "./health";
+import { projectionService } from "./projection-service";
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -51,6 +53,8 @@ export interface GatewayOptions {
   upcast?: PageUpcaster;
   /** Dead-letter replay (the reactive host's); without it Replay answers UNIMPLEMENTED. */
   replayDeadLetter?: (entry: DeadLetterEntry) => Promise<void>;
+  /** Projection rebuild (the reactive host's); without it Rebuild answers UNIMPLEMENTED. */
+  rebuildProjection?: (projector: string) => Promise<number>;
   /** Largest request or response message, bytes (default 64 MiB). */
   maxMessageBytes?: number;
   /** How long stop() lets in-flight calls finish before closing connections, ms (default 2 000). */
@@ -86,6 +90,7 @@ export function gatewayRoutes(deps: ServiceDeps, health: HealthBoard): (router: 
     router.service(SpeculativeService, speculativeService(deps));
     router.service(Health, healthService(health));
     router.service(DeadLetterService, deadLetterService(deps));
+    router.service(ProjectionService, projectionService(deps));
   };
 }
 
@@ -111,6 +116,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     log,
     ...(opts.upcast ? { upcast: opts.upcast } : {}),
     ...(opts.replayDeadLetter ? { replayDeadLetter: opts.replayDeadLetter } : {}),
+    ...(opts.rebuildProjection ? { rebuildProjection: opts.rebuildProjection } : {}),
   };
   const health = new HealthBoard(["", ...GATEWAY_SERVICES]);
   const shutdown = new AbortController();

@@ -93,6 +93,7 @@ export async function startTestRuntime(
     streamIdleMs?: number;
     maxMessageBytes?: number;
     replayDeadLetter?: (entry: DeadLetterEntry) => Promise<void>;
+    rebuildProjection?: (projector: string) => Promise<number>;
   } = {},
 ): Promise<TestRuntime> {
   const storage = createMemoryStorage();
