@@ -10,11 +10,24 @@ export interface Figure {
   better: "lower" | "higher";
   /** Optional peer figure measured in the same run (e.g. Emmett). */
   peer?: number | null;
+  /** With a peer: the least ratio ours/peer (oriented so that higher is better) the design asks for. */
+  peerBudget?: number | null;
 }
 
 export interface BenchReporter {
   record(figure: Figure): void;
   progress(message: string): void;
+  /**
+   * Sets the peer's value (and the ratio the design asks for) on one of our figures recorded
+   * earlier in this run; reports false when no figure of that name was recorded.
+   */
+  attachPeer(name: string, peer: number, peerBudget: number): boolean;
+}
+
+/** ours/peer, oriented so that > 1 means ours is better. */
+export function ratioOf(f: Figure): number | null {
+  if (f.peer === undefined || f.peer === null) return null;
+  return f.better === "lower" ? f.peer / f.value : f.value / f.peer;
 }
 
 /** A workload module: `export default async function (r: BenchReporter) { ... }`. */

@@ -1,17 +1,23 @@
-// `bun run bench`: runs every bench/*.bench.ts workload (or those named on the command line),
-// prints a table and writes bench/results/latest.json.
+// `bun run bench`: runs every bench/*.bench.ts workload (or those whose file names contain one of
+// the words on the command line), prints the machine, a progress line per step, the table of
+// figures (with the peer's figure and the ratio where a peer ran), and writes
+// bench/results/latest.json. Peer workloads (peer-*.bench.ts) run last: they attach their figures
+// to ours.
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Figure, machineLine, type Workload } from "./harness";
+import { type Figure, machineLine, ratioOf, type Workload } from "./harness";
 
 const dir = import.meta.dir;
 const wanted = process.argv.slice(2);
+const isPeer = (f: string) => f.startsWith("peer-");
 const files = readdirSync(dir)
   .filter((f) => f.endsWith(".bench.ts"))
   .filter((f) => wanted.length === 0 || wanted.some((w) => f.includes(w)))
-  .sort();
+  .sort((a, b) => Number(isPeer(a)) - Number(isPeer(b)) || a.localeCompare(b));
 
-console.log(`machine: ${machineLine()}`);
+const machine = machineLine();
+const runStarted = performance.now();
+console.log(`machine: ${machine}`);
 const figures: Figure[] = [];
 for (const file of files) {
   const started = performance.now();
@@ -27,6 +33,17 @@ for (const file of files) {
     progress(message) {
       console.log(`  … ${message}`);
     },
+    attachPeer(name, peer, peerBudget) {
+      const ours = figures.find((f) => f.name === name);
+      if (ours === undefined) {
+        console.log(`  (no figure "${name}" in this run: run its workload too for the ratio)`);
+        return false;
+      }
+      ours.peer = peer;
+      ours.peerBudget = peerBudget;
+      console.log(`  ${name}: ours/peer ${(ratioOf(ours) ?? 0).toFixed(2)}× (asked ≥ ${peerBudget}×)`);
+      return true;
+    },
   });
   console.log(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
 }
@@ -36,23 +53,32 @@ function format(v: number): string {
 }
 
 function verdict(f: Figure): string {
-  if (f.budget === null) return "";
-  const ok = f.better === "lower" ? f.value <= f.budget : f.value >= f.budget;
-  return ok ? "ok" : "MISSED";
+  const misses: string[] = [];
+  if (f.budget !== null && !(f.better === "lower" ? f.value <= f.budget : f.value >= f.budget)) {
+    misses.push("MISSED");
+  }
+  const ratio = ratioOf(f);
+  if (ratio !== null && f.peerBudget && ratio < f.peerBudget) misses.push(`ratio < ${f.peerBudget}×`);
+  if (misses.length > 0) return misses.join(", ");
+  return f.budget !== null || (ratio !== null && f.peerBudget) ? "ok" : "";
 }
 
-console.log("\n| figure | unit | budget | measured | peer | ratio | |");
+console.log(`\nmachine: ${machine}`);
+console.log("| figure | unit | budget | measured | peer | ratio | |");
 console.log("|---|---|---|---|---|---|---|");
 for (const f of figures) {
   const peer = f.peer ?? null;
-  const ratio =
-    peer === null ? "" : `${(f.better === "lower" ? peer / f.value : f.value / peer).toFixed(1)}×`;
+  const ratio = ratioOf(f);
+  const budget = f.budget === null ? "" : `${f.better === "lower" ? "≤" : "≥"} ${f.budget}`;
   console.log(
-    `| ${f.name} | ${f.unit} | ${f.budget ?? ""} | ${format(f.value)} | ${peer === null ? "" : format(peer)} | ${ratio} | ${verdict(f)} |`,
+    `| ${f.name} | ${f.unit} | ${budget} | ${format(f.value)} | ${peer === null ? "" : format(peer)} | ${
+      ratio === null ? "" : `${ratio.toFixed(2)}×${f.peerBudget ? ` (≥ ${f.peerBudget}×)` : ""}`
+    } | ${verdict(f)} |`,
   );
 }
+console.log(`\nbench finished in ${((performance.now() - runStarted) / 1000).toFixed(0)} s`);
 mkdirSync(join(dir, "results"), { recursive: true });
 writeFileSync(
   join(dir, "results", "latest.json"),
-  `${JSON.stringify({ machine: machineLine(), at: new Date().toISOString(), figures }, null, 2)}\n`,
+  `${JSON.stringify({ machine, at: new Date().toISOString(), figures }, null, 2)}\n`,
 );

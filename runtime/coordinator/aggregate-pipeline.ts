@@ -25,13 +25,14 @@ import {
   SyncMode,
   type TemporalQuery,
 } from "@angzarr/proto";
-import { create } from "@bufbuild/protobuf";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import type { EventBus } from "../bus/types";
 import { type Logger, log as rootLog } from "../observability/log";
 import { InvalidInputError, SequenceConflictError, StorageError } from "../storage/errors";
 import type { AggregateRef, Divergence, EditionStore, EventStore, SnapshotStore } from "../storage/types";
 import { type BackoffPolicy, DEFAULT_BACKOFF, delayFor, sleep } from "./backoff";
 import * as E from "./errors";
+import { encodeHandlerRequest, encodePriorBook, type PriorParts } from "./handler-request";
 import { KeyedMutex } from "./keyed-mutex";
 import type { AggregateHandler, HandlerDirectory } from "./ports";
 
@@ -64,6 +65,20 @@ export interface AggregatePipelineDeps {
 export type CommandOutcome =
   | { kind: "events"; book: EventBook }
   | { kind: "revocation"; revocation: RevocationResponse; cover: Cover };
+
+/** The prior history of one command: decoded, or (fast path) an encoded EventBook. */
+interface Prior {
+  /** The sequence the next event gets. */
+  next: number;
+  book?: EventBook;
+  encoded?: PriorParts;
+}
+
+/** The prior history as a message (decoding the encoded form: error details, general path). */
+function priorBook(prior: Prior): EventBook {
+  if (prior.book) return prior.book;
+  return fromBinary(EventBookSchema, prior.encoded ? encodePriorBook(prior.encoded) : new Uint8Array(0));
+}
 
 interface Prepared {
   book: CommandBook;
@@ -125,15 +140,16 @@ export class AggregatePipeline {
     const prepared = await this.prepare(request.command);
     const pages = await this.loadAsOf(prepared.ref, point);
     const prior = create(EventBookSchema, { cover: prepared.cover, pages });
-    const response = await this.callHandler(prepared, prior);
+    const next = EventBooks.nextSequence(prior);
+    const response = await this.callHandler(prepared, { next, book: prior });
     if (response.result.case === "revocation") {
       throw E.failedPrecondition(E.Messages.revoked(response.result.value.reason));
     }
-    const pagesOut = this.validate(prepared, prior, response);
-    let next = EventBooks.nextSequence(prior);
+    const pagesOut = this.validate(prepared, next, response);
+    let number = next;
     const numbered = pagesOut.map((p) =>
       EventPages.isForced(p)
-        ? create(EventPageSchema, { ...p, sequence: { case: "num", value: next++ } })
+        ? create(EventPageSchema, { ...p, sequence: { case: "num", value: number++ } })
         : p,
     );
     return create(CommandResponseSchema, {
@@ -188,8 +204,12 @@ export class AggregatePipeline {
   private async attempt(prepared: Prepared, fromSaga: boolean): Promise<CommandOutcome> {
     const key = `${prepared.ref.domain}\u0000${prepared.ref.edition}\u0000${Buffer.from(prepared.ref.root).toString("hex")}`;
     return this.mutex.run(key, async () => {
-      const prior = await this.load(prepared.ref, prepared.cover);
-      const next = EventBooks.nextSequence(prior);
+      // (Not one await more than before on the general path: timing-sensitive callers, see
+      // reactive.unit.test.ts "consumer killed at several points".)
+      const prior = this.canEncode(prepared)
+        ? await this.loadEncoded(prepared)
+        : this.decodedPrior(await this.load(prepared.ref, prepared.cover));
+      const next = prior.next;
       let command = prepared.book;
       if (fromSaga) {
         command = create(CommandBookSchema, {
@@ -200,7 +220,8 @@ export class AggregatePipeline {
         const expected = command.pages[0]?.sequence ?? 0;
         if (expected !== next) {
           // The sender rebases on the aggregate's events: attach the full history, not a snapshot.
-          const current = prior.snapshot ? await this.fullHistory(prepared.ref, prepared.cover) : prior;
+          const book = priorBook(prior);
+          const current = book.snapshot ? await this.fullHistory(prepared.ref, prepared.cover) : book;
           throw E.sequenceMismatch(expected, next, current);
         }
       }
@@ -208,7 +229,7 @@ export class AggregatePipeline {
       if (response.result.case === "revocation") {
         return { kind: "revocation", revocation: response.result.value, cover: prepared.cover };
       }
-      const pages = this.validate(prepared, prior, response);
+      const pages = this.validate(prepared, next, response);
       const snapshotState =
         response.result.case === "events" ? response.result.value.snapshotState : undefined;
       const stored = await this.persist(prepared, pages, snapshotState);
@@ -216,6 +237,41 @@ export class AggregatePipeline {
       if (stored.length > 0) await this.publish(delta);
       return { kind: "events", book: delta };
     });
+  }
+
+  /**
+   * The fast path applies (the store encodes pages, the handler takes encoded requests, no
+   * upcaster): the history stays bytes, stored pages are never decoded and re-encoded.
+   */
+  private canEncode(prepared: Prepared): boolean {
+    return (
+      this.deps.events.getEncodedFrom !== undefined &&
+      prepared.handler.handleEncoded !== undefined &&
+      this.deps.upcast === undefined
+    );
+  }
+
+  private decodedPrior(book: EventBook): Prior {
+    return { next: EventBooks.nextSequence(book), book };
+  }
+
+  /** The history for the fast path: snapshot + stored pages as encoded bytes. */
+  private async loadEncoded(prepared: Prepared): Promise<Prior> {
+    const { ref, cover } = prepared;
+    const read = this.deps.events.getEncodedFrom?.bind(this.deps.events);
+    if (read === undefined) return this.decodedPrior(await this.load(ref, cover));
+    try {
+      const stored = await this.deps.snapshots.get(ref);
+      const pages = await read(ref, stored ? stored.sequence + 1 : 0);
+      const snapshot = stored
+        ? create(SnapshotSchema, { sequence: stored.sequence, state: stored.state })
+        : undefined;
+      const next =
+        pages.lastSequence !== undefined ? pages.lastSequence + 1 : stored ? stored.sequence + 1 : 0;
+      return { next, encoded: { cover, snapshot, pages } };
+    } catch (err) {
+      throw this.loadError(err);
+    }
   }
 
   private async load(ref: AggregateRef, cover: Cover): Promise<EventBook> {
@@ -278,19 +334,22 @@ export class AggregatePipeline {
     }
   }
 
-  private async callHandler(prepared: Prepared, prior: EventBook): Promise<BusinessResponse> {
-    const request = create(ContextualCommandSchema, { events: prior, command: prepared.book });
-    return prepared.handler.handle(request, {
+  private async callHandler(prepared: Prepared, prior: Prior): Promise<BusinessResponse> {
+    const options = {
       correlationId: prepared.correlationId,
       ...(this.deps.handlerTimeoutMs ? { timeoutMs: this.deps.handlerTimeoutMs } : {}),
-    });
+    };
+    if (prior.encoded !== undefined && prepared.handler.handleEncoded) {
+      return prepared.handler.handleEncoded(encodeHandlerRequest(prior.encoded, prepared.book), options);
+    }
+    const request = create(ContextualCommandSchema, { events: priorBook(prior), command: prepared.book });
+    return prepared.handler.handle(request, options);
   }
 
   /** Step 6: pages numbered contiguously from the next sequence (force pages allowed). */
-  private validate(prepared: Prepared, prior: EventBook, response: BusinessResponse): EventPage[] {
+  private validate(prepared: Prepared, next: number, response: BusinessResponse): EventPage[] {
     if (response.result.case !== "events") return [];
     const pages = response.result.value.pages;
-    const next = EventBooks.nextSequence(prior);
     pages.forEach((page, i) => {
       const num = EventPages.sequence(page);
       if (num !== undefined && num !== next + i) {

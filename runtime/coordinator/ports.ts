@@ -6,6 +6,11 @@ import type { CallOptions } from "@angzarr/sdk";
 /** One aggregate handler program (`Aggregate` service). */
 export interface AggregateHandler {
   handle(request: ContextualCommand, options?: CallOptions): Promise<BusinessResponse>;
+  /**
+   * Optional: `handle` with the request already encoded (the pipeline's fast path splices stored
+   * page bytes into it). Same answer as `handle` on the decoded request.
+   */
+  handleEncoded?(request: Uint8Array, options?: CallOptions): Promise<BusinessResponse>;
   descriptor(options?: CallOptions): Promise<ComponentDescriptor>;
 }
 

@@ -53,6 +53,18 @@ export interface StoredEvent {
   page: EventPage;
 }
 
+/** Pages already encoded for a handler request (see EventStore.getEncodedFrom). */
+export interface EncodedPages {
+  /**
+   * Each page as one `pages` entry of an encoded EventBook (tag 0x1a, length, EventPage bytes),
+   * byte for byte what protobuf-es writes for the pages `getFrom` returns.
+   */
+  bytes: Uint8Array;
+  count: number;
+  /** Sequence of the last page; undefined when there is none. */
+  lastSequence: number | undefined;
+}
+
 export interface GlobalReadFilter {
   domain?: string;
   edition?: string;
@@ -70,6 +82,12 @@ export interface EventStore {
   get(ref: AggregateRef): Promise<EventPage[]>;
   /** Pages with sequence >= from. */
   getFrom(ref: AggregateRef, from: number): Promise<EventPage[]>;
+  /**
+   * Optional fast path of the aggregate pipeline: what `getFrom(ref, from)` returns, already
+   * encoded (no EventPage objects, no protobuf-es encoding). Same validation and errors as getFrom.
+   * Backends without it are read through getFrom.
+   */
+  getEncodedFrom?(ref: AggregateRef, from: number): Promise<EncodedPages>;
   /** Pages with from <= sequence <= to (inclusive both ends). */
   getRange(ref: AggregateRef, from: number, to: number): Promise<EventPage[]>;
   /** Pages created at or before `time`. */

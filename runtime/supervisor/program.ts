@@ -81,6 +81,7 @@ export class SupervisedProgram {
     const inner = aggregateClient(this.client);
     this.handler = {
       handle: (request, callOptions) => this.guarded(() => inner.handle(request, callOptions)),
+      handleEncoded: (request, callOptions) => this.guarded(() => inner.handleEncoded(request, callOptions)),
       descriptor: (callOptions) => this.guarded(() => inner.descriptor(callOptions)),
     };
     this.rpc = {

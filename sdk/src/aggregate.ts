@@ -6,9 +6,11 @@ import {
   type BusinessResponse,
   BusinessResponseSchema,
   type CommandBook,
+  type CommandPage,
   type ComponentDescriptor,
   ComponentDescriptorSchema,
   type ContextualCommand,
+  ContextualCommandSchema,
   type Cover,
   type EventBook,
   EventBookSchema,
@@ -26,6 +28,9 @@ import {
 import { create, type DescMessage, fromBinary, type Message, type MessageShape } from "@bufbuild/protobuf";
 import type { Any, Timestamp } from "@bufbuild/protobuf/wkt";
 import { invalidArgument } from "./errors";
+import { type ContextualView, nextSequenceOf, readContextualCommand } from "./fast/book-view";
+import { type ScalarDecoder, scalarDecoder } from "./fast/scalar-decoder";
+import { decodeBody } from "./rpc/protocol";
 
 /** What a command handler knows besides the command and the state. */
 export interface CommandContext {
@@ -78,6 +83,20 @@ export interface AggregateDefinition<SD extends DescMessage> {
    */
   revoke?: (command: RevokeEventCommand, state: MessageShape<SD>) => RevocationResponse | Message[];
 }
+
+/** One event type as the fast rebuild meets it: its type URL bytes and how to apply it. */
+interface TypeEntry<S> {
+  /** The type URL's bytes (offsets into the request that first carried it). */
+  buf: Uint8Array;
+  start: number;
+  end: number;
+  /** Undefined: this aggregate does not apply the type (the page is skipped). */
+  applier: EventApplier<S> | undefined;
+  decode: ScalarDecoder | undefined;
+}
+
+/** Distinct event types remembered per fast rebuild; more than this are looked up per page. */
+const TYPE_CACHE = 64;
 
 /** A compiled aggregate: pure functions over messages, plus the RPC entry point. */
 export class Aggregate<SD extends DescMessage> {
@@ -168,38 +187,125 @@ export class Aggregate<SD extends DescMessage> {
 
   /** The whole `Aggregate.Handle` decision: prior history + command → response. */
   handle(request: ContextualCommand, now: Timestamp = Timestamps.now()): BusinessResponse {
-    const command: CommandBook | undefined = request.command;
-    const page = command?.pages[0];
-    if (command === undefined || page === undefined) throw invalidArgument("CommandBook has no pages");
-    const any = page.command;
+    const command = commandOf(request.command);
+    return this.decide(command, this.rebuild(request.events), EventBooks.nextSequence(request.events), now);
+  }
+
+  /**
+   * `handle` on the encoded request, as the RPC route receives it. The prior pages are read
+   * straight from the bytes (see fast/book-view.ts); input the fast path does not handle goes
+   * through protobuf-es and `handle`, so the answer (or the error) is always the same.
+   */
+  handleBinary(body: Uint8Array, now: Timestamp = Timestamps.now()): BusinessResponse {
+    const view = readContextualCommand(body);
+    let state: MessageShape<SD> | undefined;
+    if (view !== undefined) {
+      try {
+        state = this.rebuildView(view);
+      } catch {
+        // A payload or applier failed: the general path fails the way it always did, which may
+        // be an earlier error (a text field fromBinary rejects, a command without pages).
+        state = undefined;
+      }
+    }
+    // The fold read every page's type URL as ASCII, so protobuf-es decodes this request too:
+    // the rest is `handle` on the same values.
+    if (view !== undefined && state !== undefined) {
+      return this.decide(commandOf(view.command), state, nextSequenceOf(view), now);
+    }
+    return this.handle(decodeBody(ContextualCommandSchema, body), now);
+  }
+
+  /**
+   * State from a walked request: the snapshot, then every page, as `rebuild` does. Undefined
+   * when a page's type URL is not ASCII (the general path decides then).
+   */
+  private rebuildView(view: ContextualView): MessageShape<SD> | undefined {
+    let state = this.initialState();
+    const snapshot = view.snapshot?.state;
+    if (snapshot && AnyPayload.is(snapshot, this.definition.state)) {
+      try {
+        state = fromBinary(this.definition.state, snapshot.value);
+      } catch {
+        state = this.initialState();
+      }
+    }
+    const { buf, refs, count } = view;
+    const types: TypeEntry<MessageShape<SD>>[] = [];
+    let last: TypeEntry<MessageShape<SD>> | undefined;
+    for (let i = 0; i < count; i++) {
+      const at = 4 * i;
+      const typeStart = refs[at] as number;
+      if (typeStart < 0) continue;
+      const typeEnd = refs[at + 1] as number;
+      let entry = last !== undefined && sameBytes(buf, typeStart, typeEnd, last) ? last : undefined;
+      if (entry === undefined) {
+        for (const t of types) {
+          if (sameBytes(buf, typeStart, typeEnd, t)) {
+            entry = t;
+            break;
+          }
+        }
+      }
+      if (entry === undefined) {
+        const typeUrl = asciiText(buf, typeStart, typeEnd);
+        if (typeUrl === undefined) return undefined;
+        const applier = this.appliers.get(TypeUrl.fullName(typeUrl));
+        entry = {
+          buf,
+          start: typeStart,
+          end: typeEnd,
+          applier,
+          decode: applier ? scalarDecoder(applier.schema) : undefined,
+        };
+        if (types.length < TYPE_CACHE) types.push(entry);
+      }
+      last = entry;
+      const applier = entry.applier;
+      if (applier === undefined) continue;
+      const valueStart = refs[at + 2] as number;
+      const valueEnd = refs[at + 3] as number;
+      const event =
+        entry.decode?.(buf, valueStart, valueEnd) ??
+        fromBinary(applier.schema, buf.subarray(valueStart, valueEnd));
+      applier.apply(state, event);
+    }
+    return state;
+  }
+
+  /** The command part of `handle`, once the state and next sequence are known. */
+  private decide(
+    command: CommandBook & { pages: [CommandPage, ...CommandPage[]] },
+    state: MessageShape<SD>,
+    nextSequence: number,
+    now: Timestamp,
+  ): BusinessResponse {
+    const any = command.pages[0].command;
     const typeUrl = any?.typeUrl ?? "";
     const name = TypeUrl.fullName(typeUrl);
-    const state = this.rebuild(request.events);
 
     if (name === RevokeEventCommandSchema.typeName) {
       const revoke = decodeOrReject(RevokeEventCommandSchema, any as Any);
       const answer = this.definition.revoke
         ? this.definition.revoke(revoke, state)
         : defaultRevocation(revoke);
-      if (Array.isArray(answer)) return this.eventsResponse(command, request.events, state, answer);
+      if (Array.isArray(answer)) return this.eventsResponse(command, nextSequence, state, answer);
       return create(BusinessResponseSchema, { result: { case: "revocation", value: answer } });
     }
 
     const handler = this.handlers.get(name);
     if (!handler) throw invalidArgument(`Unknown command type: ${typeUrl}`);
     const decoded = decodeOrReject(handler.schema, any as Any);
-    const nextSequence = EventBooks.nextSequence(request.events);
     const events = handler.handle(decoded, state, { nextSequence, cover: command.cover, now });
-    return this.eventsResponse(command, request.events, state, events);
+    return this.eventsResponse(command, nextSequence, state, events);
   }
 
   private eventsResponse(
     command: CommandBook,
-    prior: EventBook | undefined,
+    next: number,
     state: MessageShape<SD>,
     events: Message[],
   ): BusinessResponse {
-    const next = EventBooks.nextSequence(prior);
     const pages: EventPage[] = events.map((event, i) =>
       create(EventPageSchema, {
         sequence: { case: "num", value: next + i },
@@ -215,6 +321,37 @@ export class Aggregate<SD extends DescMessage> {
     });
     return create(BusinessResponseSchema, { result: { case: "events", value: book } });
   }
+}
+
+/** The request's command, which must have a page (INVALID_ARGUMENT otherwise). */
+function commandOf(
+  command: CommandBook | undefined,
+): CommandBook & { pages: [CommandPage, ...CommandPage[]] } {
+  if (command === undefined || command.pages[0] === undefined)
+    throw invalidArgument("CommandBook has no pages");
+  return command as CommandBook & { pages: [CommandPage, ...CommandPage[]] };
+}
+
+/** True when buf[start, end) holds the same bytes as the entry's type URL. */
+function sameBytes<S>(buf: Uint8Array, start: number, end: number, entry: TypeEntry<S>): boolean {
+  const len = end - start;
+  if (len !== entry.end - entry.start) return false;
+  const other = entry.buf;
+  const offset = entry.start - start;
+  // Type URLs differ at their end (the message name): compare from there.
+  for (let i = end - 1; i >= start; i--) if (buf[i] !== other[i + offset]) return false;
+  return true;
+}
+
+/** ASCII bytes as text, or undefined when a byte is not ASCII. */
+function asciiText(buf: Uint8Array, start: number, end: number): string | undefined {
+  let text = "";
+  for (let i = start; i < end; i++) {
+    const b = buf[i] as number;
+    if (b > 0x7f) return undefined;
+    text += String.fromCharCode(b);
+  }
+  return text;
 }
 
 export function defaultRevocation(command: RevokeEventCommand): RevocationResponse {

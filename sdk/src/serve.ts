@@ -1,7 +1,11 @@
 // Entry point of a domain program: build the router for a component and serve it on the socket
 // named by `--socket PATH` or ANGZARR_SOCKET. Stops cleanly on SIGTERM / SIGINT.
-import { Aggregate as AggregateService, HealthCheckResponse_ServingStatus } from "@angzarr/proto";
-import type { DescMessage } from "@bufbuild/protobuf";
+import {
+  Aggregate as AggregateService,
+  BusinessResponseSchema,
+  HealthCheckResponse_ServingStatus,
+} from "@angzarr/proto";
+import { type DescMessage, toBinary } from "@bufbuild/protobuf";
 import type { Aggregate } from "./aggregate";
 import { addHealth, HealthRegistry } from "./health";
 import { serveUnix } from "./rpc/client";
@@ -18,7 +22,10 @@ export function aggregateComponent<SD extends DescMessage>(aggregate: Aggregate<
   return {
     register(router) {
       router.add(AggregateService.method.getDescriptor, () => aggregate.descriptor());
-      router.add(AggregateService.method.handle, (request) => aggregate.handle(request));
+      // Raw bytes in: the aggregate walks the prior pages itself (Aggregate.handleBinary).
+      router.addRaw(AggregateService.method.handle, (body) =>
+        toBinary(BusinessResponseSchema, aggregate.handleBinary(body)),
+      );
       return [AggregateService.typeName];
     },
   };

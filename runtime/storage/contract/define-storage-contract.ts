@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe } from "bun:test";
 import { defineBadInputContract } from "./bad-input-contract";
 import { defineConcurrencyContract } from "./concurrency-contract";
 import { defineEditionContract } from "./edition-contract";
+import { defineEncodedReadContract } from "./encoded-read-contract";
 import { defineEventStoreContract } from "./event-store-contract";
 import type { ContractContext, StorageFactory, StorageFixture } from "./fixtures";
 import { defineGlobalLogContract } from "./global-log-contract";
@@ -45,6 +46,7 @@ export function defineStorageContract(
 
     defineEventStoreContract(ctx);
     defineEditionContract(ctx);
+    defineEncodedReadContract(ctx);
     defineGlobalLogContract(ctx);
     defineSideStoresContract(ctx);
     defineBadInputContract(ctx);

@@ -4,8 +4,16 @@
 // out in commit order and never twice.
 import { Covers, Editions, type EventBook, EventBooks, type EventPage, Timestamps } from "@angzarr/proto";
 import type { Any, Timestamp } from "@bufbuild/protobuf/wkt";
+import { concatEncoded, encodePageRows } from "../encoded-pages";
 import { InvalidInputError, MAX_SEQUENCE, SequenceConflictError } from "../errors";
-import type { AggregateRef, AppendOptions, EventStore, GlobalReadFilter, StoredEvent } from "../types";
+import type {
+  AggregateRef,
+  AppendOptions,
+  EncodedPages,
+  EventStore,
+  GlobalReadFilter,
+  StoredEvent,
+} from "../types";
 import type { SqliteDb, Stmt } from "./db";
 import { SNAPSHOT_UPSERT } from "./snapshots";
 import * as check from "./validate";
@@ -24,6 +32,8 @@ interface TimeBound {
 }
 
 const PAGE = "sequence, created_s, created_n, type_url, payload";
+/** PAGE with the type URL as bytes: no JS string per row (the encoded read copies bytes anyway). */
+const PAGE_BYTES = "sequence, created_s, created_n, CAST(type_url AS BLOB), payload";
 const AGGREGATE = "domain = ?1 AND edition = ?2 AND root = ?3";
 const RANGE = "sequence BETWEEN ?4 AND ?5";
 const UNTIL = "(created_s < ?6 OR (created_s = ?6 AND created_n <= ?7))";
@@ -84,6 +94,8 @@ function sameRoot(a: Uint8Array, b: Uint8Array): boolean {
 export class SqliteEventStore implements EventStore {
   private readonly pages: Stmt;
   private readonly pagesUntil: Stmt;
+  private readonly pageBytes: Stmt;
+  private readonly pageBytesUntil: Stmt;
   private readonly minSequence: Stmt;
   private readonly maxSequence: Stmt;
   private readonly maxSequenceUntil: Stmt;
@@ -102,6 +114,12 @@ export class SqliteEventStore implements EventStore {
     this.pages = db.prepare(`SELECT ${PAGE} FROM events WHERE ${AGGREGATE} AND ${RANGE} ORDER BY sequence`);
     this.pagesUntil = db.prepare(
       `SELECT ${PAGE} FROM events WHERE ${AGGREGATE} AND ${RANGE} AND ${UNTIL} ORDER BY sequence`,
+    );
+    this.pageBytes = db.prepare(
+      `SELECT ${PAGE_BYTES} FROM events WHERE ${AGGREGATE} AND ${RANGE} ORDER BY sequence`,
+    );
+    this.pageBytesUntil = db.prepare(
+      `SELECT ${PAGE_BYTES} FROM events WHERE ${AGGREGATE} AND ${RANGE} AND ${UNTIL} ORDER BY sequence`,
     );
     // Index seeks (ORDER BY … LIMIT 1) rather than min()/max(), so a range never scans.
     this.minSequence = db.prepare(`SELECT sequence FROM events WHERE ${AGGREGATE} ORDER BY sequence LIMIT 1`);
@@ -222,6 +240,26 @@ export class SqliteEventStore implements EventStore {
     return this.read(ref, check.sequence(from, "from"), MAX_SEQUENCE, undefined);
   }
 
+  async getEncodedFrom(target: AggregateRef, from: number): Promise<EncodedPages> {
+    const ref = check.ref(target);
+    const lo = check.sequence(from, "from");
+    const { domain, edition, root } = ref;
+    if (edition === "") {
+      return this.db.read(`read ${domain}`, () =>
+        encodePageRows(this.rows(domain, "", root, lo, MAX_SEQUENCE, undefined, true)),
+      );
+    }
+    return this.db.snapshot(`read ${domain}/${edition}`, () => {
+      const { cap, since } = this.branch(ref);
+      const mainHi = Math.min(MAX_SEQUENCE, cap - 1);
+      const inherited = mainHi >= lo ? this.rows(domain, "", root, lo, mainHi, since, true) : [];
+      return concatEncoded(
+        encodePageRows(inherited),
+        encodePageRows(this.rows(domain, edition, root, lo, MAX_SEQUENCE, undefined, true)),
+      );
+    });
+  }
+
   async getRange(target: AggregateRef, from: number, to: number): Promise<EventPage[]> {
     const ref = check.ref(target);
     check.sequence(from, "from");
@@ -332,6 +370,7 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
+  /** Page rows of [lo, hi]; `typeBytes`: the type URL as bytes (for the encoded read). */
   private rows(
     domain: string,
     edition: string,
@@ -339,11 +378,13 @@ export class SqliteEventStore implements EventStore {
     lo: number,
     hi: number,
     until?: TimeBound,
+    typeBytes = false,
   ): PageRow[] {
+    const [all, bounded] = typeBytes ? [this.pageBytes, this.pageBytesUntil] : [this.pages, this.pagesUntil];
     return (
       until === undefined
-        ? this.pages.values(domain, edition, root, lo, hi)
-        : this.pagesUntil.values(domain, edition, root, lo, hi, until.s, until.n)
+        ? all.values(domain, edition, root, lo, hi)
+        : bounded.values(domain, edition, root, lo, hi, until.s, until.n)
     ) as PageRow[];
   }
 

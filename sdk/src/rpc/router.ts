@@ -28,6 +28,9 @@ export type UnaryImpl<I extends DescMessage, O extends DescMessage> = (
   context: CallContext,
 ) => Promise<MessageShape<O>> | MessageShape<O>;
 
+/** A method on raw bytes: encoded request in, encoded response out. */
+export type RawImpl = (body: Uint8Array, context: CallContext) => Promise<Uint8Array> | Uint8Array;
+
 interface Route {
   method: DescMethod;
   /** Decodes, calls and encodes; throws ConnectError. */
@@ -52,6 +55,17 @@ export class UnaryRouter {
         return toBinary(method.output, response);
       },
     });
+    return this;
+  }
+
+  /**
+   * Registers one unary method that takes the encoded request and returns the encoded response
+   * (a method with its own decoder, e.g. the aggregate's fast path). Decoding errors are its own
+   * to raise, as INVALID_ARGUMENT like `add` does.
+   */
+  addRaw(method: DescMethod, impl: RawImpl): this {
+    if (method.methodKind !== "unary") throw new Error(`${method.name} is not unary`);
+    this.routes.set(pathOf(method), { method, invoke: async (body, context) => impl(body, context) });
     return this;
   }
 

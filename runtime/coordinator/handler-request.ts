@@ -1,0 +1,91 @@
+// The encoded ContextualCommand for a handler, spliced from parts: the prior book's cover and
+// snapshot (encoded by protobuf-es, small), its pages as the store encoded them, and the
+// command. Byte for byte what protobuf-es writes for
+// `ContextualCommand{events: EventBook{cover, snapshot, pages}, command}`.
+import {
+  type CommandBook,
+  CommandBookSchema,
+  type Cover,
+  CoverSchema,
+  type Snapshot,
+  SnapshotSchema,
+} from "@angzarr/proto";
+import { toBinary } from "@bufbuild/protobuf";
+import type { EncodedPages } from "../storage/types";
+
+function varintSize(n: number): number {
+  let size = 1;
+  while (n >= 128) {
+    n = Math.floor(n / 128);
+    size++;
+  }
+  return size;
+}
+
+function writeVarint(out: Uint8Array, at: number, n: number): number {
+  while (n >= 128) {
+    out[at++] = (n % 128) | 0x80;
+    n = Math.floor(n / 128);
+  }
+  out[at++] = n;
+  return at;
+}
+
+/** Writes `tag`, the length of `bytes` and `bytes`; returns the next position. */
+function writeField(out: Uint8Array, at: number, tag: number, bytes: Uint8Array): number {
+  out[at++] = tag;
+  at = writeVarint(out, at, bytes.length);
+  out.set(bytes, at);
+  return at + bytes.length;
+}
+
+const fieldSize = (length: number) => 1 + varintSize(length) + length;
+
+/** A prior history as parts: encoded by the handler request (and, rarely, decoded). */
+export interface PriorParts {
+  cover: Cover;
+  snapshot: Snapshot | undefined;
+  pages: EncodedPages;
+}
+
+/** The encoded EventBook{cover = 1, snapshot = 2, pages = 3}, written at `at` of `out` (or measured). */
+function writeBook(
+  prior: PriorParts,
+  cover: Uint8Array,
+  snapshot: Uint8Array | undefined,
+  out?: Uint8Array,
+  at = 0,
+) {
+  const size =
+    fieldSize(cover.length) +
+    (snapshot === undefined ? 0 : fieldSize(snapshot.length)) +
+    prior.pages.bytes.length;
+  if (out === undefined) return size;
+  let p = writeField(out, at, 0x0a, cover);
+  if (snapshot !== undefined) p = writeField(out, p, 0x12, snapshot);
+  out.set(prior.pages.bytes, p);
+  return size;
+}
+
+/** The prior history as an encoded EventBook. */
+export function encodePriorBook(prior: PriorParts): Uint8Array {
+  const cover = toBinary(CoverSchema, prior.cover);
+  const snapshot = prior.snapshot === undefined ? undefined : toBinary(SnapshotSchema, prior.snapshot);
+  const out = new Uint8Array(writeBook(prior, cover, snapshot));
+  writeBook(prior, cover, snapshot, out);
+  return out;
+}
+
+/** The encoded ContextualCommand{events = 1, command = 2}: the page bytes are copied once. */
+export function encodeHandlerRequest(prior: PriorParts, command: CommandBook): Uint8Array {
+  const cover = toBinary(CoverSchema, prior.cover);
+  const snapshot = prior.snapshot === undefined ? undefined : toBinary(SnapshotSchema, prior.snapshot);
+  const commandBytes = toBinary(CommandBookSchema, command);
+  const book = writeBook(prior, cover, snapshot);
+  const out = new Uint8Array(fieldSize(book) + fieldSize(commandBytes.length));
+  out[0] = 0x0a;
+  const p = writeVarint(out, 1, book);
+  writeBook(prior, cover, snapshot, out, p);
+  writeField(out, p + book, 0x12, commandBytes);
+  return out;
+}
