@@ -28,8 +28,20 @@ import {
 import { create, fromBinary } from "@bufbuild/protobuf";
 import type { EventBus } from "../bus/types";
 import { type Logger, log as rootLog } from "../observability/log";
-import { InvalidInputError, SequenceConflictError, StorageError } from "../storage/errors";
-import type { AggregateRef, Divergence, EditionStore, EventStore, SnapshotStore } from "../storage/types";
+import {
+  CausationRecordedError,
+  InvalidInputError,
+  SequenceConflictError,
+  StorageError,
+} from "../storage/errors";
+import type {
+  AggregateRef,
+  CausationKey,
+  Divergence,
+  EditionStore,
+  EventStore,
+  SnapshotStore,
+} from "../storage/types";
 import { type BackoffPolicy, DEFAULT_BACKOFF, delayFor, sleep } from "./backoff";
 import * as E from "./errors";
 import { encodeHandlerRequest, encodePriorBook, type PriorParts } from "./handler-request";
@@ -86,6 +98,16 @@ interface Prepared {
   ref: AggregateRef;
   handler: AggregateHandler;
   correlationId: string;
+  /** Recorded atomically with the events: a repeat of the same effect persists nothing. */
+  causation?: CausationKey;
+}
+
+export interface RunOptions {
+  /**
+   * Exactly-once for saga/PM effects: the key is recorded in the same transaction as the events;
+   * when it is already recorded the command's events are not persisted again (empty outcome).
+   */
+  causation?: CausationKey;
 }
 
 export class AggregatePipeline {
@@ -116,8 +138,11 @@ export class AggregatePipeline {
   }
 
   /** Steps 1–7 plus publish; revocations are returned, not thrown (the saga path needs them). */
-  async run(book: CommandBook): Promise<CommandOutcome> {
-    const prepared = await this.prepare(book);
+  async run(book: CommandBook, options: RunOptions = {}): Promise<CommandOutcome> {
+    const prepared = {
+      ...(await this.prepare(book)),
+      ...(options.causation ? { causation: options.causation } : {}),
+    };
     const fromSaga = book.sagaOrigin !== undefined;
     if (!fromSaga) return this.attempt(prepared, false);
     for (let attempt = 1; ; attempt++) {
@@ -204,8 +229,6 @@ export class AggregatePipeline {
   private async attempt(prepared: Prepared, fromSaga: boolean): Promise<CommandOutcome> {
     const key = `${prepared.ref.domain}\u0000${prepared.ref.edition}\u0000${Buffer.from(prepared.ref.root).toString("hex")}`;
     return this.mutex.run(key, async () => {
-      // (Not one await more than before on the general path: timing-sensitive callers, see
-      // reactive.unit.test.ts "consumer killed at several points".)
       const prior = this.canEncode(prepared)
         ? await this.loadEncoded(prepared)
         : this.decodedPrior(await this.load(prepared.ref, prepared.cover));
@@ -370,8 +393,13 @@ export class AggregatePipeline {
       return await this.deps.events.append(prepared.ref, pages, {
         correlationId: prepared.correlationId,
         ...(snapshotState ? { snapshotState } : {}),
+        ...(prepared.causation ? { causation: prepared.causation } : {}),
       });
     } catch (err) {
+      if (err instanceof CausationRecordedError) {
+        this.log.info("command.already_applied", { domain: prepared.ref.domain, source: err.component });
+        return [];
+      }
       if (err instanceof SequenceConflictError)
         throw E.aborted(E.Messages.sequenceConflict(err.expected, err.actual));
       if (err instanceof InvalidInputError) throw E.invalid(err.message);

@@ -202,10 +202,18 @@ export class ProcessManagerCoordinator {
     response: ProcessManagerHandleResponse,
     reaction: Reaction,
   ): Promise<void> {
-    for (const command of response.commands) {
+    for (const [index, command] of response.commands.entries()) {
       const stamped = stampCommand(command, pm.name, trigger, sequence);
+      // Exactly once even when two deliveries of the same trigger race (recorded with the events).
+      const causation = {
+        component: `${pm.name}#command-${index}`,
+        domain: trigger.domain,
+        edition: Covers.edition(trigger),
+        root: trigger.root?.value ?? new Uint8Array(16),
+        sequence,
+      };
       try {
-        const outcome = await this.deps.pipeline.run(stamped);
+        const outcome = await this.deps.pipeline.run(stamped, { causation });
         if (outcome.kind === "events" && outcome.book.pages.length > 0) reaction.books.push(outcome.book);
         if (outcome.kind === "revocation") {
           reaction.failures.push(

@@ -12,6 +12,7 @@ import {
   Editions,
   type EventBook,
   EventBookSchema,
+  type EventPage,
   EventPages,
   RevokeEventCommandSchema,
   SagaCommandOriginSchema,
@@ -27,7 +28,8 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { EventBus } from "../bus/types";
 import { type Logger, log as rootLog } from "../observability/log";
-import type { CausationStore, DeadLetterStore, EventStore } from "../storage/types";
+import { CausationRecordedError } from "../storage/errors";
+import type { CausationKey, CausationStore, DeadLetterStore, EventStore } from "../storage/types";
 import type { AggregatePipeline, PageUpcaster } from "./aggregate-pipeline";
 import { readHistory, refOf } from "./history";
 import { KeyedMutex } from "./keyed-mutex";
@@ -185,7 +187,7 @@ export class SagaCoordinator {
       };
       if (await this.deps.causations.has(commandKey)) continue;
       try {
-        const outcome = await this.deps.pipeline.run(command);
+        const outcome = await this.deps.pipeline.run(command, { causation: commandKey });
         if (outcome.kind === "events") {
           if (outcome.book.pages.length > 0) reaction.books.push(outcome.book);
         } else {
@@ -205,18 +207,34 @@ export class SagaCoordinator {
       }
       await this.deps.causations.record(commandKey);
     }
-    for (const facts of response.events) {
-      const stored = await this.appendFacts(facts);
+    for (const [index, facts] of response.events.entries()) {
+      const factsKey = {
+        component: `${saga.name}#facts-${index}`,
+        domain: cover.domain,
+        edition: Covers.edition(cover),
+        root: cover.root!.value,
+        sequence,
+      };
+      const stored = await this.appendFacts(facts, factsKey);
       if (stored) reaction.books.push(stored);
     }
   }
 
   /** Facts go straight into their aggregate, numbered by the store, without handler validation. */
-  private async appendFacts(book: EventBook): Promise<EventBook | undefined> {
+  private async appendFacts(book: EventBook, causation: CausationKey): Promise<EventBook | undefined> {
     const cover = book.cover;
     if (!cover || !Covers.hasValidRoot(cover) || book.pages.length === 0) return undefined;
     const pages = book.pages.map((p) => (p.event ? EventPages.forced(p.event, p.createdAt) : p));
-    const stored = await this.deps.events.append(refOf(cover), pages, { correlationId: cover.correlationId });
+    let stored: EventPage[];
+    try {
+      stored = await this.deps.events.append(refOf(cover), pages, {
+        correlationId: cover.correlationId,
+        causation,
+      });
+    } catch (err) {
+      if (err instanceof CausationRecordedError) return undefined; // recorded by an earlier delivery
+      throw err;
+    }
     const delta = create(EventBookSchema, { cover, pages: stored });
     await this.deps.bus.publish(delta);
     return delta;

@@ -42,6 +42,14 @@ export class AlreadyExistsError extends StorageError {
   override readonly name: string = "AlreadyExistsError";
 }
 
+/** An append carried a causation key that is already recorded: the effect happened before. */
+export class CausationRecordedError extends AlreadyExistsError {
+  override readonly name: string = "CausationRecordedError";
+  constructor(readonly component: string) {
+    super(`Already recorded: ${component} has handled this source`);
+  }
+}
+
 /** The backend failed (INTERNAL). */
 export class StorageFailure extends StorageError {
   readonly kind = "internal";

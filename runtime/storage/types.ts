@@ -38,6 +38,12 @@ export interface SnapshotRecord {
 
 export interface AppendOptions {
   correlationId: string;
+  /**
+   * Recorded in the same transaction as the pages (exactly-once effects of sagas and process
+   * managers): when the key is already recorded, nothing is written and CausationRecordedError
+   * is thrown. Memory, SQLite and PostgreSQL keep events and causations in one store for this.
+   */
+  causation?: CausationKey;
   /** Stored in the same transaction, at the last appended page's sequence. */
   snapshotState?: Any;
 }

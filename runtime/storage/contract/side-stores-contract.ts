@@ -3,7 +3,14 @@
 import { describe, expect, test } from "bun:test";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
-import { AlreadyExistsError, InvalidInputError, NotFoundError, UnknownEditionError } from "../errors";
+import {
+  AlreadyExistsError,
+  CausationRecordedError,
+  InvalidInputError,
+  NotFoundError,
+  SequenceConflictError,
+  UnknownEditionError,
+} from "../errors";
 import type { CausationKey, DeadLetterInput } from "../types";
 import { at, type ContractContext, forced, hex, numbered, payload, ref, root, thrown } from "./fixtures";
 
@@ -196,6 +203,31 @@ export function defineSideStoresContract(ctx: ContractContext): void {
       expect(await c.has(bare)).toBe(true);
       expect(await c.outcome(bare)).toBeUndefined();
       expect(await c.record(bare)).toBe(false);
+    });
+
+    test("an append carrying a causation records it atomically: a repeat writes nothing", async () => {
+      const c = ctx.storage.causations;
+      const target = ref("inventory", 7);
+      const key = causation({ component: "saga-a#command-0", sequence: 5 });
+      const first = await ctx.storage.events.append(target, forced("reserve"), {
+        correlationId: "c",
+        causation: key,
+      });
+      expect(first).toHaveLength(1);
+      expect(await c.has(key)).toBe(true);
+      const again = await thrown(() =>
+        ctx.storage.events.append(target, forced("reserve"), { correlationId: "c", causation: key }),
+      );
+      expect(again).toBeInstanceOf(CausationRecordedError);
+      expect((again as CausationRecordedError).kind).toBe("already_exists");
+      expect(await ctx.storage.events.get(target)).toHaveLength(1);
+      // A failed append (sequence conflict) leaves no causation behind.
+      const other = causation({ component: "saga-b#command-0", sequence: 6 });
+      const conflict = await thrown(() =>
+        ctx.storage.events.append(target, numbered(0, "stale"), { correlationId: "c", causation: other }),
+      );
+      expect(conflict).toBeInstanceOf(SequenceConflictError);
+      expect(await c.has(other)).toBe(false);
     });
 
     test("are isolated by every key field", async () => {

@@ -10,13 +10,14 @@ import { MemorySnapshotStore } from "./memory-snapshot-store";
 
 export function createMemoryStorage(): Storage {
   const snapshots = new MemorySnapshotStore();
+  const causations = new MemoryCausationStore();
   return {
     backend: "memory",
-    events: new MemoryEventStore(snapshots),
+    events: new MemoryEventStore(snapshots, causations),
     snapshots,
     positions: new MemoryPositionStore(),
     deadLetters: new MemoryDeadLetterStore(),
-    causations: new MemoryCausationStore(),
+    causations,
     editions: new MemoryEditionStore(),
     close: async () => {},
   };

@@ -20,6 +20,19 @@ export class MemoryCausationStore implements CausationStore {
     return true;
   }
 
+  /** Synchronous check-and-record, for appends that record a causation atomically. */
+  claim(k: CausationKey): boolean {
+    const id = key(k);
+    if (this.#records.has(id)) return false;
+    this.#records.set(id, undefined);
+    return true;
+  }
+
+  /** True when recorded (synchronous, for appends). */
+  recorded(k: CausationKey): boolean {
+    return this.#records.has(key(k));
+  }
+
   async has(k: CausationKey): Promise<boolean> {
     return this.#records.has(key(k));
   }

@@ -16,8 +16,9 @@ import {
 } from "@angzarr/proto";
 import { clone, create } from "@bufbuild/protobuf";
 import { type Any, AnySchema, type Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
-import { InvalidInputError, MAX_SEQUENCE, SequenceConflictError } from "../errors";
+import { CausationRecordedError, InvalidInputError, MAX_SEQUENCE, SequenceConflictError } from "../errors";
 import type { AggregateRef, AppendOptions, EventStore, GlobalReadFilter, StoredEvent } from "../types";
+import type { MemoryCausationStore } from "./memory-causation-store";
 import type { MemorySnapshotStore } from "./memory-snapshot-store";
 import { aggregateKey, checkPosition, checkRef, checkSequence } from "./validation";
 
@@ -73,7 +74,10 @@ export class MemoryEventStore implements EventStore {
   readonly #log: LogEntry[] = [];
   #lastPosition = 0n;
 
-  constructor(private readonly snapshots: MemorySnapshotStore) {}
+  constructor(
+    private readonly snapshots: MemorySnapshotStore,
+    private readonly causations?: MemoryCausationStore,
+  ) {}
 
   async append(ref: AggregateRef, pages: EventPage[], options: AppendOptions): Promise<EventPage[]> {
     const r = checkRef(ref);
@@ -93,7 +97,14 @@ export class MemoryEventStore implements EventStore {
       next++;
     }
 
+    if (options.causation) {
+      if (!this.causations) throw new InvalidInputError("this event store keeps no causation records");
+      if (this.causations.recorded(options.causation))
+        throw new CausationRecordedError(options.causation.component);
+    }
+
     // Validated: from here on nothing throws, so the write is all or nothing.
+    if (options.causation) this.causations?.claim(options.causation);
     const now = Timestamps.now();
     const stream = this.#stream(r, true);
     const stored = pages.map((page, i): StoredPage => {

@@ -11,7 +11,7 @@ import {
 } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import { AnySchema, type Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
-import { InvalidInputError, MAX_SEQUENCE, SequenceConflictError } from "../errors";
+import { CausationRecordedError, InvalidInputError, MAX_SEQUENCE, SequenceConflictError } from "../errors";
 import type { AggregateRef, AppendOptions, EventStore, GlobalReadFilter, StoredEvent } from "../types";
 import {
   bytes,
@@ -23,6 +23,7 @@ import {
   toStorageError,
   UNIQUE_VIOLATION,
 } from "./client";
+import { checkCausation } from "./stores";
 import {
   checkCount,
   checkEdition,
@@ -115,6 +116,7 @@ export class PostgresEventStore implements EventStore {
       if (page.event) checkText(page.event.typeUrl, "event type URL");
     }
     if (options.snapshotState) checkText(options.snapshotState.typeUrl, "snapshot type URL");
+    if (options.causation) checkCausation(options.causation);
     if (pages.length === 0) return [];
 
     const now = Timestamps.now();
@@ -178,6 +180,17 @@ export class PostgresEventStore implements EventStore {
           );
         });
 
+        const causation = options.causation;
+        if (causation) {
+          const claimed = await tx`
+            INSERT INTO causations (component, domain, edition, root, sequence, outcome)
+            VALUES (${causation.component}, ${causation.domain}, ${Editions.normalize(causation.edition)},
+                    ${causation.root}, ${causation.sequence}, NULL)
+            ON CONFLICT DO NOTHING
+            RETURNING 1 AS inserted`;
+          if (claimed.length === 0) throw new CausationRecordedError(causation.component);
+        }
+
         await tx`
           INSERT INTO events (domain, edition, root, sequence, type_url, payload,
                               created_seconds, created_nanos, correlation_id, position)
@@ -202,6 +215,7 @@ export class PostgresEventStore implements EventStore {
         return stored;
       });
     } catch (error) {
+      if (error instanceof CausationRecordedError) throw error;
       if (sqlState(error) === UNIQUE_VIOLATION && constraintOf(error) === "events_pkey") {
         // Only reachable if a writer bypassed the aggregate lock; report it as the race it is.
         throw new SequenceConflictError(next, firstExplicit ?? next);

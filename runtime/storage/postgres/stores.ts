@@ -218,7 +218,7 @@ export class PostgresDeadLetterStore implements DeadLetterStore {
 }
 
 /** Checks a causation key; returns it with its edition normalised. */
-function checkCausation(key: CausationKey): CausationKey {
+export function checkCausation(key: CausationKey): CausationKey {
   checkText(key?.component, "component");
   checkText(key.domain, "domain");
   checkRoot(key.root);

@@ -3,9 +3,14 @@ import type { CausationKey, CausationStore } from "../types";
 import type { SqliteDb, Stmt } from "./db";
 import * as check from "./validate";
 
+/** Insert-if-absent of one causation record; `changes` tells whether it was new. */
+export const CAUSATION_INSERT = `INSERT OR IGNORE INTO causations (component, domain, edition, root, sequence, outcome)
+  VALUES (?1, ?2, ?3, ?4, ?5, ?6)`;
+
 const KEY = "component = ?1 AND domain = ?2 AND edition = ?3 AND root = ?4 AND sequence = ?5";
 
-function validKey(key: CausationKey): CausationKey {
+/** A validated key with its edition normalised (also used by appends that record one). */
+export function validKey(key: CausationKey): CausationKey {
   check.object(key, "causation key");
   check.text(key.component, "component");
   check.text(key.domain, "domain");
@@ -20,10 +25,7 @@ export class SqliteCausationStore implements CausationStore {
   private readonly select: Stmt;
 
   constructor(private readonly db: SqliteDb) {
-    this.insert = db.prepare(
-      `INSERT OR IGNORE INTO causations (component, domain, edition, root, sequence, outcome)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6)`,
-    );
+    this.insert = db.prepare(CAUSATION_INSERT);
     this.select = db.prepare(`SELECT outcome FROM causations WHERE ${KEY}`);
   }
 

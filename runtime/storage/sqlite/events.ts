@@ -5,7 +5,7 @@
 import { Covers, Editions, type EventBook, EventBooks, type EventPage, Timestamps } from "@angzarr/proto";
 import type { Any, Timestamp } from "@bufbuild/protobuf/wkt";
 import { concatEncoded, encodePageRows } from "../encoded-pages";
-import { InvalidInputError, MAX_SEQUENCE, SequenceConflictError } from "../errors";
+import { CausationRecordedError, InvalidInputError, MAX_SEQUENCE, SequenceConflictError } from "../errors";
 import type {
   AggregateRef,
   AppendOptions,
@@ -14,6 +14,7 @@ import type {
   GlobalReadFilter,
   StoredEvent,
 } from "../types";
+import { CAUSATION_INSERT, validKey as validCausation } from "./causations";
 import type { SqliteDb, Stmt } from "./db";
 import { SNAPSHOT_UPSERT } from "./snapshots";
 import * as check from "./validate";
@@ -100,6 +101,7 @@ export class SqliteEventStore implements EventStore {
   private readonly maxSequence: Stmt;
   private readonly maxSequenceUntil: Stmt;
   private readonly insert: Stmt;
+  private readonly claimCausation: Stmt;
   private readonly head: Stmt;
   private readonly raiseFloor: Stmt;
   private readonly upsertSnapshot: Stmt;
@@ -129,6 +131,7 @@ export class SqliteEventStore implements EventStore {
     this.maxSequenceUntil = db.prepare(
       `SELECT sequence FROM events WHERE ${AGGREGATE} AND ${RANGE} AND ${UNTIL} ORDER BY sequence DESC LIMIT 1`,
     );
+    this.claimCausation = db.prepare(CAUSATION_INSERT);
     this.insert = db.prepare(
       `INSERT INTO events (domain, edition, root, sequence, created_s, created_n, type_url, payload,
          correlation_id, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
@@ -182,7 +185,14 @@ export class SqliteEventStore implements EventStore {
     });
 
     const { domain, edition, root } = ref;
+    const causation = options.causation === undefined ? undefined : validCausation(options.causation);
     return this.db.write(`append to ${domain}/${edition || "main"}`, () => {
+      if (causation !== undefined) {
+        const { component, domain: d, edition: e, root: r, sequence: n } = causation;
+        if (this.claimCausation.run(component, d, e, r, n, null).changes === 0) {
+          throw new CausationRecordedError(component);
+        }
+      }
       const next = this.nextIn(ref);
       let sequence = next;
       for (const input of inputs) {
