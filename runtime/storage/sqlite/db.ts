@@ -20,6 +20,13 @@ function isBusy(err: unknown): boolean {
 }
 
 /** Typed errors pass through; anything else becomes a StorageFailure naming the operation. */
+interface GroupedWrite {
+  what: string;
+  fn: () => unknown;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
 export function failure(what: string, err: unknown): StorageError {
   if (err instanceof StorageError) return err;
   const detail = err instanceof SQLiteError ? `${err.code ?? "SQLITE_ERROR"}: ${err.message}` : String(err);
@@ -36,6 +43,9 @@ export class SqliteDb {
   private readonly beginRead: Stmt;
   private readonly commit: Stmt;
   private readonly rollback: Stmt;
+  /** Writes waiting for the next group commit (see writeGrouped). */
+  private pending: GroupedWrite[] = [];
+  private flushScheduled = false;
 
   constructor(readonly path: string) {
     try {
@@ -120,6 +130,67 @@ export class SqliteDb {
         this.endQuietly(this.rollback);
         if (isBusy(err) && attempt < BUSY_RETRIES) continue;
         throw failure(what, err);
+      }
+    }
+  }
+
+  /**
+   * Like `write`, but commits together with the other writes queued in the same turn of the event
+   * loop: one BEGIN IMMEDIATE … COMMIT for all of them, which takes the commit off each command's
+   * path under load (a lone write waits one turn at most). `fn` must throw its typed refusals
+   * (StorageError: a sequence conflict, a recorded causation) before it writes anything, so a
+   * refused write leaves nothing behind in the shared transaction. Any other error rolls the
+   * group back and every write is retried on its own.
+   */
+  writeGrouped<T>(what: string, fn: () => T): Promise<T> {
+    this.ensureOpen(what);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.push({ what, fn, resolve: resolve as (value: unknown) => void, reject });
+      if (!this.flushScheduled) {
+        this.flushScheduled = true;
+        setImmediate(() => this.flush());
+      }
+    });
+  }
+
+  private flush(): void {
+    this.flushScheduled = false;
+    const batch = this.pending;
+    this.pending = [];
+    if (batch.length === 0) return;
+    if (this.closed) {
+      for (const w of batch) w.reject(new StorageFailure(`sqlite: ${w.what} failed: storage is closed`));
+      return;
+    }
+    if (batch.length > 1) {
+      let outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+      try {
+        this.write(`group of ${batch.length} writes`, () => {
+          outcomes = [];
+          for (const w of batch) {
+            try {
+              outcomes.push({ ok: true, value: w.fn() });
+            } catch (err) {
+              if (!(err instanceof StorageError)) throw err; // unexpected: maybe half written
+              outcomes.push({ ok: false, error: err });
+            }
+          }
+        });
+        batch.forEach((w, i) => {
+          const outcome = outcomes[i];
+          if (outcome?.ok) w.resolve(outcome.value);
+          else w.reject(outcome?.error);
+        });
+        return;
+      } catch {
+        // Rolled back as a whole: fall through and give every write its own transaction.
+      }
+    }
+    for (const w of batch) {
+      try {
+        w.resolve(this.write(w.what, w.fn));
+      } catch (err) {
+        w.reject(err);
       }
     }
   }

@@ -186,13 +186,7 @@ export class SqliteEventStore implements EventStore {
 
     const { domain, edition, root } = ref;
     const causation = options.causation === undefined ? undefined : validCausation(options.causation);
-    return this.db.write(`append to ${domain}/${edition || "main"}`, () => {
-      if (causation !== undefined) {
-        const { component, domain: d, edition: e, root: r, sequence: n } = causation;
-        if (this.claimCausation.run(component, d, e, r, n, null).changes === 0) {
-          throw new CausationRecordedError(component);
-        }
-      }
+    return this.db.writeGrouped(`append to ${domain}/${edition || "main"}`, () => {
       const next = this.nextIn(ref);
       let sequence = next;
       for (const input of inputs) {
@@ -203,6 +197,14 @@ export class SqliteEventStore implements EventStore {
       }
       if (sequence - 1 > MAX_SEQUENCE) {
         throw new InvalidInputError(`sequence would pass ${MAX_SEQUENCE} (next is ${next})`);
+      }
+      // Typed refusals are all thrown above or here, before anything is written (writeGrouped
+      // relies on it). The causation claim writes nothing when it fails.
+      if (causation !== undefined) {
+        const { component, domain: d, edition: e, root: r, sequence: n } = causation;
+        if (this.claimCausation.run(component, d, e, r, n, null).changes === 0) {
+          throw new CausationRecordedError(component);
+        }
       }
       let position = (this.head.values()[0]?.[0] as number) + 1;
       sequence = next;
