@@ -3,6 +3,7 @@
 import { chmodSync, existsSync, unlinkSync } from "node:fs";
 import { type DescMessage, type DescMethod, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { Http1UnixPool, type HttpResponse } from "./http1-pool";
 import {
   CONTENT_TYPE_PROTO,
   CORRELATION_HEADER,
@@ -37,21 +38,6 @@ export async function unary<I extends DescMessage, O extends DescMessage>(
   return decodeBody(method.output, bytes);
 }
 
-function isConnectionError(err: unknown): boolean {
-  const code = (err as { code?: string }).code ?? "";
-  return (
-    [
-      "ECONNREFUSED",
-      "ENOENT",
-      "ECONNRESET",
-      "EPIPE",
-      "ConnectionRefused",
-      "ConnectionClosed",
-      "FailedToOpenSocket",
-    ].includes(code) || /connect|socket|closed unexpectedly|ENOENT/i.test((err as Error).message ?? "")
-  );
-}
-
 /** Connect unary over HTTP/1.1 on a Unix socket. */
 export class UnixSocketClient implements RpcClient {
   readonly address: string;
@@ -61,7 +47,10 @@ export class UnixSocketClient implements RpcClient {
     private readonly serviceLabel = "handler",
   ) {
     this.address = `unix:${socketPath}`;
+    this.pool = new Http1UnixPool(socketPath);
   }
+
+  private readonly pool: Http1UnixPool;
 
   async raw(path: string, body: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
     const headers: Record<string, string> = {
@@ -72,33 +61,33 @@ export class UnixSocketClient implements RpcClient {
     const signals: AbortSignal[] = [];
     if (options.signal) signals.push(options.signal);
     if (options.timeoutMs) signals.push(AbortSignal.timeout(options.timeoutMs));
-    let res: Response;
+    const signal =
+      signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    let res: HttpResponse;
     try {
-      res = await fetch(`http://localhost${path}`, {
-        method: "POST",
-        body,
-        headers,
-        unix: this.socketPath,
-        ...(signals.length > 0 ? { signal: AbortSignal.any(signals) } : {}),
-      });
+      res = await this.pool.post(path, headers, body, signal);
     } catch (err) {
       if ((err as Error).name === "TimeoutError") {
         throw new ConnectError(`${path} timed out after ${options.timeoutMs} ms`, Code.DeadlineExceeded);
       }
       if ((err as Error).name === "AbortError") throw new ConnectError(`${path} cancelled`, Code.Canceled);
       const why = (err as Error).message ?? String(err);
-      const code = isConnectionError(err) ? Code.Unavailable : Code.Unavailable;
-      throw new ConnectError(`Service ${this.serviceLabel} at ${this.address} unavailable: ${why}`, code);
-    }
-    if (res.status !== 200) throw await errorFromResponse(res);
-    try {
-      return new Uint8Array(await res.arrayBuffer());
-    } catch (err) {
       throw new ConnectError(
-        `Service ${this.serviceLabel} at ${this.address} unavailable: ${(err as Error).message}`,
+        `Service ${this.serviceLabel} at ${this.address} unavailable: ${why}`,
         Code.Unavailable,
       );
     }
+    if (res.status !== 200) {
+      throw await errorFromResponse(
+        new Response(res.body, { status: res.status, headers: { "content-type": res.contentType } }),
+      );
+    }
+    return res.body;
+  }
+
+  /** Closes the pooled connections. */
+  close(): void {
+    this.pool.close();
   }
 }
 
