@@ -215,8 +215,9 @@ export class Http1UnixPool {
             return;
           }
           const onAbort = () => {
-            connection.destroy();
+            // Settle with the abort first: the connection's own failure must not win (or retry).
             reject(signal?.reason instanceof Error ? signal.reason : new Error("aborted"));
+            connection.destroy();
           };
           signal?.addEventListener("abort", onAbort, { once: true });
           connection.send(request, {
