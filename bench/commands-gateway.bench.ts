@@ -57,7 +57,7 @@ export default async function (r: BenchReporter): Promise<void> {
         String(CLIENTS),
         String(PER_CLIENT),
         "counter",
-        "1.1",
+        "fetch",
       ],
       { stdout: "pipe", stderr: "inherit" },
     );
