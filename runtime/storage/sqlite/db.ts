@@ -46,6 +46,7 @@ export class SqliteDb {
   /** Writes waiting for the next group commit (see writeGrouped). */
   private pending: GroupedWrite[] = [];
   private flushScheduled = false;
+  private lastGroupSize = 0;
 
   constructor(readonly path: string) {
     try {
@@ -148,7 +149,10 @@ export class SqliteDb {
       this.pending.push({ what, fn, resolve: resolve as (value: unknown) => void, reject });
       if (!this.flushScheduled) {
         this.flushScheduled = true;
-        setImmediate(() => this.flush());
+        // Under concurrency (the last group held several writes) wait a little longer so more
+        // writes share the commit; a lone writer is flushed on the next turn.
+        if (this.lastGroupSize > 1) setTimeout(() => this.flush(), 0);
+        else setImmediate(() => this.flush());
       }
     });
   }
@@ -157,6 +161,7 @@ export class SqliteDb {
     this.flushScheduled = false;
     const batch = this.pending;
     this.pending = [];
+    this.lastGroupSize = batch.length;
     if (batch.length === 0) return;
     if (this.closed) {
       for (const w of batch) w.reject(new StorageFailure(`sqlite: ${w.what} failed: storage is closed`));
