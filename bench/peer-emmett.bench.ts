@@ -50,25 +50,33 @@ export default async function (r: BenchReporter): Promise<void> {
   r.progress(
     `Emmett under Node: append ${APPEND.toLocaleString("en-US")}, rehydrate ${REHYDRATE.toLocaleString("en-US")}, ${COMMANDS.toLocaleString("en-US")} commands`,
   );
-  const result = await run(
-    [
-      "node",
-      "emmett-bench.mjs",
-      "--append",
-      String(APPEND),
-      "--batch",
-      "100",
-      "--rehydrate",
-      String(REHYDRATE),
-      "--runs",
-      "3",
-      "--commands",
-      String(COMMANDS),
-      "--clients",
-      "1",
-    ],
-    false,
-  );
+  // Emmett's SQLite store opens a connection per operation and sometimes trips over its own
+  // pragmas ("cannot change into wal mode from within a transaction"): one more try.
+  const attempt = () =>
+    run(
+      [
+        "node",
+        "emmett-bench.mjs",
+        "--append",
+        String(APPEND),
+        "--batch",
+        "100",
+        "--rehydrate",
+        String(REHYDRATE),
+        "--runs",
+        "3",
+        "--commands",
+        String(COMMANDS),
+        "--clients",
+        "1",
+      ],
+      false,
+    );
+  let result = await attempt();
+  if (result.code !== 0) {
+    r.progress(`Emmett peer failed (exit ${result.code}); trying once more`);
+    result = await attempt();
+  }
   if (result.code !== 0) {
     r.progress(`Emmett peer failed (exit ${result.code}); no peer figures`);
     return;

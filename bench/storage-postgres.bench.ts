@@ -10,7 +10,6 @@ import { type BenchReporter, medianMs } from "./harness";
 
 const URL = process.env.ANGZARR_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 /** Appending one event per transaction is bounded by commit latency; this many keeps the run short. */
-const SINGLE_EVENT_APPENDS = 10_000;
 const EVENTS = 100_000;
 
 function page(i: number): EventPage {
@@ -38,12 +37,11 @@ export default async function (r: BenchReporter): Promise<void> {
   const storage = await PostgresStorage.open({ url: URL, schema, maxConnections: 10 });
   try {
     for (const batch of [1, 10, 100]) {
-      const total = batch === 1 ? SINGLE_EVENT_APPENDS : EVENTS;
+      const total = EVENTS;
       r.progress(`appending ${total.toLocaleString("en-US")} events in batches of ${batch}`);
       const ms = await appendAll(storage, total, batch);
-      const label = batch === 1 ? "10k events (100k too slow), batches of 1" : "100k events, batches of";
       r.record({
-        name: `postgres append ${batch === 1 ? label : `${label} ${batch}`}`,
+        name: `postgres append 100k events, batches of ${batch}`,
         value: (total / ms) * 1000,
         unit: "events/s",
         budget: null,
