@@ -63,7 +63,9 @@ describe("HTTP/1.1 keep-alive pool on a Unix socket", () => {
     const answers = await Promise.all(
       Array.from({ length: 50 }, (_, i) => pool.post("/echo", {}, new TextEncoder().encode(`call-${i}`))),
     );
-    answers.forEach((a, i) => expect(new TextDecoder().decode(a.body)).toBe(`call-${i}`));
+    answers.forEach((a, i) => {
+      expect(new TextDecoder().decode(a.body)).toBe(`call-${i}`);
+    });
     pool.close();
   });
 
