@@ -1,8 +1,8 @@
-// Checkpointed async consumers (runtime.md §5). The store's global log is the source of truth;
-// bus messages only wake the consumer up. On start, on every wake-up and on a slow timer the
-// consumer reads its domain's events after its checkpoint, groups them into books (one per
-// command: consecutive events of one aggregate), processes each book in order and advances the
-// checkpoint. A dropped, duplicated or reordered bus message therefore never loses or
+// Checkpointed async consumers (runtime.md §5), one checkpoint per (consumer, domain, edition).
+// The store's global log is the source of truth; bus messages only wake the consumer up. On
+// start, on every wake-up and on a slow timer the consumer reads its domain's events of one
+// timeline after its checkpoint, groups them into books (one per command: consecutive events of
+// one aggregate), processes each aggregate's books in order and advances the checkpoint. A dropped, duplicated or reordered bus message therefore never loses or
 // double-applies an event. A book that keeps failing is retried with backoff, then parked in
 // the dead-letter queue (or the consumer stops, if configured so).
 import { CoverSchema, Covers, Editions, type EventBook, EventBookSchema, TypeUrl } from "@angzarr/proto";
@@ -28,10 +28,17 @@ export interface ConsumerOptions {
   batchSize?: number;
   /** Aggregates processed side by side (default 16); each aggregate stays in order. */
   concurrency?: number;
+  /**
+   * The timeline this consumer follows ("" = main), with its own checkpoint. Absent: every
+   * timeline in one cursor, checkpointed under ALL_EDITIONS (unfiltered consumers).
+   */
+  edition?: string;
+  /** Subscribe to the bus itself (default), or be woken by an owner (EditionConsumers). */
+  subscribe?: boolean;
   log?: Logger;
 }
 
-/** The checkpoint covers the whole domain log (all editions, in global order) under this key. */
+/** Checkpoint key of a cursor that follows every timeline at once. */
 export const ALL_EDITIONS = "*";
 
 export class CheckpointedConsumer {
@@ -54,10 +61,18 @@ export class CheckpointedConsumer {
     return this.options.filter.domain ?? "";
   }
 
+  private get checkpointEdition(): string {
+    return this.options.edition ?? ALL_EDITIONS;
+  }
+
   async start(): Promise<void> {
     this.stopped = false;
-    this.subscription = this.options.bus.subscribe(this.options.name, this.options.filter, () => this.wake());
-    this.timer = setInterval(() => this.wake(), this.options.pollMs ?? 250);
+    if (this.options.subscribe !== false) {
+      this.subscription = this.options.bus.subscribe(this.options.name, this.options.filter, () =>
+        this.wake(),
+      );
+      this.timer = setInterval(() => this.wake(), this.options.pollMs ?? 250);
+    }
     await this.wake();
   }
 
@@ -95,12 +110,12 @@ export class CheckpointedConsumer {
 
   /** Forgets the checkpoint: the next catch-up starts from the beginning of the log. */
   async resetCheckpoint(): Promise<void> {
-    await this.options.positions.reset(this.options.name, this.domain, ALL_EDITIONS);
+    await this.options.positions.reset(this.options.name, this.domain, this.checkpointEdition);
   }
 
   /** The checkpoint (0n = nothing processed). */
   async checkpoint(): Promise<bigint> {
-    return (await this.options.positions.get(this.options.name, this.domain, ALL_EDITIONS)) ?? 0n;
+    return (await this.options.positions.get(this.options.name, this.domain, this.checkpointEdition)) ?? 0n;
   }
 
   private async catchUp(): Promise<void> {
@@ -108,7 +123,10 @@ export class CheckpointedConsumer {
     for (;;) {
       if (this.stopped) return;
       const after = await this.checkpoint();
-      const filter = this.options.filter.domain !== undefined ? { domain: this.options.filter.domain } : {};
+      const filter = {
+        ...(this.options.filter.domain !== undefined ? { domain: this.options.filter.domain } : {}),
+        ...(this.options.edition !== undefined ? { edition: this.options.edition } : {}),
+      };
       const events = await this.options.events.readAll(after, batch, filter);
       if (events.length === 0) return;
       // Order matters per aggregate only: books of different aggregates run side by side (up to
@@ -134,7 +152,7 @@ export class CheckpointedConsumer {
       });
       if (!complete || this.stopped) return;
       const last = events.at(-1) as StoredEvent;
-      await this.options.positions.put(this.options.name, this.domain, ALL_EDITIONS, last.position);
+      await this.options.positions.put(this.options.name, this.domain, this.checkpointEdition, last.position);
       if (events.length < batch) return;
     }
   }
@@ -186,6 +204,96 @@ export class CheckpointedConsumer {
         return true;
       }
     }
+  }
+}
+
+/**
+ * One consumer of one domain, with a checkpoint per timeline (consumer, domain, edition): the
+ * main timeline always, and every edition found in the store or announced on the bus. Each
+ * timeline's cursor moves on its own, so an edition's events never hold the main timeline back.
+ * A consumer without a domain filter keeps one cursor over everything.
+ */
+export class EditionConsumers {
+  private readonly byEdition = new Map<string, CheckpointedConsumer>();
+  private subscription: BusSubscription | undefined;
+  private timer: ReturnType<typeof setInterval> | undefined;
+  private polls = 0;
+  private stopped = true;
+
+  constructor(private readonly options: ConsumerOptions) {}
+
+  get name(): string {
+    return this.options.name;
+  }
+
+  get processed(): number {
+    return [...this.byEdition.values()].reduce((n, c) => n + c.processed, 0);
+  }
+
+  get processedEvents(): number {
+    return [...this.byEdition.values()].reduce((n, c) => n + c.processedEvents, 0);
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    // After a stop (a rebuild), the timelines already known start again from their checkpoints.
+    await Promise.all([...this.byEdition.values()].map((c) => c.start()));
+    if (this.options.filter.domain === undefined) {
+      await this.ensure(undefined);
+    } else {
+      await this.ensure(Editions.MAIN);
+      await this.discover();
+    }
+    this.subscription = this.options.bus.subscribe(this.options.name, this.options.filter, (book) => {
+      if (this.stopped) return;
+      const edition = this.options.filter.domain === undefined ? undefined : Covers.edition(book.cover);
+      const consumer = this.byEdition.get(edition ?? ALL_EDITIONS);
+      if (consumer) void consumer.wake();
+      else void this.ensure(edition);
+    });
+    this.timer = setInterval(() => {
+      // Every so often, look for editions whose first message the bus lost.
+      if (++this.polls % 20 === 0) void this.discover();
+      for (const c of this.byEdition.values()) void c.wake();
+    }, this.options.pollMs ?? 250);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.subscription?.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+    await Promise.all([...this.byEdition.values()].map((c) => c.stop()));
+  }
+
+  /** Catches every timeline up; resolves when all are caught up. */
+  async wake(): Promise<void> {
+    await Promise.all([...this.byEdition.values()].map((c) => c.wake()));
+  }
+
+  async resetCheckpoint(): Promise<void> {
+    await Promise.all([...this.byEdition.values()].map((c) => c.resetCheckpoint()));
+  }
+
+  /** Editions of this domain that hold events. */
+  private async discover(): Promise<void> {
+    const domain = this.options.filter.domain;
+    if (domain === undefined || this.stopped) return;
+    const editions = new Set(
+      (await this.options.events.listAggregates()).filter((a) => a.domain === domain).map((a) => a.edition),
+    );
+    for (const edition of editions) if (!this.byEdition.has(edition)) await this.ensure(edition);
+  }
+
+  private async ensure(edition: string | undefined): Promise<void> {
+    const key = edition ?? ALL_EDITIONS;
+    if (this.byEdition.has(key) || this.stopped) return;
+    const consumer = new CheckpointedConsumer({
+      ...this.options,
+      subscribe: false,
+      ...(edition !== undefined ? { edition } : {}),
+    });
+    this.byEdition.set(key, consumer);
+    await consumer.start();
   }
 }
 

@@ -10,7 +10,7 @@ import { type Logger, log as rootLog } from "../observability/log";
 import { NotFoundError } from "../storage/errors";
 import type { DeadLetterEntry, PositionStore } from "../storage/types";
 import type { DownstreamRunner } from "./aggregate-pipeline";
-import { CheckpointedConsumer } from "./consumer";
+import { EditionConsumers } from "./consumer";
 import { DeadlineScheduler } from "./deadlines";
 import { ProcessManagerCoordinator } from "./pm-coordinator";
 import type { ReactiveDirectory } from "./reactive-ports";
@@ -28,7 +28,7 @@ export interface ReactiveHostOptions extends ReactionDeps {
 export class ReactiveHost implements DownstreamRunner {
   readonly sagas: SagaCoordinator;
   readonly processManagers: ProcessManagerCoordinator;
-  private readonly consumers: CheckpointedConsumer[] = [];
+  private readonly consumers: EditionConsumers[] = [];
   private readonly deadlines: DeadlineScheduler;
   private readonly log: Logger;
 
@@ -98,7 +98,7 @@ export class ReactiveHost implements DownstreamRunner {
   }
 
   private consumer(name: string, filter: BusFilter, process: (book: EventBook) => Promise<void>) {
-    return new CheckpointedConsumer({
+    return new EditionConsumers({
       name,
       filter,
       events: this.options.events,

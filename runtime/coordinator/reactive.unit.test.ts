@@ -151,9 +151,16 @@ function watchPm(): ProcessManagerHandler {
   };
 }
 
-function command(domain: string, root: Uint8Array, value: string, sequence: number, correlationId = "") {
+function command(
+  domain: string,
+  root: Uint8Array,
+  value: string,
+  sequence: number,
+  correlationId = "",
+  edition = "",
+) {
   return create(CommandBookSchema, {
-    cover: Covers.make({ domain, root, correlationId }),
+    cover: Covers.make({ domain, root, correlationId, edition }),
     pages: [create(CommandPageSchema, { sequence, command: text(value) })],
   });
 }
@@ -242,6 +249,34 @@ describe("sagas through the reactive host", () => {
       "dst",
       "src",
     ]);
+  });
+
+  test("each timeline has its own checkpoint, and saga reactions stay in the source's edition", async () => {
+    build();
+    await host.start();
+    const root = Uuid.randomBytes();
+    await pipeline.execute(command("src", root, "main-event", 0, "m"));
+    await pipeline.execute(command("src", root, "what-if-event", 1, "w", "what-if"));
+    await host.settle();
+    for (
+      let i = 0;
+      i < 50 && (await storage.events.get({ domain: "dst", edition: "what-if", root })).length < 2;
+      i++
+    ) {
+      await Bun.sleep(20);
+    }
+    const values = async (edition: string) =>
+      (await storage.events.get({ domain: "dst", edition, root })).map(
+        (p) => AnyPayload.unpack(p.event, StringValueSchema).value,
+      );
+    expect(await values("")).toEqual(["main-event"]);
+    // The edition's composite history: the inherited main event, then its own.
+    expect(await values("what-if")).toEqual(["main-event", "what-if-event"]);
+    const main = await storage.positions.get("saga-src-dst", "src", "");
+    const edition = await storage.positions.get("saga-src-dst", "src", "what-if");
+    expect(main).toBeDefined();
+    expect(edition).toBeDefined();
+    expect(edition).not.toBe(main);
   });
 
   test("a re-delivered source book has no second effect", async () => {
