@@ -93,6 +93,7 @@ export async function startStandalone(
       causations: storage.causations,
       deadLetters: storage.deadLetters,
       positions: storage.positions,
+      editions: storage.editions,
       bus,
       directory: await supervisor.reactiveDirectory(),
       pollMs: config.reactive.pollMs,

@@ -35,6 +35,12 @@ export interface ConsumerOptions {
   edition?: string;
   /** Subscribe to the bus itself (default), or be woken by an owner (EditionConsumers). */
   subscribe?: boolean;
+  /**
+   * EditionConsumers: timelines of the domain to follow besides the main one and those announced
+   * on the bus. `initial` is asked once at start (may scan the store), `periodic` now and then
+   * (should be cheap, e.g. the editions registry).
+   */
+  editions?: { initial(domain: string): Promise<string[]>; periodic(domain: string): Promise<string[]> };
   log?: Logger;
 }
 
@@ -242,7 +248,7 @@ export class EditionConsumers {
       await this.ensure(undefined);
     } else {
       await this.ensure(Editions.MAIN);
-      await this.discover();
+      await this.discover("initial");
     }
     this.subscription = this.options.bus.subscribe(this.options.name, this.options.filter, (book) => {
       if (this.stopped) return;
@@ -253,7 +259,7 @@ export class EditionConsumers {
     });
     this.timer = setInterval(() => {
       // Every so often, look for editions whose first message the bus lost.
-      if (++this.polls % 20 === 0) void this.discover();
+      if (++this.polls % 20 === 0) void this.discover("periodic");
       for (const c of this.byEdition.values()) void c.wake();
     }, this.options.pollMs ?? 250);
   }
@@ -274,14 +280,20 @@ export class EditionConsumers {
     await Promise.all([...this.byEdition.values()].map((c) => c.resetCheckpoint()));
   }
 
-  /** Editions of this domain that hold events. */
-  private async discover(): Promise<void> {
+  /** Starts a consumer for every edition of this domain the source knows. */
+  private async discover(when: "initial" | "periodic"): Promise<void> {
     const domain = this.options.filter.domain;
-    if (domain === undefined || this.stopped) return;
-    const editions = new Set(
-      (await this.options.events.listAggregates()).filter((a) => a.domain === domain).map((a) => a.edition),
-    );
-    for (const edition of editions) if (!this.byEdition.has(edition)) await this.ensure(edition);
+    const source = this.options.editions;
+    if (domain === undefined || source === undefined || this.stopped) return;
+    try {
+      const editions = await source[when](domain);
+      for (const edition of editions) if (!this.byEdition.has(edition)) await this.ensure(edition);
+    } catch (err) {
+      rootLog.warn("consumer.edition_discovery_failed", {
+        consumer: this.options.name,
+        error: (err as Error).message,
+      });
+    }
   }
 
   private async ensure(edition: string | undefined): Promise<void> {

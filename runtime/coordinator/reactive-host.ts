@@ -8,7 +8,7 @@ import { matches } from "../bus/filter";
 import type { BusFilter } from "../bus/types";
 import { type Logger, log as rootLog } from "../observability/log";
 import { NotFoundError } from "../storage/errors";
-import type { DeadLetterEntry, PositionStore } from "../storage/types";
+import type { DeadLetterEntry, EditionStore, PositionStore } from "../storage/types";
 import type { DownstreamRunner } from "./aggregate-pipeline";
 import { EditionConsumers } from "./consumer";
 import { DeadlineScheduler } from "./deadlines";
@@ -18,6 +18,8 @@ import { type Reaction, type ReactionDeps, SagaCoordinator } from "./saga-coordi
 
 export interface ReactiveHostOptions extends ReactionDeps {
   positions: PositionStore;
+  /** The editions registry: consumers follow registered editions from the start. */
+  editions?: EditionStore;
   directory: ReactiveDirectory;
   pollMs?: number;
   onFailure?: "dead-letter" | "stop";
@@ -39,8 +41,31 @@ export class ReactiveHost implements DownstreamRunner {
     this.log = options.log ?? rootLog.child({ component: "reactive-host" });
   }
 
+  /** Timelines per domain found in the store, scanned once per start and shared by consumers. */
+  private storedEditions: Promise<Map<string, Set<string>>> | undefined;
+
+  private editionSource() {
+    const registry = async () => (await this.options.editions?.list())?.map((e) => e.name) ?? [];
+    return {
+      initial: async (domain: string) => {
+        this.storedEditions ??= this.options.events.listAggregates().then((all) => {
+          const map = new Map<string, Set<string>>();
+          for (const a of all) {
+            const set = map.get(a.domain) ?? new Set<string>();
+            set.add(a.edition);
+            map.set(a.domain, set);
+          }
+          return map;
+        });
+        return [...((await this.storedEditions).get(domain) ?? []), ...(await registry())];
+      },
+      periodic: async () => registry(),
+    };
+  }
+
   /** Starts every consumer; each first catches up from its checkpoint. */
   async start(): Promise<void> {
+    this.storedEditions = undefined;
     const { directory } = this.options;
     for (const saga of directory.sagas()) {
       this.consumers.push(
@@ -108,6 +133,7 @@ export class ReactiveHost implements DownstreamRunner {
       process,
       ...(this.options.pollMs ? { pollMs: this.options.pollMs } : {}),
       ...(this.options.onFailure ? { onFailure: this.options.onFailure } : {}),
+      editions: this.editionSource(),
     });
   }
 
