@@ -202,6 +202,8 @@ export class SqliteDb {
 
   close(): void {
     if (this.closed) return;
+    // Writes still waiting for their group commit are committed, not dropped.
+    if (this.pending.length > 0) this.flush();
     this.closed = true;
     for (const stmt of this.statements.values()) stmt.finalize();
     this.statements.clear();

@@ -239,3 +239,21 @@ describe("sqlite failures", () => {
     expect(String(err)).toContain("read snapshot");
   });
 });
+
+test("closing commits the appends still waiting for their group commit", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "angzarr-close-"));
+  try {
+    const path = join(dir, "events.db");
+    const first = await openSqliteStorage(path);
+    const ref = { domain: "d", edition: "", root: new Uint8Array(16).fill(7) };
+    const event = create(AnySchema, { typeUrl: "type.test/x", value: new Uint8Array([1]) });
+    const pending = first.events.append(ref, [EventPages.forced(event)], { correlationId: "c" });
+    await first.close();
+    expect(await pending).toHaveLength(1);
+    const second = await openSqliteStorage(path);
+    expect(await second.events.get(ref)).toHaveLength(1);
+    await second.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
