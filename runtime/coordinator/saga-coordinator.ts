@@ -353,6 +353,17 @@ export class SagaCoordinator {
   }
 }
 
+/** A saga/PM output cover: the trigger's correlation id and edition unless it names its own. */
+function inheritCover(cover: Cover | undefined, trigger: Cover): Cover {
+  const own = cover ?? create(CoverSchema);
+  const edition = own.edition && !Editions.isMain(own.edition.name) ? own.edition : trigger.edition;
+  return create(CoverSchema, {
+    ...own,
+    correlationId: own.correlationId || trigger.correlationId,
+    ...(edition ? { edition } : {}),
+  });
+}
+
 /** Correlation id and edition of the source, and the real origin of the command. */
 export function stampCommand(
   command: CommandBook,
@@ -360,15 +371,9 @@ export function stampCommand(
   trigger: Cover,
   sequence: number,
 ): CommandBook {
-  const cover = command.cover ?? create(CoverSchema);
-  const edition = cover.edition && !Editions.isMain(cover.edition.name) ? cover.edition : trigger.edition;
   return create(CommandBookSchema, {
     ...command,
-    cover: create(CoverSchema, {
-      ...cover,
-      correlationId: cover.correlationId || trigger.correlationId,
-      ...(edition ? { edition } : {}),
-    }),
+    cover: inheritCover(command.cover, trigger),
     sagaOrigin: create(SagaCommandOriginSchema, {
       sagaName,
       triggeringAggregate: trigger,
@@ -378,14 +383,5 @@ export function stampCommand(
 }
 
 function stampFacts(book: EventBook, trigger: Cover): EventBook {
-  const cover = book.cover ?? create(CoverSchema);
-  const edition = cover.edition && !Editions.isMain(cover.edition.name) ? cover.edition : trigger.edition;
-  return create(EventBookSchema, {
-    ...book,
-    cover: create(CoverSchema, {
-      ...cover,
-      correlationId: cover.correlationId || trigger.correlationId,
-      ...(edition ? { edition } : {}),
-    }),
-  });
+  return create(EventBookSchema, { ...book, cover: inheritCover(book.cover, trigger) });
 }
