@@ -5,6 +5,7 @@
 //   bun scripts/test.ts contract     only the storage contract suites (one line per backend)
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { ensurePrereqs } from "./prereqs";
 
 const root = join(import.meta.dir, "..");
 const bin = join(root, "node_modules", ".bin");
@@ -83,6 +84,15 @@ async function gherkin(name: string, script: string, env: Record<string, string>
 const only = process.argv.slice(2);
 const want = (phase: string) => only.length === 0 || only.includes(phase);
 
+// Programs and services the suites need: installed or started here when missing, else one line
+// naming exactly what to install, and no suite runs.
+const problems = await ensurePrereqs();
+if (problems.length > 0) {
+  for (const p of problems) console.error(`prereqs: ${p}`);
+  console.log("0 passed, 1 failed");
+  process.exit(1);
+}
+
 if (want("static")) {
   await check("generated code", [process.execPath, join(root, "scripts", "generate.ts"), "--check"]);
   await check("type-check", [join(bin, "tsc"), "--noEmit", "-p", "tsconfig.json"]);
@@ -91,6 +101,7 @@ if (want("static")) {
 if (want("unit"))
   await bunTest("unit", [
     "--path-ignore-patterns=**/*.int.test.ts",
+    "--path-ignore-patterns=**/*.reliability.test.ts",
     "--path-ignore-patterns=**/*.contract.test.ts",
   ]);
 if (want("contract")) {
@@ -102,6 +113,8 @@ if (want("contract")) {
 }
 if (want("integration"))
   await bunTest("integration", ["--path-ignore-patterns=**/contract.int.test.ts", ".int.test.ts"]);
+if (want("reliability"))
+  await bunTest("reliability (quick)", [".reliability.test.ts"], { ANGZARR_RELIABILITY: "quick" });
 if (want("gherkin")) {
   for (const suite of ["unit", "acceptance"]) {
     const script = join(root, "features", "run.ts");
