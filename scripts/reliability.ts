@@ -39,7 +39,7 @@ rmSync(out, { force: true });
 const header = ["scenario", "tried", "lost", "doubled", "parked", "crashes", "wrong codes"];
 const lines = [
   `| ${header.join(" | ")} |`,
-  `|${header.map((h, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
+  `|${header.map((_h, i) => (i === 0 ? "---" : "---:")).join("|")}|`,
   ...rows.map(
     (r) =>
       `| ${r.scenario} | ${r.tried} | ${r.lost} | ${r.doubled} | ${r.parked} | ${r.crashes} | ${r.wrongCodes} |`,
