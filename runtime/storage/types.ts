@@ -182,6 +182,91 @@ export interface CausationStore {
   outcome(key: CausationKey): Promise<Uint8Array | undefined>;
 }
 
+/**
+ * A delivery a saga or process manager decided (a command, a compensation), kept in the outbox
+ * until it is delivered, refused or parked. Written in the same transaction as the reaction that
+ * decided it, so a crash between deciding and delivering loses nothing.
+ */
+export interface OutboxInput {
+  /** The trigger whose reaction decided it (that reaction's causation key). */
+  cause: CausationKey;
+  /** Unique among the cause's entries, e.g. "command-0", "command-0#compensation". */
+  name: string;
+  /** Entries of one lane are delivered one after the other in id order (e.g. saga + source aggregate). */
+  lane: string;
+  /** What the dispatcher does with it ("command", "compensation", ...): opaque to the store. */
+  kind: string;
+  /** The encoded delivery (e.g. a CommandBook). */
+  payload: Uint8Array;
+}
+
+export type OutboxStatus = "pending" | "delivered" | "rejected" | "parked";
+
+export interface OutboxEntry extends OutboxInput {
+  /** Store-assigned, increasing in commit order within a lane. */
+  id: number;
+  status: OutboxStatus;
+  /** Failed delivery attempts so far. */
+  attempts: number;
+  /** Epoch milliseconds from which a pending entry may be tried again (0: at once). */
+  dueAt: number;
+  /** The last failure ("" when none). */
+  lastError: string;
+  /** What the delivery caused, stored when settled (opaque to the store). */
+  result?: Uint8Array;
+  createdAt: Date;
+}
+
+/** Pages for one aggregate inside an outbox write (sequence-checked like EventStore.append). */
+export interface OutboxAppend {
+  ref: AggregateRef;
+  pages: EventPage[];
+  correlationId: string;
+}
+
+/**
+ * One atomic step of the reactive path: every part is written, or nothing is. Two guards make a
+ * repeated step a no-op: the causations (already recorded → "duplicate") and the settled entry
+ * (no longer pending → "duplicate"). A sequence conflict in `appends` → "conflict".
+ */
+export interface OutboxWrite {
+  /** Recorded with the write; when any is already recorded, nothing is written. */
+  causations?: CausationKey[];
+  /**
+   * The outcome stored with the last causation, computed from the stored pages of `appends` (in
+   * their order, numbered) inside the write.
+   */
+  outcome?: (stored: EventPage[][]) => Uint8Array;
+  /** The pending entry this write settles; when it is no longer pending, nothing is written. */
+  settle?: { id: number; status: Exclude<OutboxStatus, "pending">; result?: Uint8Array };
+  appends?: OutboxAppend[];
+  /** New pending entries. */
+  enqueue?: OutboxInput[];
+  deadLetter?: DeadLetterInput;
+}
+
+export type OutboxWriteResult =
+  | { kind: "written"; stored: EventPage[][]; enqueued: OutboxEntry[] }
+  | { kind: "duplicate" }
+  | { kind: "conflict"; expected: number; actual: number };
+
+/** The outbox of sagas and process managers, in the same database as events and causations. */
+export interface OutboxStore {
+  /**
+   * Applies each write atomically; a refused write (duplicate, conflict) writes nothing and the
+   * others still apply. The writes of one call may share a transaction (one commit for a batch).
+   * Malformed input → InvalidInputError before anything is written.
+   */
+  write(writes: OutboxWrite[]): Promise<OutboxWriteResult[]>;
+  /** Pending entries in id order, at most `limit`; of one lane when given. */
+  pending(options: { limit: number; lane?: string }): Promise<OutboxEntry[]>;
+  /** The entries one cause led to, any status, in id order. */
+  byCause(cause: CausationKey): Promise<OutboxEntry[]>;
+  get(id: number): Promise<OutboxEntry | undefined>;
+  /** Records a failed attempt of a pending entry: attempts + 1, due again at `dueAt`. */
+  retryLater(id: number, dueAt: number, error: string): Promise<void>;
+}
+
 export interface EditionRecord {
   name: string;
   description: string;
@@ -208,5 +293,6 @@ export interface Storage {
   readonly deadLetters: DeadLetterStore;
   readonly causations: CausationStore;
   readonly editions: EditionStore;
+  readonly outbox: OutboxStore;
   close(): Promise<void>;
 }

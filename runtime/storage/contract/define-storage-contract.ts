@@ -8,6 +8,7 @@ import { defineEncodedReadContract } from "./encoded-read-contract";
 import { defineEventStoreContract } from "./event-store-contract";
 import type { ContractContext, StorageFactory, StorageFixture } from "./fixtures";
 import { defineGlobalLogContract } from "./global-log-contract";
+import { defineOutboxContract } from "./outbox-contract";
 import { definePersistenceContract } from "./persistence-contract";
 import { defineSideStoresContract } from "./side-stores-contract";
 
@@ -49,6 +50,7 @@ export function defineStorageContract(
     defineEncodedReadContract(ctx);
     defineGlobalLogContract(ctx);
     defineSideStoresContract(ctx);
+    defineOutboxContract(ctx);
     defineBadInputContract(ctx);
     defineConcurrencyContract(ctx, { multiProcess: options.multiProcess ?? false });
     if (options.persistent) definePersistenceContract(ctx);

@@ -5,20 +5,24 @@ import { MemoryCausationStore } from "./memory-causation-store";
 import { MemoryDeadLetterStore } from "./memory-dead-letter-store";
 import { MemoryEditionStore } from "./memory-edition-store";
 import { MemoryEventStore } from "./memory-event-store";
+import { MemoryOutboxStore } from "./memory-outbox-store";
 import { MemoryPositionStore } from "./memory-position-store";
 import { MemorySnapshotStore } from "./memory-snapshot-store";
 
 export function createMemoryStorage(): Storage {
   const snapshots = new MemorySnapshotStore();
   const causations = new MemoryCausationStore();
+  const events = new MemoryEventStore(snapshots, causations);
+  const deadLetters = new MemoryDeadLetterStore();
   return {
     backend: "memory",
-    events: new MemoryEventStore(snapshots, causations),
+    events,
     snapshots,
     positions: new MemoryPositionStore(),
-    deadLetters: new MemoryDeadLetterStore(),
+    deadLetters,
     causations,
     editions: new MemoryEditionStore(),
+    outbox: new MemoryOutboxStore(events, causations, deadLetters),
     close: async () => {},
   };
 }

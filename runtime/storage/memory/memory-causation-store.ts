@@ -28,6 +28,16 @@ export class MemoryCausationStore implements CausationStore {
     return true;
   }
 
+  /** Stores the outcome of a claimed record (synchronous, for outbox writes). */
+  setOutcome(k: CausationKey, outcome: Uint8Array): void {
+    this.#records.set(key(k), outcome.slice());
+  }
+
+  /** Checks a key without recording it (throws InvalidInputError when malformed). */
+  check(k: CausationKey): void {
+    key(k);
+  }
+
   /** True when recorded (synchronous, for appends). */
   recorded(k: CausationKey): boolean {
     return this.#records.has(key(k));

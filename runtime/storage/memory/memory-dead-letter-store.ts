@@ -19,8 +19,18 @@ export class MemoryDeadLetterStore implements DeadLetterStore {
   #lastId = 0;
 
   async add(input: DeadLetterInput): Promise<number> {
+    this.check(input);
+    return this.addNow(input);
+  }
+
+  /** Throws InvalidInputError when the entry is malformed. */
+  check(input: DeadLetterInput): void {
     checkRoot(input.root);
     checkSequence(input.sequence);
+  }
+
+  /** Adds a checked entry (synchronous, for outbox writes). */
+  addNow(input: DeadLetterInput): number {
     const id = ++this.#lastId;
     this.#entries.set(id, {
       id,

@@ -11,6 +11,7 @@ import {
   EventBooks,
   type EventPage,
   EventPageSchema,
+  EventPages,
   Timestamps,
   Uuid,
 } from "@angzarr/proto";
@@ -69,6 +70,12 @@ function nextOf(history: StoredPage[]): number {
   return next;
 }
 
+/** A checked append, ready to apply (see MemoryEventStore.planAppend). */
+export interface AppendPlan {
+  count: number;
+  apply(): EventPage[];
+}
+
 export class MemoryEventStore implements EventStore {
   readonly #streams = new Map<string, Stream>();
   readonly #log: LogEntry[] = [];
@@ -82,49 +89,63 @@ export class MemoryEventStore implements EventStore {
   async append(ref: AggregateRef, pages: EventPage[], options: AppendOptions): Promise<EventPage[]> {
     const r = checkRef(ref);
     if (pages.length === 0) return [];
+    const plan = this.planAppend(r, pages, options.correlationId);
+    if (options.causation) {
+      if (!this.causations) throw new InvalidInputError("this event store keeps no causation records");
+      if (this.causations.recorded(options.causation))
+        throw new CausationRecordedError(options.causation.component);
+    }
+    // Validated: from here on nothing throws, so the write is all or nothing.
+    if (options.causation) this.causations?.claim(options.causation);
+    const stored = plan.apply();
+    const last = stored.at(-1) as EventPage;
+    if (options.snapshotState) this.snapshots.store(r, EventPages.sequence(last) ?? 0, options.snapshotState);
+    return stored;
+  }
+
+  /**
+   * The checks of an append (typed refusals thrown here), and the write itself as a function that
+   * cannot fail, for writes that span several stores (the outbox). `before` counts pages already
+   * planned for the same aggregate in the same write, to be applied first.
+   */
+  planAppend(ref: AggregateRef, pages: EventPage[], correlationId: string, before = 0): AppendPlan {
+    const r = checkRef(ref);
     for (const page of pages) {
       if (page.sequence.case === "num") checkSequence(page.sequence.value, "page sequence");
     }
-    let next = nextOf(this.#composite(r));
-    const numbers: number[] = [];
+    let next = nextOf(this.#composite(r)) + before;
     for (const page of pages) {
       if (page.sequence.case === "num" && page.sequence.value !== next) {
         throw new SequenceConflictError(next, page.sequence.value);
       }
       if (next > MAX_SEQUENCE)
         throw new InvalidInputError(`Sequence overflow: ${next} exceeds ${MAX_SEQUENCE}`);
-      numbers.push(next);
       next++;
     }
-
-    if (options.causation) {
-      if (!this.causations) throw new InvalidInputError("this event store keeps no causation records");
-      if (this.causations.recorded(options.causation))
-        throw new CausationRecordedError(options.causation.component);
-    }
-
-    // Validated: from here on nothing throws, so the write is all or nothing.
-    if (options.causation) this.causations?.claim(options.causation);
-    const now = Timestamps.now();
-    const stream = this.#stream(r, true);
-    const stored = pages.map((page, i): StoredPage => {
-      const createdAt = clone(TimestampSchema, page.createdAt ?? now);
-      return {
-        num: numbers[i] as number,
-        createdAt,
-        createdNanos: Timestamps.toNanos(createdAt),
-        event: page.event ? clone(AnySchema, page.event) : undefined,
-        correlationId: options.correlationId,
-        position: ++this.#lastPosition,
-      };
-    });
-    for (const page of stored) {
-      stream.pages.push(page);
-      this.#log.push({ stream, page });
-    }
-    const last = stored.at(-1) as StoredPage;
-    if (options.snapshotState) this.snapshots.store(r, last.num, options.snapshotState);
-    return stored.map(toPage);
+    return {
+      count: pages.length,
+      apply: () => {
+        const now = Timestamps.now();
+        const stream = this.#stream(r, true);
+        let num = nextOf(this.#composite(r));
+        const stored = pages.map((page): StoredPage => {
+          const createdAt = clone(TimestampSchema, page.createdAt ?? now);
+          return {
+            num: num++,
+            createdAt,
+            createdNanos: Timestamps.toNanos(createdAt),
+            event: page.event ? clone(AnySchema, page.event) : undefined,
+            correlationId,
+            position: ++this.#lastPosition,
+          };
+        });
+        for (const page of stored) {
+          stream.pages.push(page);
+          this.#log.push({ stream, page });
+        }
+        return stored.map(toPage);
+      },
+    };
   }
 
   async get(ref: AggregateRef): Promise<EventPage[]> {

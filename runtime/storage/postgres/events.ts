@@ -88,6 +88,28 @@ function pageFromRow(row: PageRow): EventPage {
   });
 }
 
+/** Checks pages before a write (numbers, timestamps, type URLs). */
+export function checkPages(pages: EventPage[]): void {
+  if (!Array.isArray(pages)) throw new InvalidInputError("pages must be an array");
+  for (const page of pages) {
+    const explicit = EventPages.sequence(page);
+    if (explicit !== undefined) checkSequence(explicit, "page sequence");
+    if (page.createdAt) checkTimestamp(page.createdAt, "page createdAt");
+    if (page.event) checkText(page.event.typeUrl, "event type URL");
+  }
+}
+
+/** Explicit page numbers must continue from `next`; nothing may pass the largest sequence. */
+export function checkNumbers(pages: EventPage[], next: number): void {
+  pages.forEach((page, i) => {
+    const want = next + i;
+    const explicit = EventPages.sequence(page);
+    if (explicit !== undefined && explicit !== want) throw new SequenceConflictError(want, explicit);
+    if (want > MAX_SEQUENCE)
+      throw new InvalidInputError(`sequence ${want} exceeds the maximum ${MAX_SEQUENCE}`);
+  });
+}
+
 function lockKey(domain: string, edition: string, root: Uint8Array): string {
   return `${domain}\u001f${edition}\u001f${Buffer.from(root).toString("hex")}`;
 }
@@ -109,32 +131,16 @@ export class PostgresEventStore implements EventStore {
     const ref = checkRef(input);
     if (!Array.isArray(pages)) throw new InvalidInputError("pages must be an array");
     checkText(options?.correlationId, "correlationId");
-    for (const page of pages) {
-      const explicit = EventPages.sequence(page);
-      if (explicit !== undefined) checkSequence(explicit, "page sequence");
-      if (page.createdAt) checkTimestamp(page.createdAt, "page createdAt");
-      if (page.event) checkText(page.event.typeUrl, "event type URL");
-    }
+    checkPages(pages);
     if (options.snapshotState) checkText(options.snapshotState.typeUrl, "snapshot type URL");
     if (options.causation) checkCausation(options.causation);
     if (pages.length === 0) return [];
 
-    const now = Timestamps.now();
-    const main = ref.edition === Editions.MAIN;
     let next = 0;
     let firstExplicit: number | undefined;
     try {
       return await this.sql.begin(async (tx) => {
-        // Serialise writers of this aggregate. An edition's next number depends on the main
-        // timeline too, so edition writers also take the main lock (always main first: no cycles).
-        const mainKey = lockKey(ref.domain, Editions.MAIN, ref.root);
-        if (main) {
-          await tx`SELECT pg_advisory_xact_lock(hashtextextended(${mainKey}, 0))`;
-        } else {
-          const editionKey = lockKey(ref.domain, ref.edition, ref.root);
-          await tx`SELECT pg_advisory_xact_lock(hashtextextended(${mainKey}, 0)),
-                          pg_advisory_xact_lock(hashtextextended(${editionKey}, 0))`;
-        }
+        await this.lock(tx, [ref]);
         // Read the next number and take positions (and this transaction's id) in one round trip.
         const q = new Query();
         const last = this.lastSequenceSql(q, ref);
@@ -143,42 +149,8 @@ export class PostgresEventStore implements EventStore {
           q.params,
         )) as { last: bigint | null; first: bigint }[];
         next = head?.last === null || head?.last === undefined ? 0 : num(head.last) + 1;
-        const firstPosition = BigInt(head?.first ?? 0n);
-
-        const stored: EventPage[] = [];
-        const seqs: bigint[] = [];
-        const typeUrls: (string | null)[] = [];
-        const payloads: (Uint8Array | null)[] = [];
-        const seconds: bigint[] = [];
-        const nanos: number[] = [];
-        const positions: bigint[] = [];
-        pages.forEach((page, i) => {
-          const want = next + i;
-          const explicit = EventPages.sequence(page);
-          if (explicit !== undefined) {
-            firstExplicit ??= explicit;
-            if (explicit !== want) throw new SequenceConflictError(want, explicit);
-          }
-          if (want > MAX_SEQUENCE) {
-            throw new InvalidInputError(`sequence ${want} exceeds the maximum ${MAX_SEQUENCE}`);
-          }
-          const createdAt = page.createdAt ?? now;
-          seqs.push(BigInt(want));
-          typeUrls.push(page.event ? page.event.typeUrl : null);
-          payloads.push(page.event ? page.event.value : null);
-          seconds.push(createdAt.seconds);
-          nanos.push(createdAt.nanos);
-          positions.push(firstPosition + BigInt(i));
-          stored.push(
-            create(EventPageSchema, {
-              sequence: { case: "num", value: want },
-              createdAt: create(TimestampSchema, { seconds: createdAt.seconds, nanos: createdAt.nanos }),
-              ...(page.event
-                ? { event: create(AnySchema, { typeUrl: page.event.typeUrl, value: page.event.value }) }
-                : {}),
-            }),
-          );
-        });
+        firstExplicit = pages.map((p) => EventPages.sequence(p)).find((n) => n !== undefined);
+        checkNumbers(pages, next);
 
         const causation = options.causation;
         if (causation) {
@@ -191,16 +163,14 @@ export class PostgresEventStore implements EventStore {
           if (claimed.length === 0) throw new CausationRecordedError(causation.component);
         }
 
-        await tx`
-          INSERT INTO events (domain, edition, root, sequence, type_url, payload,
-                              created_seconds, created_nanos, correlation_id, position)
-          SELECT ${ref.domain}, ${ref.edition}, ${ref.root}, t.seq, t.type_url, t.payload,
-                 t.secs, t.nanos, ${options.correlationId}, t.pos
-          FROM unnest(${tx.array(seqs, "INT8")}::int8[], ${tx.array(typeUrls, "TEXT")}::text[],
-                      ${tx.array(payloads, "BYTEA")}::bytea[], ${tx.array(seconds, "INT8")}::int8[],
-                      ${tx.array(nanos, "INT4")}::int4[], ${tx.array(positions, "INT8")}::int8[])
-               AS t(seq, type_url, payload, secs, nanos, pos)`;
-
+        const stored = await this.insertPages(
+          tx,
+          ref,
+          pages,
+          options.correlationId,
+          next,
+          BigInt(head?.first ?? 0n),
+        );
         const snapshot = options.snapshotState;
         if (snapshot) {
           const at = next + pages.length - 1;
@@ -222,6 +192,79 @@ export class PostgresEventStore implements EventStore {
       }
       throw toStorageError("append", error);
     }
+  }
+
+  /**
+   * Inside a transaction: serialises writers of these aggregates until it ends. An edition's next
+   * number depends on the main timeline too, so edition writers also take the main lock. Locks
+   * are taken in one sorted order (main before its editions), so writers never wait in a cycle.
+   */
+  async lock(tx: Sql, refs: AggregateRef[]): Promise<void> {
+    const keys = new Set<string>();
+    for (const ref of refs) {
+      keys.add(lockKey(ref.domain, Editions.MAIN, ref.root));
+      if (ref.edition !== Editions.MAIN) keys.add(lockKey(ref.domain, ref.edition, ref.root));
+    }
+    for (const key of [...keys].sort()) await tx`SELECT pg_advisory_xact_lock(hashtextextended(${key}, 0))`;
+  }
+
+  /** Inside a transaction holding the aggregate's lock: last sequence + 1 (composite), else 0. */
+  async nextIn(tx: Sql, ref: AggregateRef): Promise<number> {
+    const q = new Query();
+    const last = this.lastSequenceSql(q, ref);
+    const [row] = (await tx.unsafe(`SELECT (${last}) AS last`, q.params)) as { last: bigint | null }[];
+    return row?.last === null || row?.last === undefined ? 0 : num(row.last) + 1;
+  }
+
+  /**
+   * Inside a transaction holding the aggregate's lock, after alloc_positions: inserts the pages
+   * numbered from `next`, at global positions from `firstPosition` on.
+   */
+  async insertPages(
+    tx: Sql,
+    ref: AggregateRef,
+    pages: EventPage[],
+    correlationId: string,
+    next: number,
+    firstPosition: bigint,
+  ): Promise<EventPage[]> {
+    const now = Timestamps.now();
+    const stored: EventPage[] = [];
+    const seqs: bigint[] = [];
+    const typeUrls: (string | null)[] = [];
+    const payloads: (Uint8Array | null)[] = [];
+    const seconds: bigint[] = [];
+    const nanos: number[] = [];
+    const positions: bigint[] = [];
+    pages.forEach((page, i) => {
+      const want = next + i;
+      const createdAt = page.createdAt ?? now;
+      seqs.push(BigInt(want));
+      typeUrls.push(page.event ? page.event.typeUrl : null);
+      payloads.push(page.event ? page.event.value : null);
+      seconds.push(createdAt.seconds);
+      nanos.push(createdAt.nanos);
+      positions.push(firstPosition + BigInt(i));
+      stored.push(
+        create(EventPageSchema, {
+          sequence: { case: "num", value: want },
+          createdAt: create(TimestampSchema, { seconds: createdAt.seconds, nanos: createdAt.nanos }),
+          ...(page.event
+            ? { event: create(AnySchema, { typeUrl: page.event.typeUrl, value: page.event.value }) }
+            : {}),
+        }),
+      );
+    });
+    await tx`
+      INSERT INTO events (domain, edition, root, sequence, type_url, payload,
+                          created_seconds, created_nanos, correlation_id, position)
+      SELECT ${ref.domain}, ${ref.edition}, ${ref.root}, t.seq, t.type_url, t.payload,
+             t.secs, t.nanos, ${correlationId}, t.pos
+      FROM unnest(${tx.array(seqs, "INT8")}::int8[], ${tx.array(typeUrls, "TEXT")}::text[],
+                  ${tx.array(payloads, "BYTEA")}::bytea[], ${tx.array(seconds, "INT8")}::int8[],
+                  ${tx.array(nanos, "INT4")}::int4[], ${tx.array(positions, "INT8")}::int8[])
+           AS t(seq, type_url, payload, secs, nanos, pos)`;
+    return stored;
   }
 
   async get(input: AggregateRef): Promise<EventPage[]> {

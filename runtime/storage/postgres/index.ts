@@ -3,6 +3,7 @@ import type { Storage } from "../types";
 import { guarded, openPool, type Sql } from "./client";
 import { PostgresEventStore } from "./events";
 import { migrate } from "./migrations";
+import { PostgresOutboxStore } from "./outbox";
 import {
   PostgresCausationStore,
   PostgresDeadLetterStore,
@@ -32,6 +33,7 @@ export class PostgresStorage implements Storage {
   readonly deadLetters: PostgresDeadLetterStore;
   readonly causations: PostgresCausationStore;
   readonly editions: PostgresEditionStore;
+  readonly outbox: PostgresOutboxStore;
   #closed = false;
 
   private constructor(
@@ -44,6 +46,7 @@ export class PostgresStorage implements Storage {
     this.deadLetters = new PostgresDeadLetterStore(sql);
     this.causations = new PostgresCausationStore(sql);
     this.editions = new PostgresEditionStore(sql);
+    this.outbox = new PostgresOutboxStore(sql, this.events);
   }
 
   /** Connects, creates the schema if needed and applies pending migrations. */

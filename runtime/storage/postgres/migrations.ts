@@ -124,6 +124,34 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    name: "outbox",
+    // Saga and PM deliveries decided but not yet settled (status pending), and what became of the
+    // others. One entry per (cause, name); a lane's pending entries are delivered in id order.
+    sql: () => `
+      CREATE TABLE outbox (
+        id         bigserial PRIMARY KEY,
+        component  text COLLATE "C" NOT NULL,
+        domain     text COLLATE "C" NOT NULL,
+        edition    text COLLATE "C" NOT NULL,
+        root       bytea NOT NULL,
+        sequence   bigint NOT NULL,
+        name       text COLLATE "C" NOT NULL,
+        lane       text COLLATE "C" NOT NULL,
+        kind       text COLLATE "C" NOT NULL,
+        payload    bytea NOT NULL,
+        status     text NOT NULL CHECK (status IN ('pending', 'delivered', 'rejected', 'parked')),
+        attempts   integer NOT NULL DEFAULT 0,
+        due_at_ms  bigint NOT NULL DEFAULT 0,
+        last_error text NOT NULL DEFAULT '',
+        result     bytea,
+        created_at timestamptz NOT NULL DEFAULT now(),
+        UNIQUE (component, domain, edition, root, sequence, name)
+      );
+      CREATE INDEX outbox_pending ON outbox (lane, id) WHERE status = 'pending';
+    `,
+  },
 ];
 
 /** Creates the schema if needed and applies every migration it has not seen yet. */

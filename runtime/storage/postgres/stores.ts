@@ -162,27 +162,36 @@ function deadLetterFromRow(row: DeadLetterRow): DeadLetterEntry {
   };
 }
 
+/** Checks a dead letter; returns it with its edition normalised. */
+export function checkDeadLetter(entry: DeadLetterInput): DeadLetterInput {
+  const edition = checkKey(entry?.consumer, entry?.domain, entry?.edition);
+  checkRoot(entry.root);
+  checkSequence(entry.sequence);
+  checkText(entry.correlationId, "correlationId");
+  checkText(entry.reason, "reason");
+  checkText(entry.payloadType, "payloadType");
+  if (!(entry.payload instanceof Uint8Array)) throw new InvalidInputError("payload must be bytes");
+  return { ...entry, edition };
+}
+
+/** Inserts a checked dead letter (in a transaction or not); returns its id. */
+export async function insertDeadLetter(sql: Sql, entry: DeadLetterInput): Promise<number> {
+  const [row] = (await sql`
+    INSERT INTO dead_letters (consumer, domain, edition, root, sequence, correlation_id, reason,
+                              payload_type, payload, escalated)
+    VALUES (${entry.consumer}, ${entry.domain}, ${entry.edition}, ${entry.root}, ${entry.sequence},
+            ${entry.correlationId}, ${entry.reason}, ${entry.payloadType}, ${entry.payload},
+            ${entry.escalated ?? false})
+    RETURNING id`) as { id: bigint }[];
+  return num(row?.id ?? 0n);
+}
+
 export class PostgresDeadLetterStore implements DeadLetterStore {
   constructor(private readonly sql: Sql) {}
 
   async add(entry: DeadLetterInput): Promise<number> {
-    const edition = checkKey(entry?.consumer, entry?.domain, entry?.edition);
-    checkRoot(entry.root);
-    checkSequence(entry.sequence);
-    checkText(entry.correlationId, "correlationId");
-    checkText(entry.reason, "reason");
-    checkText(entry.payloadType, "payloadType");
-    if (!(entry.payload instanceof Uint8Array)) throw new InvalidInputError("payload must be bytes");
-    return await guarded("dead letter add", async () => {
-      const [row] = (await this.sql`
-        INSERT INTO dead_letters (consumer, domain, edition, root, sequence, correlation_id, reason,
-                                  payload_type, payload, escalated)
-        VALUES (${entry.consumer}, ${entry.domain}, ${edition}, ${entry.root}, ${entry.sequence},
-                ${entry.correlationId}, ${entry.reason}, ${entry.payloadType}, ${entry.payload},
-                ${entry.escalated ?? false})
-        RETURNING id`) as { id: bigint }[];
-      return num(row?.id ?? 0n);
-    });
+    const checked = checkDeadLetter(entry);
+    return await guarded("dead letter add", () => insertDeadLetter(this.sql, checked));
   }
 
   async list(options?: { includeReplayed?: boolean; consumer?: string }): Promise<DeadLetterEntry[]> {

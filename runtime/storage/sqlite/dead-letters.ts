@@ -42,6 +42,30 @@ function entry(row: Row): DeadLetterEntry {
   return out;
 }
 
+/** Inserts one dead letter (parameters: see deadLetterParams). */
+export const DEAD_LETTER_INSERT = `INSERT INTO dead_letters (consumer, domain, edition, root, sequence, correlation_id,
+  reason, payload_type, payload, escalated, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`;
+
+/** Checks a dead letter; returns the parameters of DEAD_LETTER_INSERT. */
+export function deadLetterParams(
+  input: DeadLetterInput,
+): [string, string, string, Uint8Array, number, string, string, string, Uint8Array, number, number] {
+  check.object(input, "dead letter");
+  return [
+    check.text(input.consumer, "consumer"),
+    check.text(input.domain, "domain"),
+    check.edition(input.edition),
+    check.root(input.root),
+    check.sequence(input.sequence),
+    check.text(input.correlationId, "correlation id"),
+    check.text(input.reason, "reason"),
+    check.text(input.payloadType, "payload type"),
+    check.bytes(input.payload, "payload"),
+    input.escalated === true ? 1 : 0,
+    Date.now(),
+  ];
+}
+
 export class SqliteDeadLetterStore implements DeadLetterStore {
   private readonly insert: Stmt;
   private readonly listStmt: Stmt;
@@ -49,10 +73,7 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
   private readonly replayed: Stmt;
 
   constructor(private readonly db: SqliteDb) {
-    this.insert = db.prepare(
-      `INSERT INTO dead_letters (consumer, domain, edition, root, sequence, correlation_id, reason, payload_type,
-         payload, escalated, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
-    );
+    this.insert = db.prepare(DEAD_LETTER_INSERT);
     this.listStmt = db.prepare(
       `SELECT ${COLUMNS} FROM dead_letters
        WHERE (?1 OR replayed_at_ms IS NULL) AND (?2 IS NULL OR consumer = ?2) ORDER BY id`,
@@ -64,33 +85,9 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
   }
 
   async add(input: DeadLetterInput): Promise<number> {
-    check.object(input, "dead letter");
-    const consumer = check.text(input.consumer, "consumer");
-    const domain = check.text(input.domain, "domain");
-    const edition = check.edition(input.edition);
-    const root = check.root(input.root);
-    const sequence = check.sequence(input.sequence);
-    const correlationId = check.text(input.correlationId, "correlation id");
-    const reason = check.text(input.reason, "reason");
-    const payloadType = check.text(input.payloadType, "payload type");
-    const payload = check.bytes(input.payload, "payload");
-    const escalated = input.escalated === true ? 1 : 0;
-    return this.db.write(`add dead letter for ${consumer}`, () =>
-      Number(
-        this.insert.run(
-          consumer,
-          domain,
-          edition,
-          root,
-          sequence,
-          correlationId,
-          reason,
-          payloadType,
-          payload,
-          escalated,
-          Date.now(),
-        ).lastInsertRowid,
-      ),
+    const params = deadLetterParams(input);
+    return this.db.write(`add dead letter for ${params[0]}`, () =>
+      Number(this.insert.run(...params).lastInsertRowid),
     );
   }
 

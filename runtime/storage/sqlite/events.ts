@@ -87,6 +87,26 @@ function page(
   return { $typeName: "angzarr.EventPage", sequence: { case: "num", value: num }, createdAt, event };
 }
 
+/** One page of an append, checked (see checkPages). */
+export interface PageInput {
+  explicit: number | undefined;
+  createdAt: Timestamp;
+  event: Any | undefined;
+}
+
+/** Checks pages before a write; pages without created_at get the current time. */
+export function checkPages(pages: EventPage[]): PageInput[] {
+  const now = Timestamps.now();
+  return pages.map((p, i) => {
+    check.object(p, `page ${i}`);
+    const explicit =
+      p.sequence?.case === "num" ? check.sequence(p.sequence.value, `page ${i} sequence`) : undefined;
+    const createdAt = p.createdAt === undefined ? now : check.timestamp(p.createdAt, `page ${i} created_at`);
+    const event = p.event === undefined ? undefined : check.any(p.event, `page ${i} event`);
+    return { explicit, createdAt, event };
+  });
+}
+
 function sameRoot(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -172,32 +192,12 @@ export class SqliteEventStore implements EventStore {
     const snapshot =
       options.snapshotState === undefined ? undefined : check.any(options.snapshotState, "snapshot");
     if (pages.length === 0) return [];
-
-    const now = Timestamps.now();
-    const inputs = pages.map((p, i) => {
-      check.object(p, `page ${i}`);
-      const explicit =
-        p.sequence?.case === "num" ? check.sequence(p.sequence.value, `page ${i} sequence`) : undefined;
-      const createdAt =
-        p.createdAt === undefined ? now : check.timestamp(p.createdAt, `page ${i} created_at`);
-      const event = p.event === undefined ? undefined : check.any(p.event, `page ${i} event`);
-      return { explicit, createdAt, event };
-    });
+    const inputs = checkPages(pages);
 
     const { domain, edition, root } = ref;
     const causation = options.causation === undefined ? undefined : validCausation(options.causation);
     return this.db.writeGrouped(`append to ${domain}/${edition || "main"}`, () => {
-      const next = this.nextIn(ref);
-      let sequence = next;
-      for (const input of inputs) {
-        if (input.explicit !== undefined && input.explicit !== sequence) {
-          throw new SequenceConflictError(sequence, input.explicit);
-        }
-        sequence++;
-      }
-      if (sequence - 1 > MAX_SEQUENCE) {
-        throw new InvalidInputError(`sequence would pass ${MAX_SEQUENCE} (next is ${next})`);
-      }
+      const next = this.checkNumbers(ref, inputs);
       // Typed refusals are all thrown above or here, before anything is written (writeGrouped
       // relies on it). The causation claim writes nothing when it fails.
       if (causation !== undefined) {
@@ -206,40 +206,74 @@ export class SqliteEventStore implements EventStore {
           throw new CausationRecordedError(component);
         }
       }
-      let position = (this.head.values()[0]?.[0] as number) + 1;
-      sequence = next;
-      const stored: EventPage[] = [];
-      for (const { createdAt, event } of inputs) {
-        this.insert.run(
+      const stored = this.insertPages(ref, inputs, correlationId, next);
+      if (snapshot !== undefined) {
+        this.upsertSnapshot.run(
           domain,
           edition,
           root,
-          sequence,
-          Number(createdAt.seconds),
-          createdAt.nanos,
-          event === undefined ? null : event.typeUrl,
-          event === undefined ? null : event.value,
-          correlationId,
-          position,
+          next + inputs.length - 1,
+          snapshot.typeUrl,
+          snapshot.value,
         );
-        stored.push(
-          event === undefined
-            ? { $typeName: "angzarr.EventPage", sequence: { case: "num", value: sequence }, createdAt }
-            : {
-                $typeName: "angzarr.EventPage",
-                sequence: { case: "num", value: sequence },
-                createdAt,
-                event,
-              },
-        );
-        sequence++;
-        position++;
-      }
-      if (snapshot !== undefined) {
-        this.upsertSnapshot.run(domain, edition, root, sequence - 1, snapshot.typeUrl, snapshot.value);
       }
       return stored;
     });
+  }
+
+  /**
+   * Inside a write transaction: the number the first page gets, after checking explicit numbers
+   * (SequenceConflictError, nothing written). `before`: pages already planned for this aggregate
+   * in the same transaction but not inserted yet.
+   */
+  checkNumbers(ref: AggregateRef, inputs: PageInput[], before = 0): number {
+    const next = this.nextIn(ref) + before;
+    let sequence = next;
+    for (const input of inputs) {
+      if (input.explicit !== undefined && input.explicit !== sequence) {
+        throw new SequenceConflictError(sequence, input.explicit);
+      }
+      sequence++;
+    }
+    if (sequence - 1 > MAX_SEQUENCE) {
+      throw new InvalidInputError(`sequence would pass ${MAX_SEQUENCE} (next is ${next})`);
+    }
+    return next;
+  }
+
+  /** Inside a write transaction: inserts checked pages from `next` on, with fresh global positions. */
+  insertPages(ref: AggregateRef, inputs: PageInput[], correlationId: string, next: number): EventPage[] {
+    const { domain, edition, root } = ref;
+    let position = (this.head.values()[0]?.[0] as number) + 1;
+    let sequence = next;
+    const stored: EventPage[] = [];
+    for (const { createdAt, event } of inputs) {
+      this.insert.run(
+        domain,
+        edition,
+        root,
+        sequence,
+        Number(createdAt.seconds),
+        createdAt.nanos,
+        event === undefined ? null : event.typeUrl,
+        event === undefined ? null : event.value,
+        correlationId,
+        position,
+      );
+      stored.push(
+        event === undefined
+          ? { $typeName: "angzarr.EventPage", sequence: { case: "num", value: sequence }, createdAt }
+          : {
+              $typeName: "angzarr.EventPage",
+              sequence: { case: "num", value: sequence },
+              createdAt,
+              event,
+            },
+      );
+      sequence++;
+      position++;
+    }
+    return stored;
   }
 
   async get(target: AggregateRef): Promise<EventPage[]> {

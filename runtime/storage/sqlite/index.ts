@@ -5,6 +5,7 @@ import { SqliteDb } from "./db";
 import { SqliteDeadLetterStore } from "./dead-letters";
 import { SqliteEditionStore } from "./editions";
 import { SqliteEventStore } from "./events";
+import { SqliteOutboxStore } from "./outbox";
 import { SqlitePositionStore } from "./positions";
 import { SqliteSnapshotStore } from "./snapshots";
 
@@ -16,14 +17,16 @@ export { MIGRATIONS } from "./migrations";
  */
 export async function openSqliteStorage(path: string): Promise<Storage> {
   const db = new SqliteDb(path);
+  const events = new SqliteEventStore(db);
   return {
     backend: "sqlite",
-    events: new SqliteEventStore(db),
+    events,
     snapshots: new SqliteSnapshotStore(db),
     positions: new SqlitePositionStore(db),
     deadLetters: new SqliteDeadLetterStore(db),
     causations: new SqliteCausationStore(db),
     editions: new SqliteEditionStore(db),
+    outbox: new SqliteOutboxStore(db, events),
     async close() {
       db.close();
     },

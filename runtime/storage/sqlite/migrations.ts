@@ -114,4 +114,34 @@ export const MIGRATIONS: readonly Migration[] = [
       divergence_n        INTEGER
     ) WITHOUT ROWID`,
   },
+  {
+    version: 9,
+    name: "outbox",
+    // Saga and PM deliveries decided but not yet settled (status pending), and what became of the
+    // others. One entry per (cause, name); lanes are delivered in id order.
+    sql: `CREATE TABLE outbox (
+      id            INTEGER PRIMARY KEY AUTOINCREMENT,
+      component     TEXT    NOT NULL,
+      domain        TEXT    NOT NULL,
+      edition       TEXT    NOT NULL,
+      root          BLOB    NOT NULL,
+      sequence      INTEGER NOT NULL,
+      name          TEXT    NOT NULL,
+      lane          TEXT    NOT NULL,
+      kind          TEXT    NOT NULL,
+      payload       BLOB    NOT NULL,
+      status        TEXT    NOT NULL,
+      attempts      INTEGER NOT NULL,
+      due_at_ms     INTEGER NOT NULL,
+      last_error    TEXT    NOT NULL,
+      result        BLOB,
+      created_at_ms INTEGER NOT NULL,
+      UNIQUE (component, domain, edition, root, sequence, name)
+    )`,
+  },
+  {
+    version: 10,
+    name: "outbox_pending",
+    sql: "CREATE INDEX outbox_pending ON outbox (lane, id) WHERE status = 'pending'",
+  },
 ];
