@@ -148,6 +148,11 @@ export interface DeadLetterInput {
   payloadType: string;
   payload: Uint8Array;
   escalated?: boolean;
+  /**
+   * Idempotency key: while an entry with this key is not replayed, adding it again returns that
+   * entry's id and adds nothing (a case parked twice after a crash is listed once).
+   */
+  key?: string;
 }
 
 export interface DeadLetterEntry extends DeadLetterInput {
@@ -233,12 +238,12 @@ export interface OutboxWrite {
   /** Recorded with the write; when any is already recorded, nothing is written. */
   causations?: CausationKey[];
   /**
-   * The outcome stored with the last causation, computed from the stored pages of `appends` (in
-   * their order, numbered) inside the write.
+   * What the write caused, computed inside it from the stored pages of `appends` (in their order,
+   * numbered): kept with the last causation, and as the settled entry's result.
    */
   outcome?: (stored: EventPage[][]) => Uint8Array;
   /** The pending entry this write settles; when it is no longer pending, nothing is written. */
-  settle?: { id: number; status: Exclude<OutboxStatus, "pending">; result?: Uint8Array };
+  settle?: { id: number; status: Exclude<OutboxStatus, "pending"> };
   appends?: OutboxAppend[];
   /** New pending entries. */
   enqueue?: OutboxInput[];

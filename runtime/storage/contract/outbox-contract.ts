@@ -136,7 +136,8 @@ export function defineOutboxContract(ctx: ContractContext): void {
       const failure = ref("angzarr.saga-failures", 1);
       const settled = written(
         await one(ctx.storage, {
-          settle: { id: e.id, status: "rejected", result: new Uint8Array([9]) },
+          settle: { id: e.id, status: "rejected" },
+          outcome: (stored) => new Uint8Array([9, stored[0]?.length ?? 0]),
           enqueue: [entry(cause(1), "command-0#compensation")],
           appends: [{ ref: failure, pages: forced("failed"), correlationId: "corr" }],
           deadLetter: letter,
@@ -145,7 +146,7 @@ export function defineOutboxContract(ctx: ContractContext): void {
       expect(settled.enqueued.map((x) => x.name)).toEqual(["command-0#compensation"]);
       const after = await ctx.storage.outbox.get(e.id);
       expect(after?.status).toBe("rejected");
-      expect(hex(after?.result ?? new Uint8Array())).toBe("09");
+      expect(hex(after?.result ?? new Uint8Array())).toBe("0901");
       expect(texts(await ctx.storage.events.get(failure))).toEqual(["failed"]);
       expect((await ctx.storage.deadLetters.list()).map((d) => d.reason)).toEqual([letter.reason]);
 

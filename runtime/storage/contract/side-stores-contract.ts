@@ -177,6 +177,23 @@ export function defineSideStoresContract(ctx: ContractContext): void {
       ]);
     });
 
+    test("a key keeps one open entry: added again it returns that entry; once replayed a new one opens", async () => {
+      const first = await ctx.storage.deadLetters.add(letter({ key: "pmg-a/orders/1/3" }));
+      expect(await ctx.storage.deadLetters.add(letter({ key: "pmg-a/orders/1/3", reason: "again" }))).toBe(first);
+      const other = await ctx.storage.deadLetters.add(letter({ key: "pmg-a/orders/1/4" }));
+      const plain = await ctx.storage.deadLetters.add(letter());
+      const plainAgain = await ctx.storage.deadLetters.add(letter());
+      expect(new Set([first, other, plain, plainAgain]).size).toBe(4);
+      const listed = await ctx.storage.deadLetters.list();
+      expect(listed.map((l) => l.key ?? null)).toEqual(["pmg-a/orders/1/3", "pmg-a/orders/1/4", null, null]);
+      expect(listed[0]?.reason).toBe("handler failed: boom");
+      await ctx.storage.deadLetters.markReplayed(first);
+      const reopened = await ctx.storage.deadLetters.add(letter({ key: "pmg-a/orders/1/3" }));
+      expect(reopened).not.toBe(first);
+      expect((await ctx.storage.deadLetters.fetch(reopened))?.key).toBe("pmg-a/orders/1/3");
+      expect(await ctx.storage.deadLetters.list({ includeReplayed: true })).toHaveLength(5);
+    });
+
     test("markReplayed of an unknown id is a NotFoundError", async () => {
       const err = await thrown(() => ctx.storage.deadLetters.markReplayed(987_654));
       expect(err).toBeInstanceOf(NotFoundError);

@@ -16,6 +16,8 @@ function copy(entry: DeadLetterEntry): DeadLetterEntry {
 
 export class MemoryDeadLetterStore implements DeadLetterStore {
   readonly #entries = new Map<number, DeadLetterEntry>();
+  /** Idempotency key → id of the entry not yet replayed. */
+  readonly #open = new Map<string, number>();
   #lastId = 0;
 
   async add(input: DeadLetterInput): Promise<number> {
@@ -31,6 +33,8 @@ export class MemoryDeadLetterStore implements DeadLetterStore {
 
   /** Adds a checked entry (synchronous, for outbox writes). */
   addNow(input: DeadLetterInput): number {
+    const existing = input.key === undefined ? undefined : this.#open.get(input.key);
+    if (existing !== undefined) return existing;
     const id = ++this.#lastId;
     this.#entries.set(id, {
       id,
@@ -45,7 +49,9 @@ export class MemoryDeadLetterStore implements DeadLetterStore {
       payload: input.payload.slice(),
       escalated: input.escalated ?? false,
       createdAt: new Date(),
+      ...(input.key === undefined ? {} : { key: input.key }),
     });
+    if (input.key !== undefined) this.#open.set(input.key, id);
     return id;
   }
 
@@ -68,5 +74,6 @@ export class MemoryDeadLetterStore implements DeadLetterStore {
     const entry = this.#entries.get(id);
     if (entry === undefined) throw new NotFoundError(`Unknown dead letter: ${id}`);
     entry.replayedAt ??= new Date();
+    if (entry.key !== undefined && this.#open.get(entry.key) === id) this.#open.delete(entry.key);
   }
 }

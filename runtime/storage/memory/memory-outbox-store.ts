@@ -141,11 +141,12 @@ export class MemoryOutboxStore implements OutboxStore {
     // Checked: apply every part.
     for (const c of w.causations ?? []) this.causations.claim(c);
     const stored: EventPage[][] = plans.map((p) => p.apply());
+    const outcome = w.outcome?.(stored);
     const last = w.causations?.at(-1);
-    if (last && w.outcome) this.causations.setOutcome(last, w.outcome(stored));
+    if (last && outcome) this.causations.setOutcome(last, outcome);
     if (w.settle && settled) {
       settled.status = w.settle.status;
-      if (w.settle.result) settled.result = w.settle.result.slice();
+      if (outcome) settled.result = outcome.slice();
     }
     const enqueued = (w.enqueue ?? []).map((input) => {
       const entry: OutboxEntry = {

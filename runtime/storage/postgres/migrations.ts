@@ -152,6 +152,16 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX outbox_pending ON outbox (lane, id) WHERE status = 'pending';
     `,
   },
+  {
+    version: 3,
+    name: "dead letter keys",
+    // One entry per key among those not replayed yet.
+    sql: () => `
+      ALTER TABLE dead_letters ADD COLUMN dedupe_key text COLLATE "C";
+      CREATE UNIQUE INDEX dead_letters_open_key ON dead_letters (dedupe_key)
+        WHERE replayed_at IS NULL AND dedupe_key IS NOT NULL;
+    `,
+  },
 ];
 
 /** Creates the schema if needed and applies every migration it has not seen yet. */

@@ -79,8 +79,6 @@ function checkWrite(w: OutboxWrite): OutboxWrite {
     checkCount(w.settle.id, "outbox id");
     if (!SETTLED.has(w.settle.status))
       throw new InvalidInputError("settled status must be delivered, rejected or parked");
-    if (w.settle.result !== undefined && !(w.settle.result instanceof Uint8Array))
-      throw new InvalidInputError("result must be bytes");
   }
   return {
     ...w,
@@ -238,11 +236,6 @@ export class PostgresOutboxStore implements OutboxStore {
         throw new Error("a causation was recorded by another writer in the middle of an outbox write");
       }
     }
-    if (w.settle) {
-      await tx`
-        UPDATE outbox SET status = ${w.settle.status}, result = ${w.settle.result ?? null}
-        WHERE id = ${w.settle.id}`;
-    }
     let position = firstPosition;
     const stored: EventPage[][] = [];
     for (const [i, a] of (w.appends ?? []).entries()) {
@@ -256,9 +249,12 @@ export class PostgresOutboxStore implements OutboxStore {
       position += BigInt(a.pages.length);
     }
     for (const [key, value] of planned) next.set(key, value);
+    const outcome = w.outcome?.(stored);
+    if (w.settle) {
+      await tx`UPDATE outbox SET status = ${w.settle.status}, result = ${outcome ?? null} WHERE id = ${w.settle.id}`;
+    }
     const last = w.causations?.at(-1);
-    if (last && w.outcome) {
-      const outcome = w.outcome(stored);
+    if (last && outcome) {
       await tx`
         UPDATE causations SET outcome = ${outcome}
         WHERE component = ${last.component} AND domain = ${last.domain} AND edition = ${last.edition}

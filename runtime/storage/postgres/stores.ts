@@ -142,6 +142,7 @@ interface DeadLetterRow {
   escalated: boolean;
   created_at: Date;
   replayed_at: Date | null;
+  dedupe_key: string | null;
 }
 
 function deadLetterFromRow(row: DeadLetterRow): DeadLetterEntry {
@@ -159,6 +160,7 @@ function deadLetterFromRow(row: DeadLetterRow): DeadLetterEntry {
     escalated: row.escalated,
     createdAt: row.created_at,
     ...(row.replayed_at ? { replayedAt: row.replayed_at } : {}),
+    ...(row.dedupe_key === null ? {} : { key: row.dedupe_key }),
   };
 }
 
@@ -171,19 +173,25 @@ export function checkDeadLetter(entry: DeadLetterInput): DeadLetterInput {
   checkText(entry.reason, "reason");
   checkText(entry.payloadType, "payloadType");
   if (!(entry.payload instanceof Uint8Array)) throw new InvalidInputError("payload must be bytes");
+  if (entry.key !== undefined) checkText(entry.key, "key");
   return { ...entry, edition };
 }
 
 /** Inserts a checked dead letter (in a transaction or not); returns its id. */
 export async function insertDeadLetter(sql: Sql, entry: DeadLetterInput): Promise<number> {
+  const key = entry.key ?? null;
   const [row] = (await sql`
     INSERT INTO dead_letters (consumer, domain, edition, root, sequence, correlation_id, reason,
-                              payload_type, payload, escalated)
+                              payload_type, payload, escalated, dedupe_key)
     VALUES (${entry.consumer}, ${entry.domain}, ${entry.edition}, ${entry.root}, ${entry.sequence},
             ${entry.correlationId}, ${entry.reason}, ${entry.payloadType}, ${entry.payload},
-            ${entry.escalated ?? false})
+            ${entry.escalated ?? false}, ${key})
+    ON CONFLICT (dedupe_key) WHERE replayed_at IS NULL AND dedupe_key IS NOT NULL DO NOTHING
     RETURNING id`) as { id: bigint }[];
-  return num(row?.id ?? 0n);
+  if (row) return num(row.id);
+  const [open] = (await sql`
+    SELECT id FROM dead_letters WHERE dedupe_key = ${key} AND replayed_at IS NULL`) as { id: bigint }[];
+  return num(open?.id ?? 0n);
 }
 
 export class PostgresDeadLetterStore implements DeadLetterStore {

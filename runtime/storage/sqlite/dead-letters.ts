@@ -5,7 +5,7 @@ import type { SqliteDb, Stmt } from "./db";
 import * as check from "./validate";
 
 const COLUMNS = `id, consumer, domain, edition, root, sequence, correlation_id, reason, payload_type, payload,
-  escalated, created_at_ms, replayed_at_ms`;
+  escalated, created_at_ms, replayed_at_ms, dedupe_key`;
 
 type Row = [
   number,
@@ -21,6 +21,7 @@ type Row = [
   number,
   number,
   number | null,
+  string | null,
 ];
 
 function entry(row: Row): DeadLetterEntry {
@@ -39,17 +40,36 @@ function entry(row: Row): DeadLetterEntry {
     createdAt: new Date(row[11]),
   };
   if (row[12] !== null) out.replayedAt = new Date(row[12]);
+  if (row[13] !== null) out.key = row[13];
   return out;
 }
 
-/** Inserts one dead letter (parameters: see deadLetterParams). */
+/** Inserts one dead letter (parameters: see deadLetterParams); nothing when its key is open already. */
 export const DEAD_LETTER_INSERT = `INSERT INTO dead_letters (consumer, domain, edition, root, sequence, correlation_id,
-  reason, payload_type, payload, escalated, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`;
+  reason, payload_type, payload, escalated, created_at_ms, dedupe_key)
+  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) ON CONFLICT DO NOTHING`;
+
+/** The open entry with a key (parameter ?1). */
+export const DEAD_LETTER_BY_KEY =
+  "SELECT id FROM dead_letters WHERE dedupe_key = ?1 AND replayed_at_ms IS NULL";
 
 /** Checks a dead letter; returns the parameters of DEAD_LETTER_INSERT. */
 export function deadLetterParams(
   input: DeadLetterInput,
-): [string, string, string, Uint8Array, number, string, string, string, Uint8Array, number, number] {
+): [
+  string,
+  string,
+  string,
+  Uint8Array,
+  number,
+  string,
+  string,
+  string,
+  Uint8Array,
+  number,
+  number,
+  string | null,
+] {
   check.object(input, "dead letter");
   return [
     check.text(input.consumer, "consumer"),
@@ -63,17 +83,20 @@ export function deadLetterParams(
     check.bytes(input.payload, "payload"),
     input.escalated === true ? 1 : 0,
     Date.now(),
+    input.key === undefined ? null : check.text(input.key, "key"),
   ];
 }
 
 export class SqliteDeadLetterStore implements DeadLetterStore {
   private readonly insert: Stmt;
+  private readonly byKey: Stmt;
   private readonly listStmt: Stmt;
   private readonly select: Stmt;
   private readonly replayed: Stmt;
 
   constructor(private readonly db: SqliteDb) {
     this.insert = db.prepare(DEAD_LETTER_INSERT);
+    this.byKey = db.prepare(DEAD_LETTER_BY_KEY);
     this.listStmt = db.prepare(
       `SELECT ${COLUMNS} FROM dead_letters
        WHERE (?1 OR replayed_at_ms IS NULL) AND (?2 IS NULL OR consumer = ?2) ORDER BY id`,
@@ -86,9 +109,11 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
 
   async add(input: DeadLetterInput): Promise<number> {
     const params = deadLetterParams(input);
-    return this.db.write(`add dead letter for ${params[0]}`, () =>
-      Number(this.insert.run(...params).lastInsertRowid),
-    );
+    return this.db.write(`add dead letter for ${params[0]}`, () => {
+      const result = this.insert.run(...params);
+      if (result.changes > 0) return Number(result.lastInsertRowid);
+      return this.byKey.values(params[11])[0]?.[0] as number;
+    });
   }
 
   async list(options?: { includeReplayed?: boolean; consumer?: string }): Promise<DeadLetterEntry[]> {

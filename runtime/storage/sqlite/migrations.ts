@@ -144,4 +144,16 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "outbox_pending",
     sql: "CREATE INDEX outbox_pending ON outbox (lane, id) WHERE status = 'pending'",
   },
+  {
+    version: 11,
+    name: "dead_letters_key",
+    sql: "ALTER TABLE dead_letters ADD COLUMN dedupe_key TEXT",
+  },
+  {
+    version: 12,
+    name: "dead_letters_open_key",
+    // One entry per key among those not replayed yet.
+    sql: `CREATE UNIQUE INDEX dead_letters_open_key ON dead_letters (dedupe_key)
+      WHERE replayed_at_ms IS NULL AND dedupe_key IS NOT NULL`,
+  },
 ];

@@ -67,7 +67,7 @@ function entry(row: Row): OutboxEntry {
 interface Checked {
   causations: CausationKey[];
   outcome: OutboxWrite["outcome"];
-  settle: { id: number; status: OutboxStatus; result: Uint8Array | null } | undefined;
+  settle: { id: number; status: OutboxStatus } | undefined;
   appends: { ref: AggregateRef; inputs: PageInput[]; correlationId: string }[];
   enqueue: (OutboxInput & { cause: CausationKey })[];
   deadLetter: ReturnType<typeof deadLetterParams> | undefined;
@@ -91,11 +91,7 @@ function checkWrite(w: OutboxWrite): Checked {
     check.object(w.settle, "settle");
     if (!SETTLED.has(w.settle.status))
       throw new InvalidInputError(`settled status must be delivered, rejected or parked`);
-    settle = {
-      id: check.count(w.settle.id, "outbox id"),
-      status: w.settle.status,
-      result: w.settle.result === undefined ? null : check.bytes(w.settle.result, "result"),
-    };
+    settle = { id: check.count(w.settle.id, "outbox id"), status: w.settle.status };
   }
   return {
     causations: (w.causations ?? []).map(validKey),
@@ -238,12 +234,12 @@ export class SqliteOutboxStore implements OutboxStore {
         ? []
         : this.events.insertPages(a.ref, a.inputs, a.correlationId, starts[i] as number),
     );
+    const outcome = w.outcome?.(stored);
     const last = w.causations.at(-1);
-    if (last && w.outcome) {
-      const outcome = w.outcome(stored);
+    if (last && outcome) {
       this.setOutcome.run(last.component, last.domain, last.edition, last.root, last.sequence, outcome);
     }
-    if (w.settle) this.settleStmt.run(w.settle.id, w.settle.status, w.settle.result);
+    if (w.settle) this.settleStmt.run(w.settle.id, w.settle.status, outcome ?? null);
     const now = Date.now();
     const enqueued = w.enqueue.map((e) => {
       const c = e.cause;
@@ -261,7 +257,7 @@ export class SqliteOutboxStore implements OutboxStore {
       )[0] as Row;
       return entry(row);
     });
-    if (w.deadLetter) this.deadLetter.run(...w.deadLetter);
+    if (w.deadLetter) this.deadLetter.run(...w.deadLetter); // an open entry with its key already: kept
     return { kind: "written", stored, enqueued };
   }
 }
