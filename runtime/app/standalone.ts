@@ -94,6 +94,7 @@ export async function startStandalone(
       deadLetters: storage.deadLetters,
       positions: storage.positions,
       editions: storage.editions,
+      outbox: storage.outbox,
       bus,
       directory: await supervisor.reactiveDirectory(),
       pollMs: config.reactive.pollMs,

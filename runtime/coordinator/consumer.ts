@@ -2,9 +2,10 @@
 // The store's global log is the source of truth; bus messages only wake the consumer up. On
 // start, on every wake-up and on a slow timer the consumer reads its domain's events of one
 // timeline after its checkpoint, groups them into books (one per command: consecutive events of
-// one aggregate), processes each aggregate's books in order and advances the checkpoint. A dropped, duplicated or reordered bus message therefore never loses or
-// double-applies an event. A book that keeps failing is retried with backoff, then parked in
-// the dead-letter queue (or the consumer stops, if configured so).
+// one aggregate), processes each aggregate's books in order and advances the checkpoint. A
+// dropped, duplicated or reordered bus message therefore never loses or double-applies an event.
+// A book that keeps failing is retried with backoff, then parked in the dead-letter queue (or the
+// consumer stops, if configured so).
 import { CoverSchema, Covers, Editions, type EventBook, EventBookSchema, TypeUrl } from "@angzarr/proto";
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { BusFilter, BusSubscription, EventBus } from "../bus/types";
@@ -54,6 +55,11 @@ export class CheckpointedConsumer {
   private again = false;
   private stopped = false;
   private readonly log: Logger;
+  /**
+   * Per aggregate, the last position processed beyond the checkpoint: a batch cut short (a lane
+   * failed, the consumer stopped) is read again, and what it already did is skipped.
+   */
+  private readonly done = new Map<string, bigint>();
   /** Books processed, for tests and metrics. */
   processed = 0;
   /** Events in those books. */
@@ -116,6 +122,7 @@ export class CheckpointedConsumer {
 
   /** Forgets the checkpoint: the next catch-up starts from the beginning of the log. */
   async resetCheckpoint(): Promise<void> {
+    this.done.clear();
     await this.options.positions.reset(this.options.name, this.domain, this.checkpointEdition);
   }
 
@@ -139,26 +146,36 @@ export class CheckpointedConsumer {
       // `concurrency` lanes); each lane keeps its aggregate's order. The checkpoint moves past
       // the batch once every lane is done; a batch cut short is read again, and causation records
       // (sagas, PMs) and (root, sequence) idempotency (projectors) make the repeat harmless.
-      const lanes = new Map<string, EventBook[]>();
+      const lanes = new Map<string, { book: EventBook; last: bigint }[]>();
       for (const group of groupByCommand(events)) {
         const head = group[0] as StoredEvent;
         const key = `${head.domain}\u0000${head.edition}\u0000${Buffer.from(head.root).toString("hex")}`;
         const book = toBook(group);
         if (!this.wanted(book)) continue;
+        const item = { book, last: (group.at(-1) as StoredEvent).position };
         const lane = lanes.get(key);
-        if (lane) lane.push(book);
-        else lanes.set(key, [book]);
+        if (lane) lane.push(item);
+        else lanes.set(key, [item]);
       }
       let complete = true;
-      await runLanes([...lanes.values()], this.options.concurrency ?? 16, async (lane) => {
-        for (const book of lane) {
+      // Every lane settles before the catch-up ends, even when one fails: an aggregate is never
+      // in two lanes (or two catch-ups) at once.
+      await runLanes([...lanes.entries()], this.options.concurrency ?? 16, async ([key, lane]) => {
+        for (const { book, last } of lane) {
           if (!complete || this.stopped) return;
-          if (!(await this.processWithRetry(book))) complete = false;
+          // Done by an earlier try of this batch that stopped short: not again.
+          if ((this.done.get(key) ?? 0n) >= last) continue;
+          if (!(await this.processWithRetry(book))) {
+            complete = false;
+            return;
+          }
+          this.done.set(key, last);
         }
       });
       if (!complete || this.stopped) return;
       const last = events.at(-1) as StoredEvent;
       await this.options.positions.put(this.options.name, this.domain, this.checkpointEdition, last.position);
+      this.done.clear();
       if (events.length < batch) return;
     }
   }
@@ -195,16 +212,21 @@ export class CheckpointedConsumer {
         }
         const cover = book.cover;
         const first = book.pages[0];
+        const edition = Covers.edition(cover);
+        const root = cover?.root?.value ?? new Uint8Array(16);
+        const sequence = first?.sequence.case === "num" ? first.sequence.value : 0;
         await this.options.deadLetters.add({
           consumer: this.options.name,
           domain: cover?.domain ?? "",
-          edition: Covers.edition(cover),
-          root: cover?.root?.value ?? new Uint8Array(16),
-          sequence: first?.sequence.case === "num" ? first.sequence.value : 0,
+          edition,
+          root,
+          sequence,
           correlationId: cover?.correlationId ?? "",
           reason: message,
           payloadType: EventBookSchema.typeName,
           payload: toBinary(EventBookSchema, book),
+          // Parked once, even when a crash makes the consumer fail on this book again.
+          key: `consumer/${this.options.name}/${cover?.domain ?? ""}/${edition}/${Buffer.from(root).toString("hex")}/${sequence}`,
         });
         this.log.error("consumer.dead_lettered", { error: message, domain: cover?.domain });
         return true;
@@ -309,16 +331,25 @@ export class EditionConsumers {
   }
 }
 
-/** Runs `work` over `items` with at most `limit` in flight. */
+/**
+ * Runs `work` over `items` with at most `limit` in flight. Resolves once every started item has
+ * settled; a failure stops new items from starting and is thrown after the others have settled.
+ */
 async function runLanes<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
+  let failure: { error: unknown } | undefined;
   const worker = async () => {
-    while (next < items.length) {
+    while (next < items.length && failure === undefined) {
       const item = items[next++] as T;
-      await work(item);
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
 }
 
 /** Consecutive events of one aggregate and correlation form one book (one command's delta). */

@@ -1,8 +1,14 @@
 // Process-manager coordination (runtime.md §7): per delivered book with a correlation id,
-// trigger history + PM state → prepare → fetch → handle; persist the PM's events with sequence
-// checks (re-run against fresh state on conflict), then run its commands like a saga's.
+// trigger history + PM state → prepare → fetch → handle; then one atomic write of the PM's events
+// (sequence-checked: on conflict the PM decides again against fresh state), its commands into the
+// outbox and the causation record of every page of the trigger book. The outbox dispatcher then
+// delivers the commands exactly once, retrying transient failures and parking what never goes
+// through. A crash anywhere loses nothing: either the whole reaction was written (and its
+// commands are pending) or none of it (and the trigger is handled again).
 import {
   AnyPayload,
+  type CommandBook,
+  CommandBookSchema,
   type Cover,
   CoverSchema,
   Covers,
@@ -18,30 +24,34 @@ import {
   ProcessTimeoutSchema,
   Timestamps,
 } from "@angzarr/proto";
-import { create } from "@bufbuild/protobuf";
-import { ConnectError } from "@connectrpc/connect";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { matches } from "../bus/filter";
 import { type Logger, log as rootLog } from "../observability/log";
-import { SequenceConflictError } from "../storage/errors";
+import type { CausationKey, OutboxEntry } from "../storage/types";
 import { type BackoffPolicy, DEFAULT_BACKOFF, delayFor, sleep } from "./backoff";
+import * as E from "./errors";
 import { readHistory, refOf } from "./history";
 import { KeyedMutex } from "./keyed-mutex";
+import type { DeliveryKind, OutboxDispatcher } from "./outbox-dispatcher";
+import { emptyReaction, encodeReaction, mergeReaction, type Reaction } from "./reaction";
 import type { ProcessManagerHandler } from "./reactive-ports";
 import {
-  decodeReaction,
-  emptyReaction,
-  encodeReaction,
-  isTransient,
-  type Reaction,
+  causationOf,
+  dispatcherOf,
+  parkedCommand,
   type ReactionDeps,
   stampCommand,
 } from "./saga-coordinator";
+
+/** Outbox kind written by process managers. */
+export const PM_COMMAND = "pm-command";
 
 export class ProcessManagerCoordinator {
   private readonly log: Logger;
   private readonly backoff: BackoffPolicy;
   /** One reaction at a time per (PM, correlation id): the consumer and a cascade may race. */
   private readonly mutex = new KeyedMutex();
+  readonly dispatcher: OutboxDispatcher;
   /** Told about every persisted PM event (the deadline scheduler listens here). */
   onProcessEvents?: (pm: ProcessManagerHandler, pmCover: Cover, pages: EventPage[]) => void;
   /** Books skipped for having no correlation id (a metric). */
@@ -53,6 +63,8 @@ export class ProcessManagerCoordinator {
   ) {
     this.log = deps.log ?? rootLog.child({ component: "pm-coordinator" });
     this.backoff = backoff;
+    this.dispatcher = dispatcherOf(deps);
+    this.dispatcher.register(PM_COMMAND, this.commandKind());
   }
 
   /** The PM aggregate for a correlation id, on the trigger's timeline. */
@@ -65,36 +77,38 @@ export class ProcessManagerCoordinator {
     });
   }
 
+  /**
+   * Reacts once to the pages of the book not handled yet. Every page is recorded (not only the
+   * last), so however the consumer and a cascade cut the same events into books, each page
+   * causes one reaction at most.
+   */
   async handleBook(pm: ProcessManagerHandler, book: EventBook): Promise<Reaction> {
-    const reaction = emptyReaction();
     const cover = book.cover;
-    if (!cover || !Covers.hasValidRoot(cover) || cover.domain === pm.stateDomain) return reaction;
-    if (!pm.inputs.some((f) => matches(f, book))) return reaction;
+    if (!cover || !Covers.hasValidRoot(cover) || cover.domain === pm.stateDomain) return emptyReaction();
+    if (!pm.inputs.some((f) => matches(f, book))) return emptyReaction();
     if (cover.correlationId === "") {
       this.skippedWithoutCorrelation++;
       this.log.debug("pm.skipped_no_correlation", { pm: pm.name, domain: cover.domain });
-      return reaction;
+      return emptyReaction();
     }
-    const last = book.pages.at(-1);
-    const sequence = last ? (EventPages.sequence(last) ?? 0) : 0;
-    const key = {
-      component: pm.name,
-      domain: cover.domain,
-      edition: Covers.edition(cover),
-      root: cover.root!.value,
-      sequence,
-    };
-    return this.mutex.run(`${pm.name}\u0000${cover.correlationId}`, async () => {
-      if (await this.deps.causations.has(key)) return decodeReaction(await this.deps.causations.outcome(key));
-      await this.react(pm, cover, sequence, reaction);
-      await this.deps.causations.record(key, encodeReaction(reaction));
-      return reaction;
+    const keys = book.pages
+      .map((p) => EventPages.sequence(p))
+      .filter((n): n is number => n !== undefined)
+      .map((n) => causationOf(pm.name, cover, n));
+    if (keys.length === 0) return emptyReaction();
+    const lane = this.lane(pm, cover.correlationId);
+    return this.mutex.run(lane, async () => {
+      const open: CausationKey[] = [];
+      for (const key of keys) if (!(await this.deps.causations.has(key))) open.push(key);
+      if (open.length === 0) return this.dispatcher.recorded(keys);
+      return this.react(pm, cover, open, lane);
     });
   }
 
   /**
    * Delivers a passed deadline: the PM handles a trigger book holding one `force` page with the
    * ProcessTimeout, against its current state. Once per scheduling page (causation record).
+   * Throws when it could not be delivered (the scheduler tries again, then parks it).
    */
   async deliverTimeout(
     pm: ProcessManagerHandler,
@@ -102,22 +116,15 @@ export class ProcessManagerCoordinator {
     scheduledAt: number,
     timeout: ProcessTimeout,
   ): Promise<Reaction> {
-    const reaction = emptyReaction();
-    const key = {
-      component: `${pm.name}#timeout`,
-      domain: pmCover.domain,
-      edition: Covers.edition(pmCover),
-      root: pmCover.root!.value,
-      sequence: scheduledAt,
-    };
-    return this.mutex.run(`${pm.name}\u0000${pmCover.correlationId}`, async () => {
-      if (await this.deps.causations.has(key)) return reaction;
+    const key = causationOf(`${pm.name}#timeout`, pmCover, scheduledAt);
+    const lane = this.lane(pm, pmCover.correlationId);
+    return this.mutex.run(lane, async () => {
+      if (await this.deps.causations.has(key)) return this.dispatcher.recorded([key]);
       const trigger = create(EventBookSchema, {
         cover: pmCover,
         pages: [EventPages.forced(AnyPayload.pack(ProcessTimeoutSchema, timeout), Timestamps.now())],
       });
-      await this.react(pm, pmCover, scheduledAt, reaction, trigger);
-      await this.deps.causations.record(key);
+      const reaction = await this.react(pm, pmCover, [key], lane, trigger);
       this.log.info("pm.timeout_delivered", {
         pm: pm.name,
         correlationId: pmCover.correlationId,
@@ -127,32 +134,63 @@ export class ProcessManagerCoordinator {
     });
   }
 
+  /** One lane per PM and correlation id: its commands are delivered in the order decided. */
+  private lane(pm: ProcessManagerHandler, correlationId: string): string {
+    return `${pm.name}\u0000${correlationId}`;
+  }
+
+  /** Decides and writes the reaction atomically (again on a conflict), then delivers its commands. */
   private async react(
     pm: ProcessManagerHandler,
     cover: Cover,
-    sequence: number,
-    reaction: Reaction,
+    keys: CausationKey[],
+    lane: string,
     trigger?: EventBook,
-  ): Promise<void> {
+  ): Promise<Reaction> {
+    const cause = keys.at(-1) as CausationKey;
     for (let attempt = 1; ; attempt++) {
-      try {
-        const { response, pmCover } = await this.decide(pm, cover, trigger ? { trigger } : undefined);
-        if (response.processEvents && response.processEvents.pages.length > 0) {
-          const stored = await this.deps.events.append(refOf(pmCover), response.processEvents.pages, {
-            correlationId: cover.correlationId,
-          });
-          const delta = create(EventBookSchema, { cover: pmCover, pages: stored });
-          await this.deps.bus.publish(delta);
-          reaction.books.push(delta);
-          this.onProcessEvents?.(pm, pmCover, stored);
-        }
-        await this.runCommands(pm, cover, sequence, response, reaction);
-        return;
-      } catch (err) {
-        const conflict = err instanceof SequenceConflictError;
-        if (!conflict || attempt >= this.backoff.attempts) throw err;
+      const { response, pmCover } = await this.decide(pm, cover, trigger ? { trigger } : undefined);
+      const events = response.processEvents?.pages ?? [];
+      const commands = response.commands.map((c) => stampCommand(c, pm.name, cover, cause.sequence));
+      const booksOf = (stored: EventPage[][]) =>
+        stored.filter((p) => p.length > 0).map((pages) => create(EventBookSchema, { cover: pmCover, pages }));
+      const [result] = await this.deps.outbox.write([
+        {
+          causations: keys,
+          appends:
+            events.length > 0
+              ? [{ ref: refOf(pmCover), pages: events, correlationId: cover.correlationId }]
+              : [],
+          enqueue: commands.map((command, index) => ({
+            cause,
+            name: `command-${index}`,
+            lane,
+            kind: PM_COMMAND,
+            payload: toBinary(CommandBookSchema, command),
+          })),
+          outcome: (stored) => encodeReaction({ books: booksOf(stored), failures: [] }),
+        },
+      ]);
+      if (result?.kind === "conflict") {
+        // Another trigger moved the PM on first: decide again against its fresh state.
+        if (attempt >= this.backoff.attempts)
+          throw E.aborted(E.Messages.sequenceConflict(result.expected, result.actual));
         await sleep(delayFor(this.backoff, attempt));
+        continue;
       }
+      if (result?.kind !== "written") return this.dispatcher.recorded(keys); // handled meanwhile
+      const reaction = emptyReaction();
+      for (const book of booksOf(result.stored)) {
+        try {
+          await this.deps.bus.publish(book);
+        } catch (err) {
+          this.log.warn("bus.publish_failed", { domain: book.cover?.domain, error: (err as Error).message });
+        }
+        reaction.books.push(book);
+        this.onProcessEvents?.(pm, pmCover, book.pages);
+      }
+      mergeReaction(reaction, await this.dispatcher.deliver(lane, result.enqueued));
+      return reaction;
     }
   }
 
@@ -195,38 +233,36 @@ export class ProcessManagerCoordinator {
     return { response: stamped as ProcessManagerHandleResponse, pmCover };
   }
 
-  private async runCommands(
-    pm: ProcessManagerHandler,
-    trigger: Cover,
-    sequence: number,
-    response: ProcessManagerHandleResponse,
-    reaction: Reaction,
-  ): Promise<void> {
-    for (const [index, command] of response.commands.entries()) {
-      const stamped = stampCommand(command, pm.name, trigger, sequence);
-      // Exactly once even when two deliveries of the same trigger race (recorded with the events).
-      const causation = {
-        component: `${pm.name}#command-${index}`,
-        domain: trigger.domain,
-        edition: Covers.edition(trigger),
-        root: trigger.root?.value ?? new Uint8Array(16),
-        sequence,
+  /** A PM command: delivered, or refused (reported, not retried: the PM decides), or parked. */
+  private commandKind(): DeliveryKind {
+    const refused = (_entry: OutboxEntry, command: CommandBook, reason: string) => {
+      this.log.warn("pm.command_rejected", {
+        pm: command.sagaOrigin?.sagaName,
+        target: command.cover?.domain,
+        reason,
+      });
+      return {
+        status: "rejected" as const,
+        books: [],
+        failures: [
+          `${command.sagaOrigin?.sagaName}: command to ${command.cover?.domain} rejected: ${reason}`,
+        ],
       };
-      try {
-        const outcome = await this.deps.pipeline.run(stamped, { causation });
-        if (outcome.kind === "events" && outcome.book.pages.length > 0) reaction.books.push(outcome.book);
-        if (outcome.kind === "revocation") {
-          reaction.failures.push(
-            `${pm.name}: command to ${command.cover?.domain} revoked: ${outcome.revocation.reason}`,
-          );
-        }
-      } catch (err) {
-        if (isTransient(err)) throw err;
-        const reason = err instanceof ConnectError ? err.rawMessage : String(err);
-        // The PM does not retry a refused command; the refusal is reported and logged.
-        this.log.warn("pm.command_rejected", { pm: pm.name, target: command.cover?.domain, reason });
-        reaction.failures.push(`${pm.name}: command to ${command.cover?.domain} rejected: ${reason}`);
-      }
-    }
+    };
+    return {
+      answered: (entry, command, outcome) =>
+        outcome.kind === "events"
+          ? { status: "delivered", books: outcome.book.pages.length > 0 ? [outcome.book] : [], failures: [] }
+          : refused(entry, command, `revoked: ${outcome.revocation.reason}`),
+      refused,
+      parked: (entry, command, reason) => {
+        this.log.error("pm.command_parked", {
+          pm: entry.cause.component,
+          target: command.cover?.domain,
+          reason,
+        });
+        return parkedCommand(entry, command, reason);
+      },
+    };
   }
 }

@@ -1,7 +1,17 @@
 // Hosts the reactive side in one process: a checkpointed consumer per saga, per PM input domain
-// and per projector; the sync-projector and cascade runner the command pipeline calls for
+// and per projector; one outbox dispatcher delivering what sagas and PMs decided; the deadline
+// scheduler; the sync-projector and cascade runner the command pipeline calls for
 // SYNC_MODE_SIMPLE / CASCADE.
-import { CommandBookSchema, type EventBook, EventBookSchema, type Projection } from "@angzarr/proto";
+import {
+  AnyPayload,
+  CommandBookSchema,
+  type EventBook,
+  EventBookSchema,
+  EventPages,
+  ProcessTimeoutSchema,
+  type Projection,
+  TypeUrl,
+} from "@angzarr/proto";
 import { fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { matches } from "../bus/filter";
@@ -10,14 +20,23 @@ import { type Logger, log as rootLog } from "../observability/log";
 import { NotFoundError } from "../storage/errors";
 import type { DeadLetterEntry, EditionStore, PositionStore } from "../storage/types";
 import type { DownstreamRunner } from "./aggregate-pipeline";
+import type { BackoffPolicy } from "./backoff";
 import { EditionConsumers } from "./consumer";
 import { DeadlineScheduler } from "./deadlines";
+import type { OutboxDispatcher } from "./outbox-dispatcher";
 import { ProcessManagerCoordinator } from "./pm-coordinator";
 import type { ReactiveDirectory } from "./reactive-ports";
-import { type Reaction, type ReactionDeps, SagaCoordinator } from "./saga-coordinator";
+import { dispatcherOf, type Reaction, type ReactionDeps, SagaCoordinator } from "./saga-coordinator";
+import type { Timer } from "./timer";
 
 export interface ReactiveHostOptions extends ReactionDeps {
   positions: PositionStore;
+  /**
+   * Attempts and backoff before a consumer parks a failing book, the dispatcher parks an outbox
+   * entry, and the scheduler parks a deadline (default 5 attempts, 50 ms → 2 s).
+   */
+  retry?: BackoffPolicy;
+  timer?: Timer;
   /** The editions registry: consumers follow registered editions from the start. */
   editions?: EditionStore;
   directory: ReactiveDirectory;
@@ -30,14 +49,24 @@ export interface ReactiveHostOptions extends ReactionDeps {
 export class ReactiveHost implements DownstreamRunner {
   readonly sagas: SagaCoordinator;
   readonly processManagers: ProcessManagerCoordinator;
+  readonly dispatcher: OutboxDispatcher;
   private readonly consumers: EditionConsumers[] = [];
   private readonly deadlines: DeadlineScheduler;
   private readonly log: Logger;
 
   constructor(private readonly options: ReactiveHostOptions) {
-    this.sagas = new SagaCoordinator(options);
-    this.processManagers = new ProcessManagerCoordinator(options);
-    this.deadlines = new DeadlineScheduler(this.processManagers, options.events, options.log);
+    this.dispatcher = dispatcherOf(options, {
+      ...(options.pollMs ? { pollMs: options.pollMs } : {}),
+      ...(options.timer ? { timer: options.timer } : {}),
+    });
+    const deps = { ...options, dispatcher: this.dispatcher };
+    this.sagas = new SagaCoordinator(deps);
+    this.processManagers = new ProcessManagerCoordinator(deps);
+    this.deadlines = new DeadlineScheduler(this.processManagers, options.events, options.log, {
+      deadLetters: options.deadLetters,
+      ...(options.retry ? { retry: options.retry } : {}),
+      ...(options.timer ? { timer: options.timer } : {}),
+    });
     this.log = options.log ?? rootLog.child({ component: "reactive-host" });
   }
 
@@ -63,9 +92,13 @@ export class ReactiveHost implements DownstreamRunner {
     };
   }
 
-  /** Starts every consumer; each first catches up from its checkpoint. */
+  /**
+   * Starts the outbox dispatcher (what a crash left pending goes out first, lane by lane), then
+   * every consumer (each catches up from its checkpoint), then the deadlines.
+   */
   async start(): Promise<void> {
     this.storedEditions = undefined;
+    await this.dispatcher.start();
     const { directory } = this.options;
     for (const saga of directory.sagas()) {
       this.consumers.push(
@@ -94,11 +127,16 @@ export class ReactiveHost implements DownstreamRunner {
   async stop(): Promise<void> {
     await this.deadlines.stop();
     await Promise.all(this.consumers.map((c) => c.stop()));
+    await this.dispatcher.stop();
   }
 
-  /** Wakes every consumer and waits until each has caught up (tests, CLI). */
+  /**
+   * Wakes every consumer and waits until each has caught up, then delivers every outbox entry
+   * whose turn has come (tests, CLI). Entries waiting for a retry are not waited for.
+   */
   async settle(): Promise<void> {
     await Promise.all(this.consumers.map((c) => c.wake()));
+    await this.dispatcher.sweep();
   }
 
   /**
@@ -133,6 +171,7 @@ export class ReactiveHost implements DownstreamRunner {
       process,
       ...(this.options.pollMs ? { pollMs: this.options.pollMs } : {}),
       ...(this.options.onFailure ? { onFailure: this.options.onFailure } : {}),
+      ...(this.options.retry ? { retry: this.options.retry } : {}),
       editions: this.editionSource(),
     });
   }
@@ -151,8 +190,17 @@ export class ReactiveHost implements DownstreamRunner {
       const saga = directory.sagas().find((s) => s.name === entry.consumer);
       const pm = directory.processManagers().find((p) => p.name === entry.consumer);
       const projector = directory.projectors().find((p) => p.name === entry.consumer);
+      const timeout = book.pages[0];
       if (saga) await this.sagas.handleBook(saga, book);
-      else if (pm) await this.processManagers.handleBook(pm, book);
+      else if (pm && book.cover?.domain === pm.stateDomain && timeout && isTimeout(timeout.event?.typeUrl)) {
+        // A parked deadline: delivered again (once, by its scheduling page).
+        await this.processManagers.deliverTimeout(
+          pm,
+          book.cover,
+          EventPages.sequence(timeout) ?? 0,
+          AnyPayload.unpack(timeout.event, ProcessTimeoutSchema),
+        );
+      } else if (pm) await this.processManagers.handleBook(pm, book);
       else if (projector) await projector.handle(book);
       else throw new NotFoundError(`No consumer registered with name: ${entry.consumer}`);
     } else {
@@ -206,4 +254,8 @@ export class ReactiveHost implements DownstreamRunner {
       for (const caused of reaction.books) await this.follow(caused, depth + 1, projections, failures);
     }
   }
+}
+
+function isTimeout(typeUrl: string | undefined): boolean {
+  return TypeUrl.fullName(typeUrl ?? "") === ProcessTimeoutSchema.typeName;
 }

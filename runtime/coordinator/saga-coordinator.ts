@@ -1,6 +1,9 @@
 // Saga coordination (runtime.md §4): per source page, prepare → fetch destinations → execute,
-// stamp and run the commands through the saga command path, record facts, compensate refusals,
-// and remember what was done so a re-delivered page has no second effect.
+// then one atomic write: the page's causation record, the facts, and the decided commands into
+// the outbox. The outbox dispatcher then delivers each command exactly once; a refused command is
+// compensated (RevokeEventCommand to the trigger, through the outbox too), and the compensation's
+// bookkeeping (SagaCompensationFailed, dead letter) is written atomically with its settlement. A
+// re-delivered page finds its causation recorded and changes nothing.
 import {
   AnyPayload,
   type CommandBook,
@@ -14,6 +17,7 @@ import {
   EventBookSchema,
   type EventPage,
   EventPages,
+  type RevokeEventCommand,
   RevokeEventCommandSchema,
   SagaCommandOriginSchema,
   SagaCompensationFailedSchema,
@@ -24,74 +28,82 @@ import {
   Timestamps,
   TypeUrl,
 } from "@angzarr/proto";
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { create, toBinary } from "@bufbuild/protobuf";
 import type { EventBus } from "../bus/types";
 import { type Logger, log as rootLog } from "../observability/log";
-import { CausationRecordedError } from "../storage/errors";
-import type { CausationKey, CausationStore, DeadLetterStore, EventStore } from "../storage/types";
+import type {
+  CausationKey,
+  CausationStore,
+  DeadLetterInput,
+  DeadLetterStore,
+  EventStore,
+  OutboxEntry,
+  OutboxStore,
+} from "../storage/types";
 import type { AggregatePipeline, PageUpcaster } from "./aggregate-pipeline";
+import type { BackoffPolicy } from "./backoff";
 import { readHistory, refOf } from "./history";
 import { KeyedMutex } from "./keyed-mutex";
+import {
+  type DeliveryKind,
+  type DispatcherOptions,
+  OutboxDispatcher,
+  type Settlement,
+} from "./outbox-dispatcher";
+import { emptyReaction, encodeReaction, mergeReaction, type Reaction } from "./reaction";
 import type { SagaHandler } from "./reactive-ports";
+
+export {
+  decodeReaction,
+  emptyReaction,
+  encodeReaction,
+  isTransient,
+  mergeReaction,
+  type Reaction,
+} from "./reaction";
 
 /** System domain of `SagaCompensationFailed` records. */
 export const SAGA_FAILURE_DOMAIN = "angzarr.saga-failures";
 
-/** What reacting to one book caused. */
-export interface Reaction {
-  /** Delta books persisted as a consequence (command events, facts, compensation). */
-  books: EventBook[];
-  /** Failures to report to a waiting (cascade) caller. */
-  failures: string[];
-}
-
-export const emptyReaction = (): Reaction => ({ books: [], failures: [] });
-
-/** Adds one reaction's books and failures to another. */
-export function mergeReaction(into: Reaction, from: Reaction): void {
-  into.books.push(...from.books);
-  into.failures.push(...from.failures);
-}
-
-/**
- * A reaction as stored with its causation record, so whoever finds the work already done (the
- * async consumer and a CASCADE caller race for it) still learns what it caused.
- */
-export function encodeReaction(reaction: Reaction): Uint8Array {
-  const json = JSON.stringify({
-    failures: reaction.failures,
-    books: reaction.books.map((b) => Buffer.from(toBinary(EventBookSchema, b)).toString("base64")),
-  });
-  return new TextEncoder().encode(json);
-}
-
-export function decodeReaction(bytes: Uint8Array | undefined): Reaction {
-  if (!bytes || bytes.length === 0) return emptyReaction();
-  const parsed = JSON.parse(new TextDecoder().decode(bytes)) as { failures?: string[]; books?: string[] };
-  return {
-    failures: parsed.failures ?? [],
-    books: (parsed.books ?? []).map((b) =>
-      fromBinary(EventBookSchema, new Uint8Array(Buffer.from(b, "base64"))),
-    ),
-  };
-}
+/** Outbox kinds written by sagas. */
+export const SAGA_COMMAND = "saga-command";
+export const COMPENSATION = "saga-compensation";
 
 export interface ReactionDeps {
   pipeline: AggregatePipeline;
   events: EventStore;
   causations: CausationStore;
   deadLetters: DeadLetterStore;
+  /** Where decided commands wait for delivery (same database as events and causations). */
+  outbox: OutboxStore;
   bus: EventBus;
+  /**
+   * Delivers the outbox; one per process, shared by its sagas and PMs (absent: each coordinator
+   * makes its own, to be started by whoever runs it).
+   */
+  dispatcher?: OutboxDispatcher;
+  /** Attempts and backoff of deliveries before parking (a dispatcher made here uses it). */
+  retry?: BackoffPolicy;
   upcast?: PageUpcaster;
   log?: Logger;
 }
 
-/** Errors that mean "try again later", not "the command was refused". */
-export function isTransient(err: unknown): boolean {
-  if (!(err instanceof ConnectError)) return true;
-  return [Code.Unavailable, Code.Internal, Code.DeadlineExceeded, Code.Unknown, Code.Canceled].includes(
-    err.code,
+/** The dispatcher a coordinator uses: the shared one, or its own. */
+export function dispatcherOf(
+  deps: ReactionDeps,
+  extra: Pick<DispatcherOptions, "pollMs" | "timer"> = {},
+): OutboxDispatcher {
+  return (
+    deps.dispatcher ??
+    new OutboxDispatcher({
+      outbox: deps.outbox,
+      causations: deps.causations,
+      pipeline: deps.pipeline,
+      bus: deps.bus,
+      ...(deps.retry ? { retry: deps.retry } : {}),
+      ...(deps.log ? { log: deps.log } : {}),
+      ...extra,
+    })
   );
 }
 
@@ -101,13 +113,28 @@ function pageMatches(types: string[] | undefined, typeUrl: string): boolean {
   return types.some((t) => TypeUrl.matchesEventType(t, name));
 }
 
+/** One source page's causation key for a component. */
+export function causationOf(component: string, cover: Cover, sequence: number): CausationKey {
+  return {
+    component,
+    domain: cover.domain,
+    edition: Covers.edition(cover),
+    root: cover.root?.value ?? new Uint8Array(16),
+    sequence,
+  };
+}
+
 export class SagaCoordinator {
   private readonly log: Logger;
   /** One reaction at a time per (saga, source aggregate): the async consumer and a cascade may race. */
   private readonly mutex = new KeyedMutex();
+  readonly dispatcher: OutboxDispatcher;
 
   constructor(private readonly deps: ReactionDeps) {
     this.log = deps.log ?? rootLog.child({ component: "saga-coordinator" });
+    this.dispatcher = dispatcherOf(deps);
+    this.dispatcher.register(SAGA_COMMAND, this.commandKind());
+    this.dispatcher.register(COMPENSATION, this.compensationKind());
   }
 
   /** Reacts to every unhandled page of a delivered book, one page at a time. */
@@ -116,30 +143,72 @@ export class SagaCoordinator {
     const cover = book.cover;
     if (!cover || !Covers.hasValidRoot(cover)) return reaction;
     if (saga.input.domain !== undefined && cover.domain !== saga.input.domain) return reaction;
+    // One lane per source aggregate: its commands are delivered in the order they were decided.
+    const lane = `${saga.name}\u0000${Covers.key(cover)}`;
     for (const page of book.pages) {
       const sequence = EventPages.sequence(page);
       if (sequence === undefined || !pageMatches(saga.input.eventTypes, page.event?.typeUrl ?? "")) continue;
-      const key = {
-        component: saga.name,
-        domain: cover.domain,
-        edition: Covers.edition(cover),
-        root: cover.root!.value,
-        sequence,
-      };
-      await this.mutex.run(`${saga.name}\u0000${Covers.key(cover)}`, async () => {
+      const key = causationOf(saga.name, cover, sequence);
+      await this.mutex.run(lane, async () => {
         if (await this.deps.causations.has(key)) {
-          mergeReaction(reaction, decodeReaction(await this.deps.causations.outcome(key)));
+          mergeReaction(reaction, await this.dispatcher.recorded([key]));
           return;
         }
         const source = create(EventBookSchema, { cover, pages: [page] });
         const response = await this.decide(saga, source);
-        const pageReaction = emptyReaction();
-        await this.apply(saga, source, sequence, response, pageReaction);
-        await this.deps.causations.record(key, encodeReaction(pageReaction));
-        mergeReaction(reaction, pageReaction);
+        mergeReaction(reaction, await this.commit(key, lane, response));
       });
     }
     return reaction;
+  }
+
+  /**
+   * The decision, written once: causation, facts and outbox entries in one write. The entries are
+   * keyed by their place in this stored decision, never by deciding again. Then delivered.
+   */
+  private async commit(key: CausationKey, lane: string, response: SagaResponse): Promise<Reaction> {
+    const facts = response.events
+      .filter((b) => b.cover && Covers.hasValidRoot(b.cover) && b.pages.length > 0)
+      .map((b) => ({
+        cover: b.cover as Cover,
+        pages: b.pages.map((p) => (p.event ? EventPages.forced(p.event, p.createdAt) : p)),
+      }));
+    const booksOf = (stored: EventPage[][]) =>
+      stored.map((pages, i) => create(EventBookSchema, { cover: facts[i]?.cover, pages }));
+    const [result] = await this.deps.outbox.write([
+      {
+        causations: [key],
+        appends: facts.map((f) => ({
+          ref: refOf(f.cover),
+          pages: f.pages,
+          correlationId: f.cover.correlationId,
+        })),
+        enqueue: response.commands.map((command, index) => ({
+          cause: key,
+          name: `command-${index}`,
+          lane,
+          kind: SAGA_COMMAND,
+          payload: toBinary(CommandBookSchema, command),
+        })),
+        outcome: (stored) => encodeReaction({ books: booksOf(stored), failures: [] }),
+      },
+    ]);
+    if (result?.kind !== "written") return this.dispatcher.recorded([key]); // handled meanwhile
+    const reaction = emptyReaction();
+    for (const book of booksOf(result.stored)) {
+      await this.publish(book);
+      reaction.books.push(book);
+    }
+    mergeReaction(reaction, await this.dispatcher.deliver(lane, result.enqueued));
+    return reaction;
+  }
+
+  private async publish(book: EventBook): Promise<void> {
+    try {
+      await this.deps.bus.publish(book);
+    } catch (err) {
+      this.log.warn("bus.publish_failed", { domain: book.cover?.domain, error: (err as Error).message });
+    }
   }
 
   /** Prepare → fetch → execute → stamp, with no side effects (also used for speculation). */
@@ -168,189 +237,221 @@ export class SagaCoordinator {
     return this.deps.upcast ? { upcast: this.deps.upcast } : {};
   }
 
-  private async apply(
-    saga: SagaHandler,
-    source: EventBook,
-    sequence: number,
-    response: SagaResponse,
-    reaction: Reaction,
-  ): Promise<void> {
-    const cover = source.cover as Cover;
-    for (const [index, command] of response.commands.entries()) {
-      // Commands already applied before a crash are not sent again (only failed ones retry).
-      const commandKey = {
-        component: `${saga.name}#command-${index}`,
-        domain: cover.domain,
-        edition: Covers.edition(cover),
-        root: cover.root!.value,
-        sequence,
+  /** A saga command: delivered, or refused and compensated, or parked. */
+  private commandKind(): DeliveryKind {
+    const refused = (entry: OutboxEntry, command: CommandBook, reason: string): Settlement => {
+      const origin = originOf(entry, command);
+      this.log.warn("saga.command_rejected", {
+        saga: origin.saga,
+        target: command.cover?.domain,
+        correlationId: origin.trigger.correlationId,
+        reason,
+      });
+      const revoke = revokeCommand(origin.saga, origin.trigger, origin.sequence, command, reason);
+      return {
+        status: "rejected",
+        books: [],
+        failures: [`${origin.saga}: command to ${command.cover?.domain} rejected: ${reason}`],
+        enqueue: [
+          {
+            cause: entry.cause,
+            name: `${entry.name}#compensation`,
+            lane: entry.lane,
+            kind: COMPENSATION,
+            payload: toBinary(CommandBookSchema, revoke),
+          },
+        ],
       };
-      if (await this.deps.causations.has(commandKey)) continue;
-      try {
-        const outcome = await this.deps.pipeline.run(command, { causation: commandKey });
-        if (outcome.kind === "events") {
-          if (outcome.book.pages.length > 0) reaction.books.push(outcome.book);
-        } else {
-          throw new ConnectError(`Command revoked: ${outcome.revocation.reason}`, Code.FailedPrecondition);
-        }
-      } catch (err) {
-        if (isTransient(err)) throw err;
-        const reason = err instanceof ConnectError ? err.rawMessage : String(err);
-        this.log.warn("saga.command_rejected", {
-          saga: saga.name,
+    };
+    return {
+      answered: (entry, command, outcome) =>
+        outcome.kind === "events"
+          ? { status: "delivered", books: outcome.book.pages.length > 0 ? [outcome.book] : [], failures: [] }
+          : refused(entry, command, `Command revoked: ${outcome.revocation.reason}`),
+      refused,
+      parked: (entry, command, reason) => {
+        this.log.error("saga.command_parked", {
+          saga: entry.cause.component,
           target: command.cover?.domain,
-          correlationId: cover.correlationId,
           reason,
         });
-        reaction.failures.push(`${saga.name}: command to ${command.cover?.domain} rejected: ${reason}`);
-        await this.compensate(saga.name, cover, sequence, command, reason, reaction);
-      }
-      await this.deps.causations.record(commandKey);
-    }
-    for (const [index, facts] of response.events.entries()) {
-      const factsKey = {
-        component: `${saga.name}#facts-${index}`,
-        domain: cover.domain,
-        edition: Covers.edition(cover),
-        root: cover.root!.value,
-        sequence,
-      };
-      const stored = await this.appendFacts(facts, factsKey);
-      if (stored) reaction.books.push(stored);
-    }
+        return parkedCommand(entry, command, reason);
+      },
+    };
   }
 
-  /** Facts go straight into their aggregate, numbered by the store, without handler validation. */
-  private async appendFacts(book: EventBook, causation: CausationKey): Promise<EventBook | undefined> {
-    const cover = book.cover;
-    if (!cover || !Covers.hasValidRoot(cover) || book.pages.length === 0) return undefined;
-    const pages = book.pages.map((p) => (p.event ? EventPages.forced(p.event, p.createdAt) : p));
-    let stored: EventPage[];
-    try {
-      stored = await this.deps.events.append(refOf(cover), pages, {
-        correlationId: cover.correlationId,
-        causation,
-      });
-    } catch (err) {
-      if (err instanceof CausationRecordedError) return undefined; // recorded by an earlier delivery
-      throw err;
-    }
-    const delta = create(EventBookSchema, { cover, pages: stored });
-    await this.deps.bus.publish(delta);
-    return delta;
-  }
-
-  /** Sends RevokeEventCommand to the triggering aggregate and honours its answer's flags. */
-  async compensate(
-    sagaName: string,
-    trigger: Cover,
-    sequence: number,
-    rejected: CommandBook,
-    reason: string,
-    reaction: Reaction,
-  ): Promise<void> {
-    const revoke = create(CommandBookSchema, {
-      cover: trigger,
-      pages: [
-        create(CommandPageSchema, {
-          sequence: 0,
-          command: AnyPayload.pack(RevokeEventCommandSchema, {
-            $typeName: "angzarr.RevokeEventCommand",
-            triggeringEventSequence: sequence,
-            sagaName,
-            rejectionReason: reason,
-            rejectedCommand: rejected,
-          }),
-        }),
-      ],
-      sagaOrigin: create(SagaCommandOriginSchema, {
-        sagaName,
-        triggeringAggregate: trigger,
-        triggeringEventSequence: sequence,
-      }),
-    });
-    try {
-      const outcome = await this.deps.pipeline.run(revoke);
-      if (outcome.kind === "events") {
-        if (outcome.book.pages.length > 0) reaction.books.push(outcome.book);
-        return;
-      }
-      const r = outcome.revocation;
-      if (r.emitSystemRevocation) {
-        const book = await this.recordFailure(sagaName, trigger, sequence, rejected, reason, r.reason);
-        reaction.books.push(book);
-      }
-      if (r.sendToDeadLetterQueue || r.escalate) {
-        await this.deadLetter(sagaName, trigger, sequence, rejected, `${reason}; ${r.reason}`, r.escalate);
-      }
-      if (r.escalate)
-        this.log.error("saga.escalated", {
-          saga: sagaName,
-          correlationId: trigger.correlationId,
-          reason: r.reason,
-        });
-      if (r.abort) reaction.failures.push(`${sagaName} aborted: ${r.reason || reason}`);
-    } catch (err) {
-      const why = err instanceof ConnectError ? err.rawMessage : String(err);
+  /**
+   * A compensation (RevokeEventCommand to the trigger): its answer's flags are honoured in the
+   * same write that settles it, so a crash or a failing write never records anything twice.
+   */
+  private compensationKind(): DeliveryKind {
+    const failed = (status: "rejected" | "parked", revoke: CommandBook, why: string): Settlement => {
+      const r = revokeOf(revoke);
       this.log.error("saga.compensation_failed", {
-        saga: sagaName,
-        correlationId: trigger.correlationId,
+        saga: r.sagaName,
+        correlationId: revoke.cover?.correlationId,
         error: why,
       });
-      reaction.failures.push(`${sagaName}: compensation failed: ${why}`);
-      reaction.books.push(await this.recordFailure(sagaName, trigger, sequence, rejected, reason, why));
-      await this.deadLetter(sagaName, trigger, sequence, rejected, `compensation failed: ${why}`, false);
-    }
+      return {
+        status,
+        books: [],
+        failures: [`${r.sagaName}: compensation failed: ${why}`],
+        appends: [failureRecord(revoke, r, why)],
+        deadLetter: compensationLetter(revoke, r, `compensation failed: ${why}`, false),
+      };
+    };
+    return {
+      answered: (_entry, revoke, outcome) => {
+        if (outcome.kind === "events") {
+          return {
+            status: "delivered",
+            books: outcome.book.pages.length > 0 ? [outcome.book] : [],
+            failures: [],
+          };
+        }
+        const answer = outcome.revocation;
+        const r = revokeOf(revoke);
+        const settlement: Settlement = { status: "delivered", books: [], failures: [] };
+        if (answer.emitSystemRevocation) settlement.appends = [failureRecord(revoke, r, answer.reason)];
+        if (answer.sendToDeadLetterQueue || answer.escalate) {
+          settlement.deadLetter = compensationLetter(
+            revoke,
+            r,
+            `${r.rejectionReason}; ${answer.reason}`,
+            answer.escalate,
+          );
+        }
+        if (answer.escalate) {
+          this.log.error("saga.escalated", {
+            saga: r.sagaName,
+            correlationId: revoke.cover?.correlationId,
+            reason: answer.reason,
+          });
+        }
+        if (answer.abort)
+          settlement.failures.push(`${r.sagaName} aborted: ${answer.reason || r.rejectionReason}`);
+        return settlement;
+      },
+      refused: (_entry, revoke, why) => failed("rejected", revoke, why),
+      parked: (_entry, revoke, why) => failed("parked", revoke, why),
+    };
   }
+}
 
-  private async recordFailure(
-    sagaName: string,
-    trigger: Cover,
-    sequence: number,
-    rejected: CommandBook,
-    rejectionReason: string,
-    compensationFailureReason: string,
-  ): Promise<EventBook> {
-    const event = AnyPayload.pack(SagaCompensationFailedSchema, {
-      $typeName: "angzarr.SagaCompensationFailed",
+/** Who sent a saga/PM command, from its stamped origin (the entry's cause when missing). */
+export function originOf(
+  entry: OutboxEntry,
+  command: CommandBook,
+): { saga: string; trigger: Cover; sequence: number } {
+  const origin = command.sagaOrigin;
+  const trigger =
+    origin?.triggeringAggregate ??
+    Covers.make({ domain: entry.cause.domain, root: entry.cause.root, edition: entry.cause.edition });
+  return {
+    saga: origin?.sagaName || entry.cause.component,
+    trigger,
+    sequence: origin?.triggeringEventSequence ?? entry.cause.sequence,
+  };
+}
+
+/** A saga or PM command that could not be delivered: parked, replay sends it again. */
+export function parkedCommand(entry: OutboxEntry, command: CommandBook, reason: string): Settlement {
+  const origin = originOf(entry, command);
+  return {
+    status: "parked",
+    books: [],
+    failures: [`${origin.saga}: command to ${command.cover?.domain} parked: ${reason}`],
+    deadLetter: deadLetter(origin, command, entry, `not delivered: ${reason}`),
+  };
+}
+
+function deadLetter(
+  origin: { saga: string; trigger: Cover; sequence: number },
+  command: CommandBook,
+  entry: OutboxEntry,
+  reason: string,
+): DeadLetterInput {
+  return {
+    consumer: origin.saga,
+    domain: origin.trigger.domain,
+    edition: Covers.edition(origin.trigger),
+    root: origin.trigger.root?.value ?? new Uint8Array(16),
+    sequence: origin.sequence,
+    correlationId: origin.trigger.correlationId,
+    reason,
+    payloadType: CommandBookSchema.typeName,
+    payload: toBinary(CommandBookSchema, command),
+    key: `outbox/${entry.cause.component}/${entry.id}`,
+  };
+}
+
+function revokeOf(revoke: CommandBook): RevokeEventCommand {
+  return AnyPayload.unpack(revoke.pages[0]?.command, RevokeEventCommandSchema);
+}
+
+function compensationLetter(revoke: CommandBook, r: RevokeEventCommand, reason: string, escalated: boolean) {
+  const trigger = revoke.cover as Cover;
+  return {
+    consumer: r.sagaName,
+    domain: trigger.domain,
+    edition: Covers.edition(trigger),
+    root: trigger.root?.value ?? new Uint8Array(16),
+    sequence: r.triggeringEventSequence,
+    correlationId: trigger.correlationId,
+    reason,
+    payloadType: CommandBookSchema.typeName,
+    payload: toBinary(CommandBookSchema, r.rejectedCommand ?? create(CommandBookSchema)),
+    escalated,
+  };
+}
+
+/** The `SagaCompensationFailed` record of a compensation, in the system domain. */
+function failureRecord(revoke: CommandBook, r: RevokeEventCommand, compensationFailureReason: string) {
+  const trigger = revoke.cover as Cover;
+  const event = AnyPayload.pack(SagaCompensationFailedSchema, {
+    $typeName: "angzarr.SagaCompensationFailed",
+    triggeringAggregate: trigger,
+    triggeringEventSequence: r.triggeringEventSequence,
+    sagaName: r.sagaName,
+    rejectionReason: r.rejectionReason,
+    compensationFailureReason,
+    ...(r.rejectedCommand ? { rejectedCommand: r.rejectedCommand } : {}),
+    occurredAt: Timestamps.now(),
+  });
+  return {
+    cover: create(CoverSchema, { ...trigger, domain: SAGA_FAILURE_DOMAIN }),
+    pages: [EventPages.forced(event)],
+  };
+}
+
+/** RevokeEventCommand to the triggering aggregate of a refused saga command. */
+export function revokeCommand(
+  sagaName: string,
+  trigger: Cover,
+  sequence: number,
+  rejected: CommandBook,
+  reason: string,
+): CommandBook {
+  return create(CommandBookSchema, {
+    cover: trigger,
+    pages: [
+      create(CommandPageSchema, {
+        sequence: 0,
+        command: AnyPayload.pack(RevokeEventCommandSchema, {
+          $typeName: "angzarr.RevokeEventCommand",
+          triggeringEventSequence: sequence,
+          sagaName,
+          rejectionReason: reason,
+          rejectedCommand: rejected,
+        }),
+      }),
+    ],
+    sagaOrigin: create(SagaCommandOriginSchema, {
+      sagaName,
       triggeringAggregate: trigger,
       triggeringEventSequence: sequence,
-      sagaName,
-      rejectionReason,
-      compensationFailureReason,
-      rejectedCommand: rejected,
-      occurredAt: Timestamps.now(),
-    });
-    const cover = create(CoverSchema, { ...trigger, domain: SAGA_FAILURE_DOMAIN });
-    const stored = await this.deps.events.append(refOf(cover), [EventPages.forced(event)], {
-      correlationId: trigger.correlationId,
-    });
-    const book = create(EventBookSchema, { cover, pages: stored });
-    await this.deps.bus.publish(book);
-    return book;
-  }
-
-  private async deadLetter(
-    sagaName: string,
-    trigger: Cover,
-    sequence: number,
-    rejected: CommandBook,
-    reason: string,
-    escalated: boolean,
-  ): Promise<void> {
-    await this.deps.deadLetters.add({
-      consumer: sagaName,
-      domain: trigger.domain,
-      edition: Covers.edition(trigger),
-      root: trigger.root?.value ?? new Uint8Array(16),
-      sequence,
-      correlationId: trigger.correlationId,
-      reason,
-      payloadType: CommandBookSchema.typeName,
-      payload: toBinary(CommandBookSchema, rejected),
-      escalated,
-    });
-  }
+    }),
+  });
 }
 
 /** A saga/PM output cover: the trigger's correlation id and edition unless it names its own. */

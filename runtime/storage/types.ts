@@ -263,8 +263,8 @@ export interface OutboxStore {
    * Malformed input → InvalidInputError before anything is written.
    */
   write(writes: OutboxWrite[]): Promise<OutboxWriteResult[]>;
-  /** Pending entries in id order, at most `limit`; of one lane when given. */
-  pending(options: { limit: number; lane?: string }): Promise<OutboxEntry[]>;
+  /** Pending entries in id order, at most `limit`; of one lane when given; after an id when given. */
+  pending(options: { limit: number; lane?: string; afterId?: number }): Promise<OutboxEntry[]>;
   /** The entries one cause led to, any status, in id order. */
   byCause(cause: CausationKey): Promise<OutboxEntry[]>;
   get(id: number): Promise<OutboxEntry | undefined>;

@@ -106,6 +106,7 @@ export class FaultyProcess {
 
   /** Wraps every method of `target` as call point `name.method`. */
   wrap<T extends object>(name: string, target: T): T {
+    if (typeof target !== "object" || target === null) return target; // a port this build lacks
     return new Proxy(target, {
       get: (t, prop) => {
         const value = Reflect.get(t, prop, t) as unknown;

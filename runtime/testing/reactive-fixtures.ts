@@ -56,7 +56,8 @@ export function command(
 }
 
 /**
- * One event per command, echoing its text. Refuses texts starting with "reject" (FAILED_PRECONDITION).
+ * One event per command, echoing its text. Refuses texts starting with "reject" sent by a saga or a
+ * PM (FAILED_PRECONDITION).
  * A RevokeEventCommand is answered with `revokeAnswer` (a RevocationResponse by default, or
  * compensating events when it is "events").
  */
@@ -90,7 +91,8 @@ export class EchoAggregate implements AggregateHandler {
       return create(BusinessResponseSchema, { result: { case: "revocation", value: this.revokeAnswer } });
     }
     const value = AnyPayload.unpack(any, StringValueSchema).value;
-    if (value.startsWith("reject")) throw new ConnectError("Not allowed here", Code.FailedPrecondition);
+    if (value.startsWith("reject") && req.command?.sagaOrigin)
+      throw new ConnectError("Not allowed here", Code.FailedPrecondition);
     return reply(text(value));
   }
 

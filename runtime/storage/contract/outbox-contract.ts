@@ -188,6 +188,15 @@ export function defineOutboxContract(ctx: ContractContext): void {
         "command-2",
       ]);
       expect(await ctx.storage.outbox.pending({ limit: 1 })).toHaveLength(1);
+      expect((await ctx.storage.outbox.pending({ limit: 10, afterId: ids[0]! })).map((e) => e.name)).toEqual([
+        "command-1",
+        "command-2",
+      ]);
+      expect(
+        (await ctx.storage.outbox.pending({ limit: 10, lane: "lane-a", afterId: ids[0]! })).map(
+          (e) => e.name,
+        ),
+      ).toEqual(["command-2"]);
 
       await ctx.storage.outbox.retryLater(ids[0]!, 123_456, "UNAVAILABLE: restarting");
       await ctx.storage.outbox.retryLater(ids[0]!, 223_456, "UNAVAILABLE: still restarting");

@@ -179,7 +179,9 @@ export function defineSideStoresContract(ctx: ContractContext): void {
 
     test("a key keeps one open entry: added again it returns that entry; once replayed a new one opens", async () => {
       const first = await ctx.storage.deadLetters.add(letter({ key: "pmg-a/orders/1/3" }));
-      expect(await ctx.storage.deadLetters.add(letter({ key: "pmg-a/orders/1/3", reason: "again" }))).toBe(first);
+      expect(await ctx.storage.deadLetters.add(letter({ key: "pmg-a/orders/1/3", reason: "again" }))).toBe(
+        first,
+      );
       const other = await ctx.storage.deadLetters.add(letter({ key: "pmg-a/orders/1/4" }));
       const plain = await ctx.storage.deadLetters.add(letter());
       const plainAgain = await ctx.storage.deadLetters.add(letter());

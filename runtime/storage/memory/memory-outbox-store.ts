@@ -58,13 +58,15 @@ export class MemoryOutboxStore implements OutboxStore {
     return writes.map((w) => this.writeOne(w));
   }
 
-  async pending(options: { limit: number; lane?: string }): Promise<OutboxEntry[]> {
+  async pending(options: { limit: number; lane?: string; afterId?: number }): Promise<OutboxEntry[]> {
     if (!Number.isSafeInteger(options?.limit) || options.limit < 0)
       throw new InvalidInputError(`Invalid limit: ${String(options?.limit)}`);
+    if (options.afterId !== undefined) checkId(options.afterId);
+    const after = options.afterId ?? 0;
     const out: OutboxEntry[] = [];
     for (const entry of this.#entries.values()) {
       if (out.length >= options.limit) break;
-      if (entry.status !== "pending") continue;
+      if (entry.status !== "pending" || entry.id <= after) continue;
       if (options.lane !== undefined && entry.lane !== options.lane) continue;
       out.push(copy(entry));
     }

@@ -137,13 +137,15 @@ export class PostgresOutboxStore implements OutboxStore {
     );
   }
 
-  async pending(options: { limit: number; lane?: string }): Promise<OutboxEntry[]> {
+  async pending(options: { limit: number; lane?: string; afterId?: number }): Promise<OutboxEntry[]> {
     checkCount(options?.limit, "limit");
     if (options.lane !== undefined) checkText(options.lane, "lane");
+    if (options.afterId !== undefined) checkCount(options.afterId, "afterId");
+    const lane = options.lane ?? null;
     return await guarded("outbox pending", async () => {
       const rows = (await this.sql`
         SELECT * FROM outbox
-        WHERE status = 'pending' AND (${options.lane ?? null}::text IS NULL OR lane = ${options.lane ?? null}::text)
+        WHERE status = 'pending' AND (${lane}::text IS NULL OR lane = ${lane}::text) AND id > ${options.afterId ?? 0}
         ORDER BY id LIMIT ${options.limit}`) as Row[];
       return rows.map(entry);
     });

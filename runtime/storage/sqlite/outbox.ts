@@ -149,10 +149,10 @@ export class SqliteOutboxStore implements OutboxStore {
     );
     this.deadLetter = db.prepare(DEAD_LETTER_INSERT);
     this.pendingAll = db.prepare(
-      `SELECT ${COLUMNS} FROM outbox WHERE status = 'pending' ORDER BY id LIMIT ?1`,
+      `SELECT ${COLUMNS} FROM outbox WHERE status = 'pending' AND id > ?2 ORDER BY id LIMIT ?1`,
     );
     this.pendingLane = db.prepare(
-      `SELECT ${COLUMNS} FROM outbox WHERE status = 'pending' AND lane = ?2 ORDER BY id LIMIT ?1`,
+      `SELECT ${COLUMNS} FROM outbox WHERE status = 'pending' AND lane = ?2 AND id > ?3 ORDER BY id LIMIT ?1`,
     );
     this.byCauseStmt = db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE ${CAUSE} ORDER BY id`);
     this.select = db.prepare(`SELECT ${COLUMNS} FROM outbox WHERE id = ?1`);
@@ -169,13 +169,13 @@ export class SqliteOutboxStore implements OutboxStore {
     return this.db.writeGrouped(`outbox write of ${checked.length}`, () => checked.map((w) => this.apply(w)));
   }
 
-  async pending(options: { limit: number; lane?: string }): Promise<OutboxEntry[]> {
+  async pending(options: { limit: number; lane?: string; afterId?: number }): Promise<OutboxEntry[]> {
     check.object(options, "options");
     const limit = check.count(options.limit, "limit");
+    const after = options.afterId === undefined ? 0 : check.count(options.afterId, "afterId");
+    const lane = options.lane === undefined ? undefined : check.text(options.lane, "lane");
     const rows = this.db.read("read the outbox", () =>
-      options.lane === undefined
-        ? this.pendingAll.values(limit)
-        : this.pendingLane.values(limit, check.text(options.lane, "lane")),
+      lane === undefined ? this.pendingAll.values(limit, after) : this.pendingLane.values(limit, lane, after),
     ) as Row[];
     return rows.map(entry);
   }

@@ -1,0 +1,401 @@
+// The outbox dispatcher: delivers what sagas and process managers decided. A reaction writes its
+// commands into the outbox in the same transaction as its own events and its trigger's causation
+// record; the dispatcher then sends each entry through the aggregate pipeline with a causation key
+// of its own (recorded in the target's append: a second send of a delivered entry persists
+// nothing), and settles it in one more atomic write (with whatever the kind adds: a compensation
+// to send next, a failure record, a dead letter). A transient failure leaves the entry pending,
+// tried again with backoff, parked in the dead-letter queue after the configured attempts.
+//
+// Entries of one lane (one saga and source aggregate, one PM and correlation) are delivered one
+// after the other in id order: a later entry never overtakes one that waits for a retry. After a
+// restart, `start` finds the lanes with pending entries; they drain before anything new of theirs.
+import {
+  type CommandBook,
+  CommandBookSchema,
+  type Cover,
+  type EventBook,
+  EventBookSchema,
+  type EventPage,
+} from "@angzarr/proto";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError } from "@connectrpc/connect";
+import type { EventBus } from "../bus/types";
+import { type Logger, log as rootLog } from "../observability/log";
+import type {
+  CausationKey,
+  CausationStore,
+  DeadLetterInput,
+  OutboxEntry,
+  OutboxInput,
+  OutboxStore,
+  OutboxWrite,
+} from "../storage/types";
+import type { AggregatePipeline, CommandOutcome } from "./aggregate-pipeline";
+import { type BackoffPolicy, delayFor } from "./backoff";
+import { refOf } from "./history";
+import { KeyedMutex } from "./keyed-mutex";
+import {
+  decodeReaction,
+  emptyReaction,
+  encodeReaction,
+  isTransient,
+  mergeReaction,
+  type Reaction,
+  reasonOf,
+} from "./reaction";
+import { realTimer, type Timer } from "./timer";
+
+/** What becomes of an entry once its command was answered, refused, or ran out of attempts. */
+export interface Settlement {
+  status: "delivered" | "rejected" | "parked";
+  /** Books the delivery persisted (the command's events). */
+  books: EventBook[];
+  /** Reported to a waiting (cascade) caller. */
+  failures: string[];
+  /** Stored with the settlement (numbered by the store), published, and added to the result. */
+  appends?: { cover: Cover; pages: EventPage[] }[];
+  /** Entries to deliver next (a compensation). */
+  enqueue?: OutboxInput[];
+  deadLetter?: DeadLetterInput;
+}
+
+/** How the coordinator that wrote one kind of entry settles it. */
+export interface DeliveryKind {
+  /** The command was answered: persisted events, or a revocation. */
+  answered(entry: OutboxEntry, command: CommandBook, outcome: CommandOutcome): Settlement;
+  /** The command was refused (not worth trying again). */
+  refused(entry: OutboxEntry, command: CommandBook, reason: string): Settlement;
+  /** Every attempt failed transiently. */
+  parked(entry: OutboxEntry, command: CommandBook, reason: string): Settlement;
+}
+
+export interface DispatcherOptions {
+  outbox: OutboxStore;
+  causations: CausationStore;
+  pipeline: AggregatePipeline;
+  bus: EventBus;
+  /** Attempts before an entry is parked, and the backoff between them. */
+  retry?: BackoffPolicy;
+  /** How often lanes waiting for a retry are looked at, ms. */
+  pollMs?: number;
+  timer?: Timer;
+  log?: Logger;
+}
+
+export const DEFAULT_OUTBOX_RETRY: BackoffPolicy = { initialMs: 50, maxMs: 2_000, attempts: 5 };
+/** Entries read per lane (and per sweep page) at a time. */
+const BATCH = 200;
+/** Lanes delivered side by side in a sweep. */
+const SWEEP_LANES = 8;
+/** A sweep of every pending entry runs at least every this many polls (entries written elsewhere). */
+const FULL_SWEEP_EVERY = 20;
+
+/** The causation key of one entry's delivery (recorded in the target aggregate's append). */
+export function deliveryKey(entry: OutboxEntry): CausationKey {
+  return { ...entry.cause, component: `${entry.cause.component}#${entry.name}` };
+}
+
+function sameCause(a: CausationKey, b: CausationKey): boolean {
+  return (
+    a.component === b.component &&
+    a.domain === b.domain &&
+    a.edition === b.edition &&
+    a.sequence === b.sequence &&
+    Buffer.compare(a.root, b.root) === 0
+  );
+}
+
+/** ABORTED after the pipeline's own retries: contention, worth another try later. */
+function retryable(err: unknown): boolean {
+  return isTransient(err) || (err instanceof ConnectError && err.code === Code.Aborted);
+}
+
+interface Delivered {
+  reaction: Reaction;
+  followUps: OutboxEntry[];
+}
+
+export class OutboxDispatcher {
+  private readonly kinds = new Map<string, DeliveryKind>();
+  private readonly lanes = new KeyedMutex();
+  /** Lanes with pending entries this process has not delivered yet (failed, or found at start). */
+  private readonly backlog = new Set<string>();
+  private readonly retry: BackoffPolicy;
+  private readonly timer: Timer;
+  private readonly log: Logger;
+  private sweeping: Promise<void> | undefined;
+  private sweepAgain = false;
+  private tick: unknown;
+  private polls = 0;
+  private stopped = true;
+
+  constructor(private readonly options: DispatcherOptions) {
+    this.retry = options.retry ?? DEFAULT_OUTBOX_RETRY;
+    this.timer = options.timer ?? realTimer;
+    this.log = options.log ?? rootLog.child({ component: "outbox" });
+  }
+
+  /** Makes entries of `kind` deliverable here. */
+  register(kind: string, handler: DeliveryKind): void {
+    this.kinds.set(kind, handler);
+  }
+
+  /** Finds the lanes with pending entries (left by a crash) and starts delivering them. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    let after = 0;
+    for (;;) {
+      const page = await this.options.outbox.pending({ limit: BATCH, afterId: after });
+      for (const e of page) this.backlog.add(e.lane);
+      if (page.length < BATCH) break;
+      after = (page.at(-1) as OutboxEntry).id;
+    }
+    if (this.backlog.size > 0) this.log.info("outbox.backlog", { lanes: this.backlog.size });
+    this.arm();
+    if (this.backlog.size > 0) void this.sweep();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.tick !== undefined) this.timer.clear(this.tick);
+    this.tick = undefined;
+    await this.sweeping;
+  }
+
+  /**
+   * Delivers entries just written for one lane (after any older pending entries of the lane).
+   * Resolves with what they caused; an entry left for a retry is reported as a failure.
+   */
+  async deliver(lane: string, fresh: OutboxEntry[]): Promise<Reaction> {
+    const reaction = emptyReaction();
+    if (fresh.length === 0) return reaction;
+    const results = await this.runLane(lane, fresh);
+    for (const [id, result] of results) {
+      if (
+        fresh.some(
+          (f) => f.id === id || (sameCause(f.cause, result.cause) && result.name.startsWith(`${f.name}#`)),
+        )
+      )
+        mergeReaction(reaction, result.reaction);
+    }
+    for (const f of fresh) {
+      if (!results.has(f.id)) reaction.failures.push(this.notYet(f));
+    }
+    return reaction;
+  }
+
+  /** What an entry caused: delivered now when still pending, read from the store when settled. */
+  async outcome(entry: OutboxEntry): Promise<Reaction> {
+    if (entry.status !== "pending") return decodeReaction(entry.result);
+    const results = await this.runLane(entry.lane);
+    const delivered = results.get(entry.id);
+    if (delivered) return delivered.reaction;
+    const now = await this.options.outbox.get(entry.id);
+    if (now && now.status !== "pending") return decodeReaction(now.result);
+    return { books: [], failures: [this.notYet(now ?? entry)] };
+  }
+
+  /** What the reactions recorded under these causations caused, their deliveries included. */
+  async recorded(keys: CausationKey[]): Promise<Reaction> {
+    const reaction = emptyReaction();
+    for (const key of keys) {
+      mergeReaction(reaction, decodeReaction(await this.options.causations.outcome(key)));
+      for (const entry of await this.options.outbox.byCause(key))
+        mergeReaction(reaction, await this.outcome(entry));
+    }
+    return reaction;
+  }
+
+  /** Delivers every pending entry whose turn has come, lane by lane; resolves when done. */
+  sweep(): Promise<void> {
+    if (this.sweeping) {
+      this.sweepAgain = true;
+      return this.sweeping;
+    }
+    this.sweeping = (async () => {
+      try {
+        do {
+          this.sweepAgain = false;
+          await this.sweepOnce();
+        } while (this.sweepAgain && !this.stopped);
+      } catch (err) {
+        this.log.error("outbox.sweep_failed", { error: reasonOf(err) });
+      } finally {
+        this.sweeping = undefined;
+      }
+    })();
+    return this.sweeping;
+  }
+
+  private async sweepOnce(): Promise<void> {
+    const lanes: string[] = [];
+    const seen = new Set<string>();
+    let after = 0;
+    for (;;) {
+      const page = await this.options.outbox.pending({ limit: BATCH, afterId: after });
+      for (const e of page) {
+        if (!seen.has(e.lane) && this.kinds.has(e.kind)) {
+          seen.add(e.lane);
+          lanes.push(e.lane);
+        }
+      }
+      if (page.length < BATCH) break;
+      after = (page.at(-1) as OutboxEntry).id;
+    }
+    for (const lane of this.backlog) if (!seen.has(lane)) this.backlog.delete(lane);
+    let next = 0;
+    const worker = async () => {
+      while (next < lanes.length && !this.stopped) await this.runLane(lanes[next++] as string);
+    };
+    await Promise.all(Array.from({ length: Math.min(SWEEP_LANES, lanes.length) }, worker));
+  }
+
+  /** Polls lanes waiting for a retry; now and then sweeps everything. */
+  private arm(): void {
+    if (this.stopped) return;
+    this.tick = this.timer.set(() => {
+      this.tick = undefined;
+      if (this.stopped) return;
+      if (this.backlog.size > 0 || ++this.polls % FULL_SWEEP_EVERY === 0) void this.sweep();
+      this.arm();
+    }, this.options.pollMs ?? 250);
+  }
+
+  /**
+   * Delivers a lane's entries in id order until one must wait: the fresh ones directly when
+   * nothing older waits in the lane, else whatever the store holds pending for it.
+   */
+  private runLane(
+    lane: string,
+    fresh?: OutboxEntry[],
+  ): Promise<Map<number, Delivered & { cause: CausationKey; name: string }>> {
+    return this.lanes.run(lane, async () => {
+      const results = new Map<number, Delivered & { cause: CausationKey; name: string }>();
+      try {
+        if (fresh && !this.backlog.has(lane)) {
+          if (await this.drain(lane, [...fresh], false, results)) this.backlog.add(lane);
+          return results;
+        }
+        for (;;) {
+          const queue = await this.options.outbox.pending({ lane, limit: BATCH });
+          if (await this.drain(lane, queue, true, results)) {
+            this.backlog.add(lane);
+            return results;
+          }
+          if (queue.length < BATCH) {
+            this.backlog.delete(lane);
+            return results;
+          }
+        }
+      } catch (err) {
+        // A store failure while settling: the entry stays pending; the next sweep goes on.
+        this.backlog.add(lane);
+        this.log.warn("outbox.lane_failed", { lane, error: reasonOf(err) });
+        return results;
+      }
+    });
+  }
+
+  /** Delivers the queue in order; true when an entry must wait (the lane is blocked). */
+  private async drain(
+    lane: string,
+    queue: OutboxEntry[],
+    maybeDelivered: boolean,
+    results: Map<number, Delivered & { cause: CausationKey; name: string }>,
+  ): Promise<boolean> {
+    while (queue.length > 0) {
+      const entry = queue.shift() as OutboxEntry;
+      if (entry.status !== "pending" || results.has(entry.id)) continue;
+      if (!this.kinds.has(entry.kind)) {
+        this.log.warn("outbox.unknown_kind", { lane, kind: entry.kind });
+        return true;
+      }
+      if (entry.dueAt > this.timer.now()) return true;
+      const done = await this.deliverOne(entry, maybeDelivered || entry.attempts > 0);
+      if (!done) return true;
+      results.set(entry.id, { ...done, cause: entry.cause, name: entry.name });
+      queue.unshift(...done.followUps);
+    }
+    return false;
+  }
+
+  /** One delivery attempt; undefined when the entry stays pending for a retry. */
+  private async deliverOne(entry: OutboxEntry, maybeDelivered: boolean): Promise<Delivered | undefined> {
+    const kind = this.kinds.get(entry.kind) as DeliveryKind;
+    const command = fromBinary(CommandBookSchema, entry.payload);
+    const causation = deliveryKey(entry);
+    let settlement: Settlement;
+    if (maybeDelivered && (await this.options.causations.has(causation))) {
+      // Delivered before a crash kept it from being settled: settle it, send nothing.
+      settlement = kind.answered(entry, command, {
+        kind: "events",
+        book: create(EventBookSchema, { cover: command.cover }),
+      });
+    } else {
+      try {
+        settlement = kind.answered(entry, command, await this.options.pipeline.run(command, { causation }));
+      } catch (err) {
+        const reason = reasonOf(err);
+        if (!retryable(err)) settlement = kind.refused(entry, command, reason);
+        else {
+          const attempts = entry.attempts + 1;
+          if (attempts < this.retry.attempts) {
+            const wait = delayFor(this.retry, attempts);
+            await this.options.outbox.retryLater(entry.id, this.timer.now() + wait, reason);
+            this.log.warn("outbox.retry", {
+              component: entry.cause.component,
+              entry: entry.name,
+              attempts,
+              error: reason,
+            });
+            return undefined;
+          }
+          settlement = kind.parked(entry, command, `${reason} (after ${attempts} attempts)`);
+        }
+      }
+    }
+    return this.settle(entry, settlement);
+  }
+
+  /** Writes the settlement atomically and publishes what it stored. */
+  private async settle(entry: OutboxEntry, s: Settlement): Promise<Delivered> {
+    const appends = s.appends ?? [];
+    const booksOf = (stored: EventPage[][]) =>
+      stored.map((pages, i) => create(EventBookSchema, { cover: appends[i]?.cover, pages }));
+    const write: OutboxWrite = {
+      settle: { id: entry.id, status: s.status },
+      appends: appends.map((a) => ({
+        ref: refOf(a.cover),
+        pages: a.pages,
+        correlationId: a.cover.correlationId,
+      })),
+      ...(s.enqueue ? { enqueue: s.enqueue } : {}),
+      ...(s.deadLetter ? { deadLetter: s.deadLetter } : {}),
+      outcome: (stored) => encodeReaction({ books: [...s.books, ...booksOf(stored)], failures: s.failures }),
+    };
+    const [result] = await this.options.outbox.write([write]);
+    if (result?.kind !== "written") {
+      // Settled meanwhile (another delivery of the same entry): what that one recorded stands.
+      const now = await this.options.outbox.get(entry.id);
+      return { reaction: decodeReaction(now?.result), followUps: [] };
+    }
+    const stored = booksOf(result.stored);
+    for (const book of stored) await this.publish(book);
+    return { reaction: { books: [...s.books, ...stored], failures: s.failures }, followUps: result.enqueued };
+  }
+
+  private async publish(book: EventBook): Promise<void> {
+    try {
+      await this.options.bus.publish(book);
+    } catch (err) {
+      // The store is the truth: consumers repair from it.
+      this.log.warn("bus.publish_failed", { domain: book.cover?.domain, error: reasonOf(err) });
+    }
+  }
+
+  private notYet(entry: OutboxEntry): string {
+    const target = fromBinary(CommandBookSchema, entry.payload).cover?.domain ?? "";
+    const why = entry.lastError ? ` (${entry.lastError})` : "";
+    return `${entry.cause.component}: command to ${target} not delivered yet${why}; it will be tried again`;
+  }
+}
