@@ -79,7 +79,11 @@ describe("loadConfig", () => {
     expect(config.port).toBe(1310);
     expect(config.data).toBe(join(dir, ".data"));
     expect(config.socketsDir).toBe(join(dir, ".data", "sockets"));
-    expect(config.storage).toEqual({ backend: "sqlite", path: join(dir, ".data", "angzarr.db") });
+    expect(config.storage).toEqual({
+      backend: "sqlite",
+      path: join(dir, ".data", "angzarr.db"),
+      durability: "normal",
+    });
     expect(config.handlers.maxMessageBytes).toBe(16 * 1024 * 1024);
     expect(config.components.map((c) => [c.program, c.kind, c.name])).toEqual([
       ["agg-cart", "aggregate", "cart"],
@@ -117,7 +121,7 @@ describe("loadConfig", () => {
       [
         "port: 2000",
         "data: state",
-        "storage: { backend: sqlite, path: db/x.db }",
+        "storage: { backend: sqlite, path: db/x.db, durability: full }",
         "handlers: { timeoutMs: 500, restart: { initialMs: 10 } }",
         "components:",
         "  - { name: echo, kind: aggregate, command: [bun, fixtures/echo.ts] }",
@@ -128,7 +132,7 @@ describe("loadConfig", () => {
     const config = loadConfig({ file, env, root: dir, cwd: "/" });
     expect(config.port).toBe(2000);
     expect(config.data).toBe(join(dir, "state"));
-    expect(config.storage).toEqual({ backend: "sqlite", path: join(dir, "db/x.db") });
+    expect(config.storage).toEqual({ backend: "sqlite", path: join(dir, "db/x.db"), durability: "full" });
     expect(config.handlers).toMatchObject({ timeoutMs: 500, restart: { initialMs: 10, maxMs: 10_000 } });
     expect(config.components.map((c) => [c.program, c.domain, c.launch])).toEqual([
       ["agg-echo", "echo", { type: "spawn", argv: [bunBinary(), "fixtures/echo.ts"], cwd: dir }],
@@ -180,12 +184,15 @@ describe("loadConfig", () => {
   test("wrong types and values name the key path", () => {
     const file = write(
       "bad.yaml",
-      'port: "abc"\nstorage: { backend: mysql }\nhandlers: { restart: { maxMs: -1 } }\ncomponents:\n  - { name: a, kind: aggregate }\n',
+      'port: "abc"\nstorage: { backend: mysql, durability: maybe }\nhandlers: { restart: { maxMs: -1 } }\ncomponents:\n  - { name: a, kind: aggregate }\n',
     );
     const err = configError(() => loadConfig({ file, env, root: dir }));
     expect(err.problems).toContain('port: expected number, got string "abc"');
     expect(err.problems).toContain(
       'storage.backend: expected one of "memory", "sqlite", "postgres", got string "mysql"',
+    );
+    expect(err.problems).toContain(
+      'storage.durability: expected one of "normal", "full", got string "maybe"',
     );
     expect(err.problems).toContain("handlers.restart.maxMs: must be >= 0, got number -1");
     expect(err.problems).toContain("components[0]: needs one of command, executable, socket or url");

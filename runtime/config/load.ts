@@ -357,6 +357,7 @@ export function loadConfig(options: LoadOptions = {}): RuntimeConfig {
     storage = {
       backend,
       path: path === undefined ? join(data, SQLITE_FILE) : path === ":memory:" ? path : abs(baseDir, path),
+      durability: parsed.storage.durability,
     };
   } else {
     const url = overrides.pgUrl ?? parsed.storage.url;

@@ -26,6 +26,11 @@ export const StorageSchema = z.strictObject({
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an SQL identifier")
     .optional(),
+  /**
+   * SQLite: `normal` (default) survives a crash of the process, `full` also an OS crash or power
+   * loss, at the cost of a disk flush per commit (README, "Delivery guarantees").
+   */
+  durability: z.enum(["normal", "full"]).default("normal"),
 });
 
 export const RestartSchema = z.strictObject({

@@ -162,6 +162,21 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE replayed_at IS NULL AND dedupe_key IS NOT NULL;
     `,
   },
+  {
+    version: 4,
+    name: "checkpoints per timeline",
+    // Async consumers of one domain used to keep one checkpoint over all its timelines, under
+    // edition '*'; they now keep one per timeline. Every timeline the domain holds events in starts
+    // where the old cursor was (it had passed every event up to there, whatever its timeline).
+    sql: () => `
+      INSERT INTO positions (consumer, domain, edition, position)
+        SELECT p.consumer, p.domain, t.edition, p.position
+        FROM positions p JOIN (SELECT DISTINCT domain, edition FROM events) t ON t.domain = p.domain
+        WHERE p.edition = '*' AND p.domain <> ''
+        ON CONFLICT (consumer, domain, edition) DO NOTHING;
+      DELETE FROM positions WHERE edition = '*' AND domain <> '';
+    `,
+  },
 ];
 
 /** Creates the schema if needed and applies every migration it has not seen yet. */

@@ -48,7 +48,11 @@ export class SqliteDb {
   private flushScheduled = false;
   private lastGroupSize = 0;
 
-  constructor(readonly path: string) {
+  constructor(
+    readonly path: string,
+    /** synchronous = NORMAL or FULL (see SqliteDurability). */
+    readonly durability: "normal" | "full" = "normal",
+  ) {
     try {
       this.raw = new Database(path, { create: true, strict: true });
     } catch (err) {
@@ -57,7 +61,7 @@ export class SqliteDb {
     try {
       this.raw.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
       this.raw.run("PRAGMA journal_mode = WAL");
-      this.raw.run("PRAGMA synchronous = NORMAL");
+      this.raw.run(`PRAGMA synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
       // Room for a large aggregate's pages (100k events ≈ 15 MiB) instead of the default 2 MiB:
       // a rebuild reads them from the cache rather than from the OS. Filled only as used.
       this.raw.run(`PRAGMA cache_size = -${CACHE_KIB}`);

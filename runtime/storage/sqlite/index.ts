@@ -1,4 +1,5 @@
 // The bun:sqlite storage backend: every storage port over one connection to one database file.
+import type { SqliteDurability } from "../open";
 import type { Storage } from "../types";
 import { SqliteCausationStore } from "./causations";
 import { SqliteDb } from "./db";
@@ -15,8 +16,11 @@ export { MIGRATIONS } from "./migrations";
  * Opens (creating and migrating as needed) a sqlite database; `":memory:"` for a private one.
  * Several connections and processes may share a file: writes are serialised by sqlite's lock.
  */
-export async function openSqliteStorage(path: string): Promise<Storage> {
-  const db = new SqliteDb(path);
+export async function openSqliteStorage(
+  path: string,
+  options: { durability?: SqliteDurability } = {},
+): Promise<Storage> {
+  const db = new SqliteDb(path, options.durability ?? "normal");
   const events = new SqliteEventStore(db);
   return {
     backend: "sqlite",

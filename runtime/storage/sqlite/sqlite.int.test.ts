@@ -64,6 +64,20 @@ describe("sqlite schema", () => {
     }
   });
 
+  test("durability: normal flushes the WAL at checkpoints, full on every commit", async () => {
+    const synchronous = (s: Storage) => {
+      const db = (s as unknown as { events: { db: { raw: Database } } }).events.db.raw;
+      return db.prepare("PRAGMA synchronous").values()[0]?.[0];
+    };
+    const normal = await openSqliteStorage(path);
+    const full = await openSqliteStorage(join(dir, "full.db"), { durability: "full" });
+    open.push(normal, full);
+    expect(synchronous(normal)).toBe(1); // NORMAL
+    expect(synchronous(full)).toBe(2); // FULL
+    await full.events.append(main, forced("kept"), { correlationId: "c" });
+    expect(nums(await full.events.get(main))).toEqual([0]);
+  });
+
   test("migrations are versioned in order and unique", () => {
     const versions = MIGRATIONS.map((m) => m.version);
     expect(versions).toEqual(versions.map((_, i) => i + 1));
