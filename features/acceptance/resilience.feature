@@ -33,3 +33,18 @@ Feature: The system rides out crashes, lost messages and garbage
     Then within 10 seconds a shipment is opened for order "ORD-LOST" under the order's own identity
     And the announcement of the completion really was lost
     And once everything has settled, exactly 1 shipment was opened for order "ORD-LOST"
+
+  Scenario: The program that holds stock for orders crashes while orders stream in
+    Given the product "SKU-STREAM" is stocked with 100 units
+    When 8 walk-in orders of 1 "SKU-STREAM" arrive as "STREAM", and the program that holds stock is killed after the 3rd
+    Then within 20 seconds the program that holds stock is running again
+    And within 20 seconds every "STREAM" order has exactly 1 "SKU-STREAM" held
+    And within 10 seconds the stock report shows "SKU-STREAM" with 100 on hand, 8 reserved and 92 available
+
+  Scenario: The order-fulfillment process crashes while parcels are packed
+    Given the product "SKU-PARCEL" is stocked with 100 units
+    And 5 walk-in orders of 1 "SKU-PARCEL" as "PARCEL", paid, confirmed and with their shipments opened
+    When the warehouse picks and packs every "PARCEL" shipment, and the order-fulfillment program is killed after the 2nd
+    Then within 20 seconds the order-fulfillment program is running again
+    And within 20 seconds every "PARCEL" shipment has left exactly once
+    And within 10 seconds the stock report shows "SKU-PARCEL" with 95 on hand, 0 reserved and 95 available

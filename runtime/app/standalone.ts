@@ -20,6 +20,8 @@ export interface StandaloneOptions {
   print?: (line: string) => void;
   /** Test hook: decides per subscriber and book whether the bus delivers it (a lossy bus). */
   busGate?: DeliveryGate;
+  /** Test hook: what the runtime uses instead of the storage it opened (fault injection). */
+  wrapStorage?: (storage: Storage) => Storage;
 }
 
 export interface Standalone {
@@ -64,8 +66,9 @@ export async function startStandalone(
   };
 
   try {
-    const storage: Storage = await openStorage(config.storage);
-    cleanups.push(() => storage.close());
+    const opened: Storage = await openStorage(config.storage);
+    cleanups.push(() => opened.close());
+    const storage = options.wrapStorage ? options.wrapStorage(opened) : opened;
     const bus = new MemoryBus(options.busGate);
     cleanups.push(() => bus.close());
 
@@ -99,6 +102,7 @@ export async function startStandalone(
       directory: await supervisor.reactiveDirectory(),
       pollMs: config.reactive.pollMs,
       onFailure: config.reactive.onFailure,
+      ...(config.reactive.retry ? { retry: config.reactive.retry } : {}),
     });
     pipeline.setDownstream(reactive);
     await reactive.start();

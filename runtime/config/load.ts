@@ -53,6 +53,8 @@ export interface ComponentConfig {
 export interface ReactiveSettings {
   pollMs: number;
   onFailure: "dead-letter" | "stop";
+  /** Tries of a failing delivery before it is parked, and the backoff between them (default: 10, 50 ms → 5 s). */
+  retry?: { attempts: number; initialMs: number; maxMs: number };
 }
 
 export interface RuntimeConfig {

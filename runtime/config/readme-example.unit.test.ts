@@ -19,7 +19,11 @@ test("the README's YAML configuration loads", () => {
   writeFileSync(file, yaml as string);
   const config = loadConfig({ file, env: {}, root: dir });
   expect(config.port).toBe(1310);
-  expect(config.reactive).toEqual({ pollMs: 250, onFailure: "dead-letter" });
+  expect(config.reactive).toEqual({
+    pollMs: 250,
+    onFailure: "dead-letter",
+    retry: { attempts: 10, initialMs: 50, maxMs: 5_000 },
+  });
   const byName = new Map(config.components.map((c) => [c.name, c]));
   expect(byName.get("projector-order-summary")?.synchronous).toBe(true);
   expect(byName.get("pmg-order-fulfillment")?.stateDomain).toBe("order-fulfillment");

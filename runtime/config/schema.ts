@@ -99,6 +99,18 @@ export const ReactiveSchema = z.strictObject({
   pollMs: duration().default(250),
   /** A consumer that keeps failing on an event parks it in the DLQ and moves on, or stops. */
   onFailure: z.enum(["dead-letter", "stop"]).default("dead-letter"),
+  /**
+   * A failing delivery (a consumer's book, a saga or PM command, a deadline) is tried this many
+   * times with exponential backoff, then parked in the DLQ. The defaults ride out a handler
+   * program's restart (about 15 s of tries).
+   */
+  retry: z
+    .strictObject({
+      attempts: z.int().min(1).default(10),
+      initialMs: duration().default(50),
+      maxMs: duration().default(5_000),
+    })
+    .prefault({}),
 });
 
 export const ConfigFileSchema = z

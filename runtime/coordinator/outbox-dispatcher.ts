@@ -82,7 +82,8 @@ export interface DispatcherOptions {
   log?: Logger;
 }
 
-export const DEFAULT_OUTBOX_RETRY: BackoffPolicy = { initialMs: 50, maxMs: 2_000, attempts: 5 };
+/** Tries before an entry or a deadline is parked: rides out a handler program's restart (~15 s). */
+export const DEFAULT_OUTBOX_RETRY: BackoffPolicy = { initialMs: 50, maxMs: 5_000, attempts: 10 };
 /** Entries read per lane (and per sweep page) at a time. */
 const BATCH = 200;
 /** Lanes delivered side by side in a sweep. */

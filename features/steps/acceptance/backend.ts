@@ -2,10 +2,12 @@
 // client of the gateway. Two backends exist:
 //   standalone (default)  one runtime started in this process for the whole run
 //   gateway               a runtime somebody else started, reached at ANGZARR_GATEWAY_URL
-// Only the standalone backend can crash a handler program or lose bus messages on purpose;
-// scenarios tagged @embedded need those controls and are skipped without them.
+// Both can kill a handler program (gateway mode finds it among the runtime's processes when
+// ANGZARR_DATA names the runtime's data folder) and write into the store beside the runtime.
+// Only the standalone backend can lose bus messages, re-deliver events or interleave a write on
+// purpose; scenarios tagged @embedded need those controls and are skipped without them.
 import { Database } from "bun:sqlite";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import {
   type CommandBook,
@@ -16,11 +18,28 @@ import {
   EventQuery,
   SyncMode,
 } from "@angzarr/proto";
+import type { Any } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
 
 /** Decides whether the bus drops one book on its way to one subscriber (true = drop). */
 export type DropRule = (subscriber: string, book: EventBook) => boolean;
+
+/** The runtime's handler programs, by name (e.g. `saga-order-inventory`). */
+export interface ProgramControls {
+  /** The process id of the program, when it is running. */
+  pid(program: string): number | undefined;
+  /** Kills the program outright (SIGKILL) and returns the pid that was killed. */
+  kill(program: string): number;
+  /** True when the program runs again under a pid other than `killed` (and is healthy, when known). */
+  runningAgain(program: string, killed: number): boolean;
+}
+
+/** Another writer of the runtime's event store (another process, a data import). */
+export interface DirectWriter {
+  /** Appends events at the aggregate's next numbers, beside the runtime. */
+  append(domain: string, root: Uint8Array, events: Any[], correlationId: string): Promise<void>;
+}
 
 /** Controls only an in-process runtime offers. */
 export interface EmbeddedControls {
@@ -34,6 +53,16 @@ export interface EmbeddedControls {
   dropDeliveries(rule: DropRule): { dropped(): number; stop(): void };
   /** Waits until every saga, process manager and projector has caught up with the store. */
   settle(): Promise<void>;
+  /** Hands every stored event of the aggregate to its sagas and PMs again (a duplicated delivery). */
+  redeliver(domain: string, root: Uint8Array): Promise<void>;
+  /**
+   * Runs `write` (another writer) just before the runtime's next append that `when` matches, so
+   * that append meets a sequence conflict. The returned handle counts how often that happened.
+   */
+  beforeNextAppend(
+    when: (domain: string, root: Uint8Array, events: Any[]) => boolean,
+    write: () => Promise<void>,
+  ): { fired(): number; stop(): void };
 }
 
 export interface AcceptanceBackend {
@@ -48,6 +77,10 @@ export interface AcceptanceBackend {
   readModel<T>(program: string, read: (db: Database) => T): T | undefined;
   /** Present only for an in-process runtime. */
   readonly embedded: EmbeddedControls | undefined;
+  /** The runtime's handler programs; undefined when they cannot be reached. */
+  readonly programs: ProgramControls | undefined;
+  /** Writes beside the runtime; undefined when its store cannot be reached. */
+  readonly writer: DirectWriter | undefined;
   stop(): Promise<void>;
 }
 
@@ -116,4 +149,41 @@ export class GatewayAccess {
   close(): void {
     this.sessions.abort();
   }
+}
+
+/**
+ * A runtime's handler programs found among the machine's processes: each is started with
+ * `--socket <data>/sockets/<program>.sock` (Linux /proc).
+ */
+export function processPrograms(data: string): ProgramControls {
+  const socketOf = (program: string) => join(data, "sockets", `${program}.sock`);
+  const find = (program: string): number | undefined => {
+    const socket = socketOf(program);
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      let argv: string[];
+      try {
+        argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\u0000");
+      } catch {
+        continue; // gone meanwhile
+      }
+      const at = argv.indexOf("--socket");
+      if (at >= 0 && argv[at + 1] === socket) return Number(entry);
+    }
+    return undefined;
+  };
+  return {
+    pid: find,
+    kill: (program) => {
+      const pid = find(program);
+      if (pid === undefined) throw new Error(`${program} is not running`);
+      process.kill(pid, "SIGKILL");
+      return pid;
+    },
+    // A restarted program listens on its socket again once it is up.
+    runningAgain: (program, killed) => {
+      const pid = find(program);
+      return pid !== undefined && pid !== killed && existsSync(socketOf(program));
+    },
+  };
 }

@@ -1,11 +1,61 @@
 // The two backends behind AcceptanceBackend, chosen by ANGZARR_TEST_MODE.
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { EventBook } from "@angzarr/proto";
+import { Covers, type EventBook, EventBookSchema, EventPages } from "@angzarr/proto";
+import { create } from "@bufbuild/protobuf";
+import type { Any } from "@bufbuild/protobuf/wkt";
 import { type Standalone, startStandalone } from "../../../runtime/app/standalone";
 import { loadConfig } from "../../../runtime/config/load";
-import { type AcceptanceBackend, type DropRule, type EmbeddedControls, GatewayAccess } from "./backend";
+import { openStorage } from "../../../runtime/storage/open";
+import type { EventStore, Storage } from "../../../runtime/storage/types";
+import {
+  type AcceptanceBackend,
+  type DirectWriter,
+  type DropRule,
+  type EmbeddedControls,
+  GatewayAccess,
+  processPrograms,
+} from "./backend";
+
+/** Another writer over an event store: forced pages, numbered by the store. */
+function writerOver(events: EventStore): DirectWriter {
+  return {
+    append: async (domain, root, payloads, correlationId) => {
+      await events.append(
+        { domain, edition: "", root },
+        payloads.map((p) => EventPages.forced(p)),
+        {
+          correlationId,
+        },
+      );
+    },
+  };
+}
+
+/** A rule run just before a matching append (EmbeddedControls.beforeNextAppend). */
+interface Interleave {
+  when: (domain: string, root: Uint8Array, events: Any[]) => boolean;
+  write: () => Promise<void>;
+  count: number;
+}
+
+/** The storage the runtime uses, with interleaved writes before matching appends. */
+function interleaving(storage: Storage, rules: Set<Interleave>): Storage {
+  const events = storage.events;
+  const append: EventStore["append"] = async (ref, pages, options) => {
+    const payloads = pages.flatMap((p) => (p.event ? [p.event] : []));
+    for (const rule of rules) {
+      if (rule.when(ref.domain, ref.root, payloads)) {
+        rules.delete(rule); // once
+        rule.count++;
+        await rule.write();
+      }
+    }
+    return events.append(ref, pages, options);
+  };
+  return { ...storage, events: Object.assign(Object.create(events), { append }) as EventStore };
+}
 
 /** One runtime, started in this process with a fresh SQLite store in a temporary folder. */
 async function startStandaloneBackend(): Promise<AcceptanceBackend> {
@@ -25,12 +75,18 @@ async function startStandaloneBackend(): Promise<AcceptanceBackend> {
     ANGZARR_LOG: process.env.ANGZARR_LOG ?? "error",
     ANGZARR_STORAGE: "sqlite",
   };
+  const interleaves = new Set<Interleave>();
+  let raw: Storage | undefined;
   let app: Standalone;
   try {
     app = await startStandalone(loadConfig({ flags: { port: 0, data }, env }), {
       childOutput: process.env.ANGZARR_LOG ? "forward" : "ignore",
       print: () => {},
       busGate: gate,
+      wrapStorage: (opened) => {
+        raw = opened;
+        return interleaving(opened, interleaves);
+      },
     });
   } catch (err) {
     rmSync(data, { recursive: true, force: true });
@@ -57,7 +113,27 @@ async function startStandaloneBackend(): Promise<AcceptanceBackend> {
       return { dropped: () => entry.count, stop: () => rules.delete(entry) };
     },
     settle: () => app.reactive.settle(),
+    redeliver: async (domain, root) => {
+      const directory = await app.supervisor.reactiveDirectory();
+      const log = await app.storage.events.readAll(0n, 1_000_000, { domain, edition: "" });
+      for (const e of log) {
+        if (Buffer.compare(e.root, root) !== 0) continue;
+        // One book per event, with its own correlation id, as the bus would carry it.
+        const book = create(EventBookSchema, {
+          cover: Covers.make({ domain, root, correlationId: e.correlationId }),
+          pages: [e.page],
+        });
+        for (const saga of directory.sagas()) await app.reactive.sagas.handleBook(saga, book);
+        for (const pm of directory.processManagers()) await app.reactive.processManagers.handleBook(pm, book);
+      }
+    },
+    beforeNextAppend: (when, write) => {
+      const rule: Interleave = { when, write, count: 0 };
+      interleaves.add(rule);
+      return { fired: () => rule.count, stop: () => interleaves.delete(rule) };
+    },
   };
+  const writer = writerOver((raw as Storage | undefined)?.events ?? app.storage.events);
   return {
     mode: "standalone",
     execute: (book, mode) => access.execute(book, mode),
@@ -65,6 +141,12 @@ async function startStandaloneBackend(): Promise<AcceptanceBackend> {
     byCorrelation: (id) => access.byCorrelation(id),
     readModel: (name, read) => access.readModel(name, read),
     embedded,
+    programs: {
+      pid: embedded.pid,
+      kill: embedded.kill,
+      runningAgain: (name, killed) => embedded.ready(name) && embedded.pid(name) !== killed,
+    },
+    writer,
     stop: async () => {
       access.close();
       await app.stop();
@@ -73,15 +155,24 @@ async function startStandaloneBackend(): Promise<AcceptanceBackend> {
   };
 }
 
-/** A runtime started elsewhere; its read models are read from ANGZARR_READ_MODELS. */
-function gatewayBackend(): AcceptanceBackend {
+/**
+ * A runtime started elsewhere, at ANGZARR_GATEWAY_URL. Its read models are read from
+ * ANGZARR_READ_MODELS (default `<ANGZARR_DATA>/read-models`). With ANGZARR_DATA (its data folder)
+ * its handler programs can be killed and its SQLite store written beside it.
+ */
+async function gatewayBackend(): Promise<AcceptanceBackend> {
   const url = process.env.ANGZARR_GATEWAY_URL;
-  const readModels = process.env.ANGZARR_READ_MODELS;
+  const data = process.env.ANGZARR_DATA;
+  const readModels = process.env.ANGZARR_READ_MODELS || (data ? join(data, "read-models") : undefined);
   if (!url)
     throw new Error("ANGZARR_TEST_MODE=gateway needs ANGZARR_GATEWAY_URL (e.g. http://127.0.0.1:1310)");
   if (!readModels)
-    throw new Error("ANGZARR_TEST_MODE=gateway needs ANGZARR_READ_MODELS (the read-models folder)");
+    throw new Error(
+      "ANGZARR_TEST_MODE=gateway needs ANGZARR_DATA (the runtime's data folder) or ANGZARR_READ_MODELS",
+    );
   const access = new GatewayAccess(url, readModels);
+  const file = data ? join(data, "angzarr.db") : undefined;
+  const store = file && existsSync(file) ? await openStorage({ backend: "sqlite", path: file }) : undefined;
   return {
     mode: "gateway",
     execute: (book, mode) => access.execute(book, mode),
@@ -89,13 +180,18 @@ function gatewayBackend(): AcceptanceBackend {
     byCorrelation: (id) => access.byCorrelation(id),
     readModel: (name, read) => access.readModel(name, read),
     embedded: undefined,
-    stop: async () => access.close(),
+    programs: data ? processPrograms(data) : undefined,
+    writer: store ? writerOver(store.events) : undefined,
+    stop: async () => {
+      access.close();
+      await store?.close();
+    },
   };
 }
 
 export async function openBackend(): Promise<AcceptanceBackend> {
   const mode = process.env.ANGZARR_TEST_MODE ?? "standalone";
   if (mode === "standalone") return startStandaloneBackend();
-  if (mode === "gateway") return gatewayBackend();
+  if (mode === "gateway") return await gatewayBackend();
   throw new Error(`ANGZARR_TEST_MODE: expected standalone or gateway, got ${JSON.stringify(mode)}`);
 }

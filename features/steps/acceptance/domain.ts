@@ -207,3 +207,22 @@ export async function shipmentsOpened(world: AcceptanceWorld, order: OrderRef) {
 
 /** The PM's root for a workflow. */
 export const processRoot = (workflow: string): Uint8Array => Identity.processManagerRoot(workflow);
+
+/**
+ * Waits until the system has gone quiet for this order's workflow: every consumer caught up
+ * (in-process runtime) and the workflow's event count unchanged for a while (any runtime).
+ */
+export async function quiet(world: AcceptanceWorld, order: OrderRef): Promise<void> {
+  await world.backend.embedded?.settle();
+  const count = async () =>
+    (await world.backend.byCorrelation(order.workflow)).reduce((n, b) => n + b.pages.length, 0);
+  let last = await count();
+  let stableSince = performance.now();
+  const deadline = performance.now() + 5_000;
+  while (performance.now() - stableSince < 300) {
+    if (performance.now() > deadline) throw new Error(`workflow of order ${order.number} never went quiet`);
+    await Bun.sleep(25);
+    const now = await count();
+    if (now !== last) [last, stableSince] = [now, performance.now()];
+  }
+}

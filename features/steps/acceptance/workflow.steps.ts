@@ -14,7 +14,7 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import { Then } from "@cucumber/cucumber";
 import { readLoyalty } from "../../../domains/prj-customer-loyalty/projector";
 import { readOrderSummary, readReceipt } from "../../../domains/prj-order-summary/projector";
-import { PM_DOMAIN, processRoot, shipmentsOpened } from "./domain";
+import { PM_DOMAIN, processRoot, quiet, shipmentsOpened } from "./domain";
 import {
   type AcceptanceWorld,
   eventsOf,
@@ -261,25 +261,6 @@ Then(
     });
   },
 );
-
-/**
- * Waits until the system has gone quiet for this order's workflow: every consumer caught up
- * (in-process runtime) and the workflow's event count unchanged for a while (any runtime).
- */
-async function quiet(world: AcceptanceWorld, order: OrderRef): Promise<void> {
-  await world.backend.embedded?.settle();
-  const count = async () =>
-    (await world.backend.byCorrelation(order.workflow)).reduce((n, b) => n + b.pages.length, 0);
-  let last = await count();
-  let stableSince = performance.now();
-  const deadline = performance.now() + 5_000;
-  while (performance.now() - stableSince < 300) {
-    if (performance.now() > deadline) throw new Error(`workflow of order ${order.number} never went quiet`);
-    await Bun.sleep(25);
-    const now = await count();
-    if (now !== last) [last, stableSince] = [now, performance.now()];
-  }
-}
 
 Then(
   "once everything has settled, no shipment exists for order {string}",
