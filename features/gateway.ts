@@ -3,18 +3,33 @@
 // its "listening" line, runs features/run.ts with ANGZARR_TEST_MODE=gateway (the runtime's data
 // folder in ANGZARR_DATA, so a scenario can kill one of its programs or write beside it), then
 // stops the runtime (SIGTERM) and removes the folder. Exit code: the features' own.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+import { STARTUP_HEALTH_MS } from "./steps/acceptance/backend";
+
 const root = join(import.meta.dir, "..");
 /** The runtime may take a while to get every program healthy on a busy machine. */
-const START_TIMEOUT_MS = 120_000;
+const START_TIMEOUT_MS = STARTUP_HEALTH_MS + 30_000;
 const STOP_TIMEOUT_MS = 15_000;
 
 const data = mkdtempSync(join(tmpdir(), "acc-gw-"));
+// Every example program, with room to start on a busy machine (see STARTUP_HEALTH_MS).
+const config = join(data, "angzarr.yaml");
+writeFileSync(config, `handlers: { healthTimeoutMs: ${STARTUP_HEALTH_MS} }\n`);
 const runtime = Bun.spawn(
-  [process.execPath, join(root, "runtime", "cli", "main.ts"), "standalone", "--port", "0", "--data", data],
+  [
+    process.execPath,
+    join(root, "runtime", "cli", "main.ts"),
+    "standalone",
+    "--config",
+    config,
+    "--port",
+    "0",
+    "--data",
+    data,
+  ],
   {
     cwd: root,
     env: { ...process.env, ANGZARR_LOG: process.env.ANGZARR_LOG ?? "error" },

@@ -84,6 +84,9 @@ export interface AcceptanceBackend {
   stop(): Promise<void>;
 }
 
+/** How long each program may take to get healthy when the suite starts a runtime. */
+export const STARTUP_HEALTH_MS = 90_000;
+
 /** Per-call deadline, so a hanging runtime fails the step instead of the whole run. */
 const CALL_TIMEOUT_MS = 15_000;
 

@@ -16,6 +16,7 @@ import {
   type EmbeddedControls,
   GatewayAccess,
   processPrograms,
+  STARTUP_HEALTH_MS,
 } from "./backend";
 
 /** Another writer over an event store: forced pages, numbered by the store. */
@@ -79,7 +80,11 @@ async function startStandaloneBackend(): Promise<AcceptanceBackend> {
   let raw: Storage | undefined;
   let app: Standalone;
   try {
-    app = await startStandalone(loadConfig({ flags: { port: 0, data }, env }), {
+    const config = loadConfig({ flags: { port: 0, data }, env });
+    // Fourteen programs starting at once on a busy two-core machine can take longer than the
+    // default; the suite is about behaviour once they run.
+    config.handlers.healthTimeoutMs = Math.max(config.handlers.healthTimeoutMs, STARTUP_HEALTH_MS);
+    app = await startStandalone(config, {
       childOutput: process.env.ANGZARR_LOG ? "forward" : "ignore",
       print: () => {},
       busGate: gate,

@@ -394,7 +394,7 @@ Then(
 // Crashed programs.
 
 When(
-  /^(\d+) walk-in orders of (\d+) "([^"]+)" arrive as "([^"]+)", and (.+) is killed after the (\d+)(?:st|nd|rd|th)$/,
+  /^(\d+) walk-in orders of (\d+) "([^"]+)" arrive as "([^"]+)", and (the program that holds stock|the order-fulfillment program) is killed after the (\d+)(?:st|nd|rd|th)$/,
   async function (
     this: AcceptanceWorld,
     count: string,
@@ -430,7 +430,7 @@ Given(
 );
 
 When(
-  /^the warehouse picks and packs every "([^"]+)" shipment, and (.+) is killed after the (\d+)(?:st|nd|rd|th)$/,
+  /^the warehouse picks and packs every "([^"]+)" shipment, and (the program that holds stock|the order-fulfillment program) is killed after the (\d+)(?:st|nd|rd|th)$/,
   async function (this: AcceptanceWorld, prefix: string, words: string, after: string) {
     for (const [i, order] of recall(this, prefix).entries()) {
       await toShipment(this, order, true, "picker");
@@ -441,7 +441,7 @@ When(
 );
 
 Then(
-  /^within (\d+) seconds (.+) is running again$/,
+  /^within (\d+) seconds (the program that holds stock|the order-fulfillment program) is running again$/,
   async function (this: AcceptanceWorld, seconds: string, words: string) {
     const name = program(words);
     const pid = killed.get(this)?.get(name);

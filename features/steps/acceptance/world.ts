@@ -43,7 +43,7 @@ export function system(): AcceptanceBackend {
   return current;
 }
 
-BeforeAll({ timeout: 60_000 }, async () => {
+BeforeAll({ timeout: 150_000 }, async () => {
   current = await openBackend();
 });
 
