@@ -15,7 +15,7 @@ import {
 import { MemoryBus } from "../bus/memory/memory-bus";
 import { openStorage } from "../storage/open";
 import type { OutboxWrite, Storage } from "../storage/types";
-import { FaultyProcess } from "../testing/faults";
+import { FaultyProcess, ManualTimer } from "../testing/faults";
 import { removeDir, tempDir } from "../testing/processes";
 import {
   command,
@@ -160,6 +160,41 @@ describe("process manager", () => {
     expect(parked).toHaveLength(1);
     expect(parked[0]?.consumer).toBe("pmg-watch");
     expect(parked[0]?.correlationId).toBe("watch-2");
+  });
+});
+
+describe("deadlines on the clock port", () => {
+  test("a deadline a day ahead fires when the clock gets there, once, with no real waiting", async () => {
+    const DAY = 24 * 3600 * 1000;
+    const timer = new ManualTimer();
+    const handlers = echoDirectory("src", "dst");
+    const p = await startProcess({
+      storage,
+      handlers,
+      directory: pms(deadlinePm("pmg-later", "src", "later", "dst", DAY)),
+      bus,
+      timer,
+    });
+    running.push(p);
+    const pmRoot = Identity.processManagerRoot("later-1");
+    await p.pipeline.execute(command("src", Uuid.randomBytes(), "begin", 0, "later-1"));
+    await until(
+      () => texts(storage, "later", pmRoot),
+      (t) => t.length >= 1,
+    );
+    timer.advance(DAY - 1_000);
+    await p.host.settle();
+    expect(await texts(storage, "dst", pmRoot)).toEqual([]);
+    timer.advance(2_000);
+    expect(
+      await until(
+        () => texts(storage, "dst", pmRoot),
+        (t) => t.length >= 1,
+      ),
+    ).toEqual(["timed-out"]);
+    timer.advance(DAY);
+    await p.host.settle();
+    expect(await texts(storage, "dst", pmRoot)).toEqual(["timed-out"]);
   });
 });
 

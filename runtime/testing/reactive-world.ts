@@ -6,6 +6,7 @@ import { AggregatePipeline } from "../coordinator/aggregate-pipeline";
 import type { HandlerDirectory } from "../coordinator/ports";
 import { ReactiveHost } from "../coordinator/reactive-host";
 import type { ReactiveDirectory } from "../coordinator/reactive-ports";
+import type { Timer } from "../coordinator/timer";
 import { log } from "../observability/log";
 import type { Storage } from "../storage/types";
 import { FaultyProcess } from "./faults";
@@ -19,6 +20,8 @@ export interface ProcessOptions {
   /** The faults of this process (a fresh FaultyProcess when absent). */
   faults?: FaultyProcess;
   pollMs?: number;
+  /** The clock of deadlines and retries (real time when absent). */
+  timer?: Timer;
 }
 
 export interface CoordinatorProcess {
@@ -55,6 +58,7 @@ export async function startProcess(options: ProcessOptions): Promise<Coordinator
     directory: faults.reactive(options.directory),
     pollMs: options.pollMs ?? 10,
     retry: FAST_RETRY,
+    ...(options.timer ? { timer: options.timer } : {}),
     log: log.child({ process: faults.label }),
   };
   const host = new ReactiveHost(deps);
