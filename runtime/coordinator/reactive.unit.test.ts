@@ -12,16 +12,12 @@ import {
   EventBookSchema,
   EventPageSchema,
   Identity,
-  ProcessManagerHandleResponseSchema,
-  ProcessManagerPrepareResponseSchema,
-  ProcessTimeoutSchema,
   ProjectionSchema,
   RevocationResponseSchema,
   SagaCompensationFailedSchema,
   SagaPrepareResponseSchema,
   SagaResponseSchema,
   SyncMode,
-  Timestamps,
   TypeUrl,
   Uuid,
 } from "@angzarr/proto";
@@ -31,6 +27,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import { MemoryBus } from "../bus/memory/memory-bus";
 import { createMemoryStorage } from "../storage/memory";
 import type { Storage } from "../storage/types";
+import { deadlinePm } from "../testing/reactive-fixtures";
 import { AggregatePipeline } from "./aggregate-pipeline";
 import type { AggregateHandler } from "./ports";
 import { ReactiveHost } from "./reactive-host";
@@ -88,66 +85,6 @@ function relaySaga(calls: { n: number }): SagaHandler {
     },
     descriptor: async () =>
       create(ComponentDescriptorSchema, { name: "saga-src-dst", componentType: "saga" }),
-  };
-}
-
-/** A PM that schedules a 150 ms deadline on its first trigger and sends "timed-out" to dst when it fires. */
-function watchPm(): ProcessManagerHandler {
-  return {
-    name: "pmg-watch",
-    stateDomain: "watch",
-    inputs: [{ domain: "src" }],
-    prepare: async () => create(ProcessManagerPrepareResponseSchema, {}),
-    handle: async (req) => {
-      const state = req.processState?.pages ?? [];
-      const cover = Covers.make({
-        domain: "watch",
-        root: Identity.processManagerRoot(req.trigger?.cover?.correlationId ?? ""),
-      });
-      const timeout = req.trigger?.pages.find((p) => p.event?.typeUrl.endsWith("angzarr.ProcessTimeout"));
-      if (timeout) {
-        return create(ProcessManagerHandleResponseSchema, {
-          commands: [
-            create(CommandBookSchema, {
-              cover: Covers.make({ domain: "dst", root: cover.root!.value }),
-              pages: [create(CommandPageSchema, { sequence: 0, command: text("timed-out") })],
-            }),
-          ],
-          processEvents: create(EventBookSchema, {
-            cover,
-            pages: [
-              create(EventPageSchema, {
-                sequence: { case: "num", value: state.length },
-                event: text("fired"),
-              }),
-            ],
-          }),
-        });
-      }
-      if (state.length > 0) return create(ProcessManagerHandleResponseSchema, {});
-      const deadline = Timestamps.fromMillis(Date.now() + 150);
-      return create(ProcessManagerHandleResponseSchema, {
-        processEvents: create(EventBookSchema, {
-          cover,
-          pages: [
-            create(EventPageSchema, {
-              sequence: { case: "num", value: 0 },
-              event: AnyPayload.pack(
-                ProcessTimeoutSchema,
-                create(ProcessTimeoutSchema, {
-                  correlationId: req.trigger?.cover?.correlationId ?? "",
-                  processType: "watch",
-                  timeoutType: "payment",
-                  deadline,
-                }),
-              ),
-            }),
-          ],
-        }),
-      });
-    },
-    descriptor: async () =>
-      create(ComponentDescriptorSchema, { name: "pmg-watch", componentType: "process_manager" }),
   };
 }
 
@@ -473,7 +410,7 @@ describe("sagas through the reactive host", () => {
 
   test("a PM deadline: scheduled among its events, delivered once as ProcessTimeout, re-armed after a restart", async () => {
     build();
-    const pm = watchPm();
+    const pm = deadlinePm("pmg-watch", "src", "watch", "dst", 150);
     const start = (p: ProcessManagerHandler) => {
       host = new ReactiveHost({
         pipeline,
