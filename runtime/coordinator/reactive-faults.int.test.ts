@@ -215,6 +215,26 @@ describe("saga", () => {
     expect(await texts(storage, "dst", root)).toEqual(["hello"]);
   });
 
+  test("a command parked after its attempts is replayed once, even when the replay is repeated", async () => {
+    const handlers = echoDirectory("src", "dst");
+    const faults = new FaultyProcess();
+    faults.inject({ at: "handler.dst.*", times: 5, fault: "unavailable" }); // every attempt (5) fails
+    const p = await start(handlers, sagas(relaySaga("saga-relay", "src", "dst")), faults);
+    const root = Uuid.randomBytes();
+    await p.pipeline.execute(command("src", root, "later", 0, "c-3"));
+    const [letter] = await until(
+      () => storage.deadLetters.list(),
+      (l) => l.length >= 1,
+    );
+    if (!letter) throw new Error("nothing parked");
+    expect(letter.consumer).toBe("saga-relay");
+    expect(await texts(storage, "dst", root)).toEqual([]);
+    await p.host.replay(letter);
+    await p.host.replay(letter); // as if a crash had kept the first replay from being marked
+    expect(await texts(storage, "dst", root)).toEqual(["later"]);
+    expect(await storage.deadLetters.list()).toEqual([]);
+  });
+
   test("compensation: the revoke is answered, then the dead-letter write fails once: recorded once", async () => {
     const handlers = echoDirectory("src", "dst");
     (handlers.get("src").revokeAnswer as RevocationResponse).sendToDeadLetterQueue = true;

@@ -18,12 +18,12 @@ import { matches } from "../bus/filter";
 import type { BusFilter } from "../bus/types";
 import { type Logger, log as rootLog } from "../observability/log";
 import { NotFoundError } from "../storage/errors";
-import type { DeadLetterEntry, EditionStore, PositionStore } from "../storage/types";
+import type { DeadLetterEntry, EditionStore, OutboxEntry, PositionStore } from "../storage/types";
 import type { DownstreamRunner } from "./aggregate-pipeline";
 import type { BackoffPolicy } from "./backoff";
 import { EditionConsumers } from "./consumer";
 import { DeadlineScheduler } from "./deadlines";
-import type { OutboxDispatcher } from "./outbox-dispatcher";
+import { deliveryKey, type OutboxDispatcher } from "./outbox-dispatcher";
 import { ProcessManagerCoordinator } from "./pm-coordinator";
 import type { ReactiveDirectory } from "./reactive-ports";
 import { dispatcherOf, type Reaction, type ReactionDeps, SagaCoordinator } from "./saga-coordinator";
@@ -183,7 +183,12 @@ export class ReactiveHost implements DownstreamRunner {
   async replay(entry: DeadLetterEntry): Promise<void> {
     if (entry.replayedAt) return;
     if (entry.payloadType === CommandBookSchema.typeName) {
-      await this.options.pipeline.run(fromBinary(CommandBookSchema, entry.payload));
+      // A command parked by the outbox keeps its delivery key: replayed twice, it lands once.
+      const parked = await this.parkedEntry(entry);
+      await this.options.pipeline.run(
+        fromBinary(CommandBookSchema, entry.payload),
+        parked ? { causation: deliveryKey(parked) } : {},
+      );
     } else if (entry.payloadType === EventBookSchema.typeName) {
       const book = fromBinary(EventBookSchema, entry.payload);
       const { directory } = this.options;
@@ -208,6 +213,13 @@ export class ReactiveHost implements DownstreamRunner {
     }
     await this.options.deadLetters.markReplayed(entry.id);
     this.log.info("dlq.replayed", { id: entry.id, consumer: entry.consumer });
+  }
+
+  /** The outbox entry a dead letter was parked from (its key names it), if any. */
+  private async parkedEntry(entry: DeadLetterEntry): Promise<OutboxEntry | undefined> {
+    const id = /^outbox\/.+\/(\d+)$/.exec(entry.key ?? "")?.[1];
+    const parked = id === undefined ? undefined : await this.options.outbox.get(Number(id));
+    return parked?.status === "parked" ? parked : undefined;
   }
 
   /** Sync projectors of the book's domain (SYNC_MODE_SIMPLE). */
