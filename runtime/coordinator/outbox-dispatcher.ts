@@ -72,7 +72,8 @@ export interface DeliveryKind {
 export interface DispatcherOptions {
   outbox: OutboxStore;
   causations: CausationStore;
-  pipeline: AggregatePipeline;
+  /** Sends the commands (a pipeline here, or one reaching the target's coordinator elsewhere). */
+  pipeline: Pick<AggregatePipeline, "run">;
   bus: EventBus;
   /** Attempts before an entry is parked, and the backoff between them. */
   retry?: BackoffPolicy;
