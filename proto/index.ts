@@ -2,6 +2,7 @@
 export * from "./gen/angzarr/aggregate_pb";
 export * from "./gen/angzarr/edition_pb";
 export * from "./gen/angzarr/ext/dead_letter_pb";
+export * from "./gen/angzarr/ext/inspection_pb";
 export * from "./gen/angzarr/ext/projection_pb";
 export * from "./gen/angzarr/gateway_pb";
 export * from "./gen/angzarr/process_manager_pb";

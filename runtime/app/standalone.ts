@@ -12,6 +12,7 @@ import { startGateway } from "../services/gateway-server";
 import { openStorage } from "../storage/open";
 import type { Storage } from "../storage/types";
 import { Supervisor } from "../supervisor/supervisor";
+import { standaloneCatalog } from "./catalog";
 
 export interface StandaloneOptions {
   /** Children's stdout/stderr: forwarded into the log (default) or dropped. */
@@ -90,6 +91,7 @@ export async function startStandalone(
       bus,
       handlerTimeoutMs: config.handlers.timeoutMs,
     });
+    const directory = await supervisor.reactiveDirectory();
     const reactive = new ReactiveHost({
       pipeline,
       events: storage.events,
@@ -99,7 +101,7 @@ export async function startStandalone(
       editions: storage.editions,
       outbox: storage.outbox,
       bus,
-      directory: await supervisor.reactiveDirectory(),
+      directory,
       pollMs: config.reactive.pollMs,
       onFailure: config.reactive.onFailure,
       ...(config.reactive.retry ? { retry: config.reactive.retry } : {}),
@@ -117,6 +119,7 @@ export async function startStandalone(
       handlers: supervisor,
       replayDeadLetter: (entry) => reactive.replay(entry),
       rebuildProjection: (name) => reactive.rebuildProjection(name),
+      catalog: standaloneCatalog(supervisor, directory, reactive),
     });
     cleanups.push(() => gateway.stop());
 

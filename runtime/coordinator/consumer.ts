@@ -302,6 +302,18 @@ export class EditionConsumers {
     await Promise.all([...this.byEdition.values()].map((c) => c.resetCheckpoint()));
   }
 
+  /** Each followed timeline's checkpoint ("*" = the one cursor of an unfiltered consumer). */
+  async checkpoints(): Promise<{ domain: string; edition: string; position: bigint }[]> {
+    const domain = this.options.filter.domain ?? "";
+    return Promise.all(
+      [...this.byEdition.entries()].map(async ([edition, c]) => ({
+        domain,
+        edition,
+        position: await c.checkpoint(),
+      })),
+    );
+  }
+
   /** Starts a consumer for every edition of this domain the source knows. */
   private async discover(when: "initial" | "periodic"): Promise<void> {
     const domain = this.options.filter.domain;

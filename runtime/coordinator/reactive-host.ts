@@ -46,11 +46,14 @@ export interface ReactiveHostOptions extends ReactionDeps {
   maxCascadeDepth?: number;
 }
 
+export type ConsumerKind = "saga" | "process_manager" | "projector";
+
 export class ReactiveHost implements DownstreamRunner {
   readonly sagas: SagaCoordinator;
   readonly processManagers: ProcessManagerCoordinator;
   readonly dispatcher: OutboxDispatcher;
   private readonly consumers: EditionConsumers[] = [];
+  private readonly kinds = new Map<EditionConsumers, ConsumerKind>();
   private readonly deadlines: DeadlineScheduler;
   private readonly log: Logger;
 
@@ -102,19 +105,23 @@ export class ReactiveHost implements DownstreamRunner {
     const { directory } = this.options;
     for (const saga of directory.sagas()) {
       this.consumers.push(
-        this.consumer(saga.name, saga.input, (book) => this.sagas.handleBook(saga, book).then(() => {})),
+        this.consumer("saga", saga.name, saga.input, (book) =>
+          this.sagas.handleBook(saga, book).then(() => {}),
+        ),
       );
     }
     for (const pm of directory.processManagers()) {
       for (const input of pm.inputs) {
         this.consumers.push(
-          this.consumer(pm.name, input, (book) => this.processManagers.handleBook(pm, book).then(() => {})),
+          this.consumer("process_manager", pm.name, input, (book) =>
+            this.processManagers.handleBook(pm, book).then(() => {}),
+          ),
         );
       }
     }
     for (const projector of directory.projectors()) {
       this.consumers.push(
-        this.consumer(projector.name, projector.input, async (book) => {
+        this.consumer("projector", projector.name, projector.input, async (book) => {
           await projector.handle(book);
         }),
       );
@@ -160,7 +167,30 @@ export class ReactiveHost implements DownstreamRunner {
     return replayed;
   }
 
-  private consumer(name: string, filter: BusFilter, process: (book: EventBook) => Promise<void>) {
+  /** Every consumer's checkpoint per followed timeline (operators' view, lag). */
+  async checkpoints(): Promise<
+    { consumer: string; kind: ConsumerKind; domain: string; edition: string; position: bigint }[]
+  > {
+    const all = await Promise.all(
+      this.consumers.map(async (c) =>
+        (await c.checkpoints()).map((p) => ({ consumer: c.name, kind: this.kinds.get(c) ?? "saga", ...p })),
+      ),
+    );
+    return all.flat();
+  }
+
+  private consumer(
+    kind: ConsumerKind,
+    name: string,
+    filter: BusFilter,
+    process: (book: EventBook) => Promise<void>,
+  ) {
+    const consumer = this.newConsumer(name, filter, process);
+    this.kinds.set(consumer, kind);
+    return consumer;
+  }
+
+  private newConsumer(name: string, filter: BusFilter, process: (book: EventBook) => Promise<void>) {
     return new EditionConsumers({
       name,
       filter,

@@ -2,12 +2,14 @@
 import {
   type DeadLetter,
   DeadLetterSchema,
+  DiscardDeadLetterResponseSchema,
   ListDeadLettersResponseSchema,
   ReplayDeadLetterResponseSchema,
   Timestamps,
 } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { NotFoundError } from "../storage/errors";
 import type { DeadLetterEntry } from "../storage/types";
 import type { ServiceDeps } from "./deps";
 
@@ -52,6 +54,19 @@ export function deadLetterService(deps: ServiceDeps) {
       }
       const after = (await store.fetch(entry.id)) ?? entry;
       return create(ReplayDeadLetterResponseSchema, { entry: toWire(after) });
+    },
+    async discard(request: { id: bigint }) {
+      const entry = await store.fetch(Number(request.id));
+      if (!entry) throw new ConnectError(`No dead letter with id: ${request.id}`, Code.NotFound);
+      try {
+        await store.remove(entry.id);
+      } catch (err) {
+        if (err instanceof NotFoundError)
+          throw new ConnectError(`No dead letter with id: ${request.id}`, Code.NotFound);
+        throw err;
+      }
+      deps.log.info("dlq.discarded", { id: entry.id, consumer: entry.consumer });
+      return create(DiscardDeadLetterResponseSchema, { entry: toWire(entry) });
     },
   };
 }

@@ -6,6 +6,34 @@ import type { HandlerDirectory } from "../coordinator/ports";
 import type { Logger } from "../observability/log";
 import type { DeadLetterEntry, Storage } from "../storage/types";
 
+/** A component as an operator sees it (angzarr.ext.InspectionService). */
+export interface ComponentInfo {
+  /** Aggregates: their domain; others: their program name. */
+  name: string;
+  kind: "aggregate" | "saga" | "process_manager" | "projector";
+  /** Aggregates: their domain; process managers: their state domain; others: "". */
+  domain: string;
+  /** Domains it consumes (from its descriptor). */
+  inputs: string[];
+  /** The program's state as its supervisor sees it (`ready`, `down`, ...). */
+  health: string;
+}
+
+/** Where one async consumer stands on one timeline ("*" = every timeline in one cursor). */
+export interface ConsumerCheckpoint {
+  consumer: string;
+  kind: "saga" | "process_manager" | "projector";
+  domain: string;
+  edition: string;
+  position: bigint;
+}
+
+/** What the runtime is made of, for the inspection and projection services. */
+export interface RuntimeCatalog {
+  components(): Promise<ComponentInfo[]>;
+  checkpoints(): Promise<ConsumerCheckpoint[]>;
+}
+
 /** Reference idle timeout of `CommandGateway.ExecuteStream` (wire-contract §7). */
 export const DEFAULT_STREAM_IDLE_MS = 30_000;
 
@@ -22,5 +50,7 @@ export interface ServiceDeps {
   replayDeadLetter?: (entry: DeadLetterEntry) => Promise<void>;
   /** Resets a projector's checkpoint and replays (the reactive host); resolves with the events replayed. */
   rebuildProjection?: (projector: string) => Promise<number>;
+  /** Components and consumer checkpoints; absent = topology and checkpoints answer UNIMPLEMENTED. */
+  catalog?: RuntimeCatalog;
   log: Logger;
 }

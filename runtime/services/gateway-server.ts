@@ -15,6 +15,7 @@ import {
   EventQuery,
   EventStream,
   Health,
+  InspectionService,
   ProjectionService,
   HealthCheckResponse_ServingStatus as ServingStatus,
   SpeculativeService,
@@ -29,10 +30,11 @@ import type { DeadLetterEntry, Storage } from "../storage/types";
 import { aggregateCoordinatorService, speculativeService } from "./aggregate-coordinator";
 import { commandGatewayService } from "./command-gateway";
 import { deadLetterService } from "./dead-letter-service";
-import { DEFAULT_STREAM_IDLE_MS, type ServiceDeps } from "./deps";
+import { DEFAULT_STREAM_IDLE_MS, type RuntimeCatalog, type ServiceDeps } from "./deps";
 import { eventQueryService } from "./event-query";
 import { eventStreamService } from "./event-stream";
 import { HealthBoard, healthService } from "./health";
+import { inspectionService } from "./inspection-service";
 import { projectionService } from "./projection-service";
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
@@ -55,6 +57,8 @@ export interface GatewayOptions {
   replayDeadLetter?: (entry: DeadLetterEntry) => Promise<void>;
   /** Projection rebuild (the reactive host's); without it Rebuild answers UNIMPLEMENTED. */
   rebuildProjection?: (projector: string) => Promise<number>;
+  /** Components and consumer checkpoints (topology, checkpoints); absent = those answer UNIMPLEMENTED. */
+  catalog?: RuntimeCatalog;
   /** Largest request or response message, bytes (default 64 MiB). */
   maxMessageBytes?: number;
   /** How long stop() lets in-flight calls finish before closing connections, ms (default 2 000). */
@@ -91,6 +95,7 @@ export function gatewayRoutes(deps: ServiceDeps, health: HealthBoard): (router: 
     router.service(Health, healthService(health));
     router.service(DeadLetterService, deadLetterService(deps));
     router.service(ProjectionService, projectionService(deps));
+    router.service(InspectionService, inspectionService(deps));
   };
 }
 
@@ -117,6 +122,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     ...(opts.upcast ? { upcast: opts.upcast } : {}),
     ...(opts.replayDeadLetter ? { replayDeadLetter: opts.replayDeadLetter } : {}),
     ...(opts.rebuildProjection ? { rebuildProjection: opts.rebuildProjection } : {}),
+    ...(opts.catalog ? { catalog: opts.catalog } : {}),
   };
   const health = new HealthBoard(["", ...GATEWAY_SERVICES]);
   const shutdown = new AbortController();

@@ -168,6 +168,8 @@ export interface DeadLetterStore {
   fetch(id: number): Promise<DeadLetterEntry | undefined>;
   /** Marks replayed; unknown id → NotFoundError. */
   markReplayed(id: number): Promise<void>;
+  /** Removes the entry for good (an operator discarded it); unknown id → NotFoundError. */
+  remove(id: number): Promise<void>;
 }
 
 /** Idempotency of saga/PM effects: has this component handled this source page? */

@@ -12,6 +12,7 @@ import type { AggregateHandler, HandlerDirectory } from "../../coordinator/ports
 import { createMemoryStorage } from "../../storage/memory";
 import type { DeadLetterEntry, Storage } from "../../storage/types";
 import { aggregateClient } from "../../transport/aggregate-client";
+import type { RuntimeCatalog } from "../deps";
 import { type Gateway, startGateway } from "../gateway-server";
 
 /** Wraps a bus to count live subscriptions (stream tests wait for the server to subscribe). */
@@ -94,6 +95,7 @@ export async function startTestRuntime(
     maxMessageBytes?: number;
     replayDeadLetter?: (entry: DeadLetterEntry) => Promise<void>;
     rebuildProjection?: (projector: string) => Promise<number>;
+    catalog?: RuntimeCatalog;
   } = {},
 ): Promise<TestRuntime> {
   const storage = createMemoryStorage();

@@ -196,6 +196,29 @@ export function defineSideStoresContract(ctx: ContractContext): void {
       expect(await ctx.storage.deadLetters.list({ includeReplayed: true })).toHaveLength(5);
     });
 
+    test("remove deletes one entry for good; an unknown id is a NotFoundError", async () => {
+      const d = ctx.storage.deadLetters;
+      const input = {
+        consumer: "saga-a",
+        domain: "order",
+        edition: "",
+        root: root(2),
+        sequence: 1,
+        correlationId: "corr",
+        reason: "refused",
+        payloadType: "angzarr.CommandBook",
+        payload: new Uint8Array([1]),
+      };
+      const kept = await d.add(input);
+      const gone = await d.add({ ...input, sequence: 2 });
+      await d.remove(gone);
+      expect(await d.fetch(gone)).toBeUndefined();
+      expect((await d.list({ includeReplayed: true })).map((e) => e.id)).toEqual([kept]);
+      const err = await thrown(() => d.remove(gone));
+      expect(err).toBeInstanceOf(NotFoundError);
+      expect((await d.list()).map((e) => e.id)).toEqual([kept]);
+    });
+
     test("markReplayed of an unknown id is a NotFoundError", async () => {
       const err = await thrown(() => ctx.storage.deadLetters.markReplayed(987_654));
       expect(err).toBeInstanceOf(NotFoundError);

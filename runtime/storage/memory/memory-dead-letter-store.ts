@@ -76,4 +76,8 @@ export class MemoryDeadLetterStore implements DeadLetterStore {
     entry.replayedAt ??= new Date();
     if (entry.key !== undefined && this.#open.get(entry.key) === id) this.#open.delete(entry.key);
   }
+
+  async remove(id: number): Promise<void> {
+    if (!this.#entries.delete(id)) throw new NotFoundError(`Unknown dead letter: ${id}`);
+  }
 }

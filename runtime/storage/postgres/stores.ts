@@ -232,6 +232,15 @@ export class PostgresDeadLetterStore implements DeadLetterStore {
     });
     if (updated === 0) throw new NotFoundError(`Unknown dead letter: ${id}`);
   }
+
+  async remove(id: number): Promise<void> {
+    checkCount(id, "dead letter id");
+    const removed = await guarded("dead letter remove", async () => {
+      const result = await this.sql`DELETE FROM dead_letters WHERE id = ${id}`;
+      return result.count;
+    });
+    if (removed === 0) throw new NotFoundError(`Unknown dead letter: ${id}`);
+  }
 }
 
 /** Checks a causation key; returns it with its edition normalised. */

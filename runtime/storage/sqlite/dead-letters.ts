@@ -93,6 +93,7 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
   private readonly listStmt: Stmt;
   private readonly select: Stmt;
   private readonly replayed: Stmt;
+  private readonly deleteStmt: Stmt;
 
   constructor(private readonly db: SqliteDb) {
     this.insert = db.prepare(DEAD_LETTER_INSERT);
@@ -105,6 +106,7 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
     this.replayed = db.prepare(
       "UPDATE dead_letters SET replayed_at_ms = coalesce(replayed_at_ms, ?2) WHERE id = ?1",
     );
+    this.deleteStmt = db.prepare("DELETE FROM dead_letters WHERE id = ?1");
   }
 
   async add(input: DeadLetterInput): Promise<number> {
@@ -137,6 +139,12 @@ export class SqliteDeadLetterStore implements DeadLetterStore {
       `mark dead letter ${id} replayed`,
       () => this.replayed.run(id, Date.now()).changes,
     );
+    if (changed === 0) throw new NotFoundError(`Unknown dead letter: ${id}`);
+  }
+
+  async remove(id: number): Promise<void> {
+    check.count(id, "dead letter id");
+    const changed = this.db.write(`remove dead letter ${id}`, () => this.deleteStmt.run(id).changes);
     if (changed === 0) throw new NotFoundError(`Unknown dead letter: ${id}`);
   }
 }

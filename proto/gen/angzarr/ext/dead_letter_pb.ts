@@ -15,7 +15,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file angzarr/ext/dead_letter.proto.
  */
 export const file_angzarr_ext_dead_letter: GenFile = /*@__PURE__*/
-  fileDesc("Ch1hbmd6YXJyL2V4dC9kZWFkX2xldHRlci5wcm90bxILYW5nemFyci5leHQirgIKCkRlYWRMZXR0ZXISCgoCaWQYASABKAQSEAoIY29uc3VtZXIYAiABKAkSDgoGZG9tYWluGAMgASgJEg8KB2VkaXRpb24YBCABKAkSDAoEcm9vdBgFIAEoDBIQCghzZXF1ZW5jZRgGIAEoDRIWCg5jb3JyZWxhdGlvbl9pZBgHIAEoCRIOCgZyZWFzb24YCCABKAkSFAoMcGF5bG9hZF90eXBlGAkgASgJEg8KB3BheWxvYWQYCiABKAwSEQoJZXNjYWxhdGVkGAsgASgIEi4KCmNyZWF0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlcGxheWVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJEChZMaXN0RGVhZExldHRlcnNSZXF1ZXN0EhgKEGluY2x1ZGVfcmVwbGF5ZWQYASABKAgSEAoIY29uc3VtZXIYAiABKAkiQwoXTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USKAoHZW50cmllcxgBIAMoCzIXLmFuZ3phcnIuZXh0LkRlYWRMZXR0ZXIiJQoXUmVwbGF5RGVhZExldHRlclJlcXVlc3QSCgoCaWQYASABKAQiQgoYUmVwbGF5RGVhZExldHRlclJlc3BvbnNlEiYKBWVudHJ5GAEgASgLMhcuYW5nemFyci5leHQuRGVhZExldHRlcjK9AQoRRGVhZExldHRlclNlcnZpY2USUQoETGlzdBIjLmFuZ3phcnIuZXh0Lkxpc3REZWFkTGV0dGVyc1JlcXVlc3QaJC5hbmd6YXJyLmV4dC5MaXN0RGVhZExldHRlcnNSZXNwb25zZRJVCgZSZXBsYXkSJC5hbmd6YXJyLmV4dC5SZXBsYXlEZWFkTGV0dGVyUmVxdWVzdBolLmFuZ3phcnIuZXh0LlJlcGxheURlYWRMZXR0ZXJSZXNwb25zZUJBCg9kZXYuYW5nemFyci5leHRQAVosZ2l0aHViLmNvbS9hbmd6YXJyL2FuZ3phcnIvcHJvdG8vYW5nemFyci9leHRiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Ch1hbmd6YXJyL2V4dC9kZWFkX2xldHRlci5wcm90bxILYW5nemFyci5leHQirgIKCkRlYWRMZXR0ZXISCgoCaWQYASABKAQSEAoIY29uc3VtZXIYAiABKAkSDgoGZG9tYWluGAMgASgJEg8KB2VkaXRpb24YBCABKAkSDAoEcm9vdBgFIAEoDBIQCghzZXF1ZW5jZRgGIAEoDRIWCg5jb3JyZWxhdGlvbl9pZBgHIAEoCRIOCgZyZWFzb24YCCABKAkSFAoMcGF5bG9hZF90eXBlGAkgASgJEg8KB3BheWxvYWQYCiABKAwSEQoJZXNjYWxhdGVkGAsgASgIEi4KCmNyZWF0ZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi8KC3JlcGxheWVkX2F0GA0gASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCJEChZMaXN0RGVhZExldHRlcnNSZXF1ZXN0EhgKEGluY2x1ZGVfcmVwbGF5ZWQYASABKAgSEAoIY29uc3VtZXIYAiABKAkiQwoXTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USKAoHZW50cmllcxgBIAMoCzIXLmFuZ3phcnIuZXh0LkRlYWRMZXR0ZXIiJQoXUmVwbGF5RGVhZExldHRlclJlcXVlc3QSCgoCaWQYASABKAQiQgoYUmVwbGF5RGVhZExldHRlclJlc3BvbnNlEiYKBWVudHJ5GAEgASgLMhcuYW5nemFyci5leHQuRGVhZExldHRlciImChhEaXNjYXJkRGVhZExldHRlclJlcXVlc3QSCgoCaWQYASABKAQiQwoZRGlzY2FyZERlYWRMZXR0ZXJSZXNwb25zZRImCgVlbnRyeRgBIAEoCzIXLmFuZ3phcnIuZXh0LkRlYWRMZXR0ZXIylwIKEURlYWRMZXR0ZXJTZXJ2aWNlElEKBExpc3QSIy5hbmd6YXJyLmV4dC5MaXN0RGVhZExldHRlcnNSZXF1ZXN0GiQuYW5nemFyci5leHQuTGlzdERlYWRMZXR0ZXJzUmVzcG9uc2USVQoGUmVwbGF5EiQuYW5nemFyci5leHQuUmVwbGF5RGVhZExldHRlclJlcXVlc3QaJS5hbmd6YXJyLmV4dC5SZXBsYXlEZWFkTGV0dGVyUmVzcG9uc2USWAoHRGlzY2FyZBIlLmFuZ3phcnIuZXh0LkRpc2NhcmREZWFkTGV0dGVyUmVxdWVzdBomLmFuZ3phcnIuZXh0LkRpc2NhcmREZWFkTGV0dGVyUmVzcG9uc2VCQQoPZGV2LmFuZ3phcnIuZXh0UAFaLGdpdGh1Yi5jb20vYW5nemFyci9hbmd6YXJyL3Byb3RvL2FuZ3phcnIvZXh0YgZwcm90bzM", [file_google_protobuf_timestamp]);
 
 /**
  * One parked case: an event a consumer could not process, or a refused saga command.
@@ -178,6 +178,42 @@ export const ReplayDeadLetterResponseSchema: GenMessage<ReplayDeadLetterResponse
   messageDesc(file_angzarr_ext_dead_letter, 4);
 
 /**
+ * @generated from message angzarr.ext.DiscardDeadLetterRequest
+ */
+export type DiscardDeadLetterRequest = Message<"angzarr.ext.DiscardDeadLetterRequest"> & {
+  /**
+   * @generated from field: uint64 id = 1;
+   */
+  id: bigint;
+};
+
+/**
+ * Describes the message angzarr.ext.DiscardDeadLetterRequest.
+ * Use `create(DiscardDeadLetterRequestSchema)` to create a new message.
+ */
+export const DiscardDeadLetterRequestSchema: GenMessage<DiscardDeadLetterRequest> = /*@__PURE__*/
+  messageDesc(file_angzarr_ext_dead_letter, 5);
+
+/**
+ * @generated from message angzarr.ext.DiscardDeadLetterResponse
+ */
+export type DiscardDeadLetterResponse = Message<"angzarr.ext.DiscardDeadLetterResponse"> & {
+  /**
+   * The entry as it was before it was removed.
+   *
+   * @generated from field: angzarr.ext.DeadLetter entry = 1;
+   */
+  entry?: DeadLetter | undefined;
+};
+
+/**
+ * Describes the message angzarr.ext.DiscardDeadLetterResponse.
+ * Use `create(DiscardDeadLetterResponseSchema)` to create a new message.
+ */
+export const DiscardDeadLetterResponseSchema: GenMessage<DiscardDeadLetterResponse> = /*@__PURE__*/
+  messageDesc(file_angzarr_ext_dead_letter, 6);
+
+/**
  * @generated from service angzarr.ext.DeadLetterService
  */
 export const DeadLetterService: GenService<{
@@ -198,6 +234,16 @@ export const DeadLetterService: GenService<{
     methodKind: "unary";
     input: typeof ReplayDeadLetterRequestSchema;
     output: typeof ReplayDeadLetterResponseSchema;
+  },
+  /**
+   * Removes the entry for good without processing it (an operator's decision). Unknown id: NOT_FOUND.
+   *
+   * @generated from rpc angzarr.ext.DeadLetterService.Discard
+   */
+  discard: {
+    methodKind: "unary";
+    input: typeof DiscardDeadLetterRequestSchema;
+    output: typeof DiscardDeadLetterResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_angzarr_ext_dead_letter, 0);

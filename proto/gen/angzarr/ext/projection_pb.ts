@@ -13,7 +13,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file angzarr/ext/projection.proto.
  */
 export const file_angzarr_ext_projection: GenFile = /*@__PURE__*/
-  fileDesc("Chxhbmd6YXJyL2V4dC9wcm9qZWN0aW9uLnByb3RvEgthbmd6YXJyLmV4dCItChhSZWJ1aWxkUHJvamVjdGlvblJlcXVlc3QSEQoJcHJvamVjdG9yGAEgASgJIkcKGVJlYnVpbGRQcm9qZWN0aW9uUmVzcG9uc2USEQoJcHJvamVjdG9yGAEgASgJEhcKD3JlcGxheWVkX2V2ZW50cxgCIAEoBDJtChFQcm9qZWN0aW9uU2VydmljZRJYCgdSZWJ1aWxkEiUuYW5nemFyci5leHQuUmVidWlsZFByb2plY3Rpb25SZXF1ZXN0GiYuYW5nemFyci5leHQuUmVidWlsZFByb2plY3Rpb25SZXNwb25zZUJBCg9kZXYuYW5nemFyci5leHRQAVosZ2l0aHViLmNvbS9hbmd6YXJyL2FuZ3phcnIvcHJvdG8vYW5nemFyci9leHRiBnByb3RvMw");
+  fileDesc("Chxhbmd6YXJyL2V4dC9wcm9qZWN0aW9uLnByb3RvEgthbmd6YXJyLmV4dCItChhSZWJ1aWxkUHJvamVjdGlvblJlcXVlc3QSEQoJcHJvamVjdG9yGAEgASgJIkcKGVJlYnVpbGRQcm9qZWN0aW9uUmVzcG9uc2USEQoJcHJvamVjdG9yGAEgASgJEhcKD3JlcGxheWVkX2V2ZW50cxgCIAEoBCIqChZMaXN0Q2hlY2twb2ludHNSZXF1ZXN0EhAKCGNvbnN1bWVyGAEgASgJIogBCgpDaGVja3BvaW50EhAKCGNvbnN1bWVyGAEgASgJEgwKBGtpbmQYAiABKAkSDgoGZG9tYWluGAMgASgJEg8KB2VkaXRpb24YBCABKAkSEAoIcG9zaXRpb24YBSABKAQSDwoHcGVuZGluZxgGIAEoBBIWCg5wZW5kaW5nX2NhcHBlZBgHIAEoCCJ1ChdMaXN0Q2hlY2twb2ludHNSZXNwb25zZRIsCgtjaGVja3BvaW50cxgBIAMoCzIXLmFuZ3phcnIuZXh0LkNoZWNrcG9pbnQSFQoNaGVhZF9wb3NpdGlvbhgCIAEoBBIVCg1wZW5kaW5nX2xpbWl0GAMgASgEMssBChFQcm9qZWN0aW9uU2VydmljZRJYCgdSZWJ1aWxkEiUuYW5nemFyci5leHQuUmVidWlsZFByb2plY3Rpb25SZXF1ZXN0GiYuYW5nemFyci5leHQuUmVidWlsZFByb2plY3Rpb25SZXNwb25zZRJcCg9MaXN0Q2hlY2twb2ludHMSIy5hbmd6YXJyLmV4dC5MaXN0Q2hlY2twb2ludHNSZXF1ZXN0GiQuYW5nemFyci5leHQuTGlzdENoZWNrcG9pbnRzUmVzcG9uc2VCQQoPZGV2LmFuZ3phcnIuZXh0UAFaLGdpdGh1Yi5jb20vYW5nemFyci9hbmd6YXJyL3Byb3RvL2FuZ3phcnIvZXh0YgZwcm90bzM");
 
 /**
  * @generated from message angzarr.ext.RebuildProjectionRequest
@@ -59,6 +59,114 @@ export const RebuildProjectionResponseSchema: GenMessage<RebuildProjectionRespon
   messageDesc(file_angzarr_ext_projection, 1);
 
 /**
+ * @generated from message angzarr.ext.ListCheckpointsRequest
+ */
+export type ListCheckpointsRequest = Message<"angzarr.ext.ListCheckpointsRequest"> & {
+  /**
+   * Only this consumer's checkpoints when set.
+   *
+   * @generated from field: string consumer = 1;
+   */
+  consumer: string;
+};
+
+/**
+ * Describes the message angzarr.ext.ListCheckpointsRequest.
+ * Use `create(ListCheckpointsRequestSchema)` to create a new message.
+ */
+export const ListCheckpointsRequestSchema: GenMessage<ListCheckpointsRequest> = /*@__PURE__*/
+  messageDesc(file_angzarr_ext_projection, 2);
+
+/**
+ * Where one async consumer stands on one timeline of one input domain.
+ *
+ * @generated from message angzarr.ext.Checkpoint
+ */
+export type Checkpoint = Message<"angzarr.ext.Checkpoint"> & {
+  /**
+   * The consumer's program name (saga, process manager or projector).
+   *
+   * @generated from field: string consumer = 1;
+   */
+  consumer: string;
+
+  /**
+   * `projector`, `saga` or `process_manager`.
+   *
+   * @generated from field: string kind = 2;
+   */
+  kind: string;
+
+  /**
+   * @generated from field: string domain = 3;
+   */
+  domain: string;
+
+  /**
+   * "" = the main timeline.
+   *
+   * @generated from field: string edition = 4;
+   */
+  edition: string;
+
+  /**
+   * Global log position of the last event processed (0 = none yet).
+   *
+   * @generated from field: uint64 position = 5;
+   */
+  position: bigint;
+
+  /**
+   * Events of (domain, edition) after the position: the consumer's lag. Counted up to
+   * `ListCheckpointsResponse.pending_limit`; `pending_capped` says the real lag is larger.
+   *
+   * @generated from field: uint64 pending = 6;
+   */
+  pending: bigint;
+
+  /**
+   * @generated from field: bool pending_capped = 7;
+   */
+  pendingCapped: boolean;
+};
+
+/**
+ * Describes the message angzarr.ext.Checkpoint.
+ * Use `create(CheckpointSchema)` to create a new message.
+ */
+export const CheckpointSchema: GenMessage<Checkpoint> = /*@__PURE__*/
+  messageDesc(file_angzarr_ext_projection, 3);
+
+/**
+ * @generated from message angzarr.ext.ListCheckpointsResponse
+ */
+export type ListCheckpointsResponse = Message<"angzarr.ext.ListCheckpointsResponse"> & {
+  /**
+   * @generated from field: repeated angzarr.ext.Checkpoint checkpoints = 1;
+   */
+  checkpoints: Checkpoint[];
+
+  /**
+   * Highest global log position a reader may have seen.
+   *
+   * @generated from field: uint64 head_position = 2;
+   */
+  headPosition: bigint;
+
+  /**
+   * @generated from field: uint64 pending_limit = 3;
+   */
+  pendingLimit: bigint;
+};
+
+/**
+ * Describes the message angzarr.ext.ListCheckpointsResponse.
+ * Use `create(ListCheckpointsResponseSchema)` to create a new message.
+ */
+export const ListCheckpointsResponseSchema: GenMessage<ListCheckpointsResponse> = /*@__PURE__*/
+  messageDesc(file_angzarr_ext_projection, 4);
+
+/**
  * @generated from service angzarr.ext.ProjectionService
  */
 export const ProjectionService: GenService<{
@@ -73,6 +181,17 @@ export const ProjectionService: GenService<{
     methodKind: "unary";
     input: typeof RebuildProjectionRequestSchema;
     output: typeof RebuildProjectionResponseSchema;
+  },
+  /**
+   * Every async consumer's checkpoint per (consumer, domain, edition) with its lag. Sagas and
+   * process managers are listed too: they checkpoint the same way.
+   *
+   * @generated from rpc angzarr.ext.ProjectionService.ListCheckpoints
+   */
+  listCheckpoints: {
+    methodKind: "unary";
+    input: typeof ListCheckpointsRequestSchema;
+    output: typeof ListCheckpointsResponseSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_angzarr_ext_projection, 0);
