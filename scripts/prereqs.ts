@@ -37,6 +37,9 @@ const has = (command: string): boolean =>
 const python = (module: string): boolean =>
   spawnSync("/usr/bin/python3", ["-c", `import ${module}`], { stdio: "ignore" }).status === 0;
 
+/** Debian's Chromium, driven by playwright-core in the console's browser tests (never downloaded). */
+export const CHROMIUM = "/usr/bin/chromium";
+
 export const TOOLS: Tool[] = [
   {
     name: "protoc",
@@ -49,6 +52,12 @@ export const TOOLS: Tool[] = [
     why: "foreign gRPC client and handler tests",
     present: () => python("grpc") && python("google.protobuf"),
     apt: ["python3-grpcio", "python3-protobuf"],
+  },
+  {
+    name: "chromium",
+    why: "the console's browser tests (headless)",
+    present: () => existsSync(CHROMIUM),
+    apt: ["chromium"],
   },
 ];
 

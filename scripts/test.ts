@@ -3,9 +3,10 @@
 //
 //   bun scripts/test.ts              everything
 //   bun scripts/test.ts contract     only the storage contract suites (one line per backend)
+//   bun scripts/test.ts console      only the console's browser tests (headless Chromium)
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { ensurePrereqs } from "./prereqs";
+import { CHROMIUM, ensurePrereqs } from "./prereqs";
 
 const root = join(import.meta.dir, "..");
 const bin = join(root, "node_modules", ".bin");
@@ -97,6 +98,7 @@ if (problems.length > 0) {
 if (want("static")) {
   await check("generated code", [process.execPath, join(root, "scripts", "generate.ts"), "--check"]);
   await check("type-check", [join(bin, "tsc"), "--noEmit", "-p", "tsconfig.json"]);
+  await check("type-check (console)", [join(bin, "tsc"), "--noEmit", "-p", join("console", "tsconfig.json")]);
   await check("lint", [join(bin, "biome"), "check", "."]);
 }
 if (want("unit"))
@@ -104,6 +106,7 @@ if (want("unit"))
     "--path-ignore-patterns=**/*.int.test.ts",
     "--path-ignore-patterns=**/*.reliability.test.ts",
     "--path-ignore-patterns=**/*.contract.test.ts",
+    "--path-ignore-patterns=**/*.browser.test.ts",
   ]);
 if (want("contract")) {
   for (const backend of ["memory", "sqlite", "postgres"]) {
@@ -116,6 +119,8 @@ if (want("integration"))
   await bunTest("integration", ["--path-ignore-patterns=**/contract.int.test.ts", ".int.test.ts"]);
 if (want("reliability"))
   await bunTest("reliability (quick)", [".reliability.test.ts"], { ANGZARR_RELIABILITY: "quick" });
+if (want("console"))
+  await bunTest("console (Chromium)", [".browser.test.ts"], { ANGZARR_CHROMIUM: CHROMIUM });
 if (want("gherkin")) {
   for (const suite of ["unit", "acceptance"]) {
     const script = join(root, "features", "run.ts");

@@ -3,6 +3,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { CommandBook, CommandResponse, SyncMode } from "@angzarr/proto";
+import { consoleHandler } from "../../console/serve";
 import { type DeliveryGate, MemoryBus } from "../bus/memory/memory-bus";
 import type { RuntimeConfig } from "../config/load";
 import { AggregatePipeline } from "../coordinator/aggregate-pipeline";
@@ -120,6 +121,9 @@ export async function startStandalone(
       replayDeadLetter: (entry) => reactive.replay(entry),
       rebuildProjection: (name) => reactive.rebuildProjection(name),
       catalog: standaloneCatalog(supervisor, directory, reactive),
+      httpRoutes: consoleHandler({
+        onError: (err) => log.error("console.build_failed", { error: err.message }),
+      }),
     });
     cleanups.push(() => gateway.stop());
 

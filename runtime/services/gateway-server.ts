@@ -59,12 +59,22 @@ export interface GatewayOptions {
   rebuildProjection?: (projector: string) => Promise<number>;
   /** Components and consumer checkpoints (topology, checkpoints); absent = those answer UNIMPLEMENTED. */
   catalog?: RuntimeCatalog;
+  /**
+   * Plain HTTP routes answered before Connect (the console's page): returns true when it took
+   * the request.
+   */
+  httpRoutes?: HttpRoutes;
   /** Largest request or response message, bytes (default 64 MiB). */
   maxMessageBytes?: number;
   /** How long stop() lets in-flight calls finish before closing connections, ms (default 2 000). */
   shutdownGraceMs?: number;
   log?: Logger;
 }
+
+export type HttpRoutes = (
+  req: http.IncomingMessage | http2.Http2ServerRequest,
+  res: http.ServerResponse | http2.Http2ServerResponse,
+) => boolean;
 
 export interface Gateway {
   readonly port: number;
@@ -137,9 +147,13 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const sessions = new Set<http2.ServerHttp2Session>();
   let h1InFlight = 0;
 
+  const routes = opts.httpRoutes;
   const h2 = http2.createServer(
     { maxSessionMemory: Math.max(10, Math.ceil((maxBytes * 2) / 2 ** 20)) },
-    adapter,
+    (req, res) => {
+      if (routes?.(req, res)) return;
+      adapter(req, res);
+    },
   );
   h2.on("session", (session) => {
     sessions.add(session);
@@ -149,6 +163,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const h1 = http.createServer((req, res) => {
     h1InFlight++;
     res.once("close", () => h1InFlight--);
+    if (routes?.(req, res)) return;
     adapter(req, res);
   });
   h1.on("clientError", (err, socket) => {

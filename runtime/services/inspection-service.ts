@@ -11,7 +11,7 @@ import { guarded } from "./wire-errors";
 export async function lagByConsumer(deps: ServiceDeps): Promise<Map<string, number>> {
   const lag = new Map<string, number>();
   for (const checkpoint of (await deps.catalog?.checkpoints()) ?? []) {
-    const pending = await pendingAfter(deps.storage.events, checkpoint);
+    const pending = (await pendingAfter(deps.storage.events, checkpoint)).count;
     lag.set(checkpoint.consumer, (lag.get(checkpoint.consumer) ?? 0) + pending);
   }
   return lag;

@@ -34,7 +34,7 @@ export function projectionService(deps: ServiceDeps) {
       const wanted = request.consumer === "" ? all : all.filter((c) => c.consumer === request.consumer);
       const checkpoints = await Promise.all(
         wanted.map(async (c) => {
-          const pending = await pendingAfter(deps.storage.events, c);
+          const { count: pending, lastPosition } = await pendingAfter(deps.storage.events, c);
           return create(CheckpointSchema, {
             consumer: c.consumer,
             kind: c.kind,
@@ -43,6 +43,7 @@ export function projectionService(deps: ServiceDeps) {
             position: c.position,
             pending: BigInt(pending),
             pendingCapped: pending >= LAG_LIMIT,
+            lastPosition: pending >= LAG_LIMIT ? 0n : lastPosition,
           });
         }),
       );

@@ -126,17 +126,21 @@ export class FlowObserver {
   }
 }
 
-/** Events of the checkpoint's timeline after its position, counted up to LAG_LIMIT. */
+/**
+ * Events of the checkpoint's timeline after its position, counted up to LAG_LIMIT, and the
+ * position of the last of them (0n when none).
+ */
 export async function pendingAfter(
   events: EventStore,
   checkpoint: ConsumerCheckpoint,
   limit = LAG_LIMIT,
-): Promise<number> {
+): Promise<{ count: number; lastPosition: bigint }> {
   const filter = {
     domain: checkpoint.domain,
     ...(checkpoint.edition === "*" ? {} : { edition: checkpoint.edition }),
   };
-  return (await events.readAll(checkpoint.position, limit, filter)).length;
+  const pending = await events.readAll(checkpoint.position, limit, filter);
+  return { count: pending.length, lastPosition: pending.at(-1)?.position ?? 0n };
 }
 
 const nodeId = (c: Pick<ComponentInfo, "kind" | "name">) => `${c.kind}:${c.name}`;
