@@ -108,8 +108,10 @@ describe("console in headless Chromium after an order lifecycle", () => {
     await rt?.stop();
   });
 
+  let loads = 0;
   const open = async (hash: string) => {
-    await page.goto(`${rt.url}/console#/${hash}`);
+    // A fresh load each time (a hash-only change to the same URL would keep the page's state).
+    await page.goto(`${rt.url}/console?load=${++loads}#/${hash}`);
   };
   const shoot = (name: string) => page.screenshot({ path: join(shots, `${name}.png`), fullPage: true });
 
@@ -172,6 +174,7 @@ describe("console in headless Chromium after an order lifecycle", () => {
     });
     expect(await page.locator('[data-testid="state"]').textContent()).not.toContain("paymentReference");
     await page.locator('[data-testid="timeline"] li summary').first().click();
+    expect(await page.locator("[data-flow-link]").first().textContent()).toBe(life.correlationId);
     await shoot("aggregates");
     await page.locator("#asof-slider").focus();
     await page.keyboard.press("End");
@@ -192,7 +195,11 @@ describe("console in headless Chromium after an order lifecycle", () => {
     const domains = [...new Set(books.map((b) => b.cover?.domain))].sort();
     expect(domains).toEqual(["customer", "fulfillment", "inventory", "order", "order-fulfillment"]);
 
-    await open(`flow?id=${life.correlationId}`);
+    // Clicking an event's correlation id on its timeline opens the flow.
+    await open(`aggregates?domain=order&root=${orderRoot()}`);
+    await page.locator('[data-testid="timeline"] li summary').first().click();
+    await page.locator("[data-flow-link]").first().click();
+    await until(async () => page.url().includes(`#/flow?id=${life.correlationId}`));
     await page.locator('[data-testid="flow-summary"]').waitFor();
     expect(Number(await page.locator('[data-count="events"]').textContent())).toBe(total);
     expect(Number(await page.locator('[data-count="lanes"]').textContent())).toBe(books.length);

@@ -1,5 +1,11 @@
-// angzarr.ext.InspectionService: the component graph with live figures, and stored snapshots.
-import { Editions, GetSnapshotResponseSchema, InspectionService, SnapshotSchema, Uuid } from "@angzarr/proto";
+// angzarr.ext.InspectionService: the component graph with live figures, and what an aggregate holds beside its events (snapshot, correlation ids).
+import {
+  AggregateDescriptionSchema,
+  Editions,
+  InspectionService,
+  SnapshotSchema,
+  Uuid,
+} from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import * as E from "../coordinator/errors";
@@ -28,23 +34,28 @@ export function inspectionService(deps: ServiceDeps): ServiceImpl<typeof Inspect
         const [components, lag] = await Promise.all([catalog.components(), lagByConsumer(deps)]);
         return topologyOf(components, observer, lag, Date.now());
       }),
-    getSnapshot: (request, ctx) =>
+    describeAggregate: (request, ctx) =>
       guarded(ctx, deps.log, async () => {
         const cover = request.cover;
         const root = cover?.root?.value;
         if (!cover || cover.domain === "" || !Uuid.isValid(root))
-          throw E.invalid("GetSnapshot needs a cover with a domain and a 16-byte root");
-        const stored = await deps.storage.snapshots.get({
-          domain: cover.domain,
-          edition: Editions.nameOf(cover.edition),
-          root,
-        });
-        return create(
-          GetSnapshotResponseSchema,
-          stored
+          throw E.invalid("DescribeAggregate needs a cover with a domain and a 16-byte root");
+        const ref = { domain: cover.domain, edition: Editions.nameOf(cover.edition), root };
+        const { events, snapshots } = deps.storage;
+        const [stored, own, main] = await Promise.all([
+          snapshots.get(ref),
+          events.correlations(ref),
+          ref.edition === Editions.MAIN ? [] : events.correlations({ ...ref, edition: Editions.MAIN }),
+        ]);
+        const bySequence = new Map([...main, ...own].map((c) => [c.sequence, c.correlationId]));
+        return create(AggregateDescriptionSchema, {
+          ...(stored
             ? { snapshot: create(SnapshotSchema, { sequence: stored.sequence, state: stored.state }) }
-            : {},
-        );
+            : {}),
+          correlations: [...bySequence.entries()]
+            .sort(([x], [y]) => x - y)
+            .map(([sequence, correlationId]) => ({ sequence, correlationId })),
+        });
       }),
   };
 }

@@ -98,14 +98,26 @@ describe("inspection: topology, snapshots, checkpoints, dead-letter discard", ()
     expect(after.nodes.find((n) => n.id === "projector:projector-b")!.lag).toBe(2n);
   });
 
-  test("GetSnapshot: the stored snapshot, none for an aggregate without one, bad cover refused", async () => {
+  test("DescribeAggregate: the stored snapshot (or none) and each page's correlation id; bad cover refused", async () => {
     const client = createClient(InspectionService, rt.connect());
-    const found = await client.getSnapshot({ cover: Covers.make({ domain: "a", root: root(1) }) });
+    const found = await client.describeAggregate({ cover: Covers.make({ domain: "a", root: root(1) }) });
     expect(found.snapshot?.sequence).toBe(1);
     expect(AnyPayload.nameOf(found.snapshot?.state)).toBe("google.protobuf.StringValue");
-    const none = await client.getSnapshot({ cover: Covers.make({ domain: "a", root: root(2) }) });
+    expect(found.correlations.map((c) => `${c.sequence}:${c.correlationId}`)).toEqual([
+      "0:flow-1",
+      "1:flow-1",
+    ]);
+    const none = await client.describeAggregate({ cover: Covers.make({ domain: "a", root: root(2) }) });
     expect(none.snapshot).toBeUndefined();
-    const err = await client.getSnapshot({ cover: { domain: "a" } }).catch(ConnectError.from);
+    await rt.storage.events.append(ref("a", 2, "what-if"), numbered(1, "a3'"), { correlationId: "flow-w" });
+    const edition = await client.describeAggregate({
+      cover: Covers.make({ domain: "a", root: root(2), edition: "what-if" }),
+    });
+    expect(edition.correlations.map((c) => `${c.sequence}:${c.correlationId}`)).toEqual([
+      "0:flow-2",
+      "1:flow-w",
+    ]);
+    const err = await client.describeAggregate({ cover: { domain: "a" } }).catch(ConnectError.from);
     expect((err as ConnectError).code).toBe(Code.InvalidArgument);
   });
 

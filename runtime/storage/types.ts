@@ -103,6 +103,11 @@ export interface EventStore {
    * those events, ordered by (domain, edition, root text). Covers carry the correlation id.
    */
   getByCorrelation(correlationId: string): Promise<EventBook[]>;
+  /**
+   * The correlation id of each page the aggregate's own timeline holds (no inherited main pages
+   * for an edition), ascending by sequence. Pages on the wire do not carry it; operators do need it.
+   */
+  correlations(ref: AggregateRef): Promise<{ sequence: number; correlationId: string }[]>;
   /** Roots with events in (domain, edition), ascending by root bytes. */
   listRoots(domain: string, edition: string): Promise<Uint8Array[]>;
   /** Every (domain, edition) pair holding events, sorted. */

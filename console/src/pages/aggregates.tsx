@@ -1,5 +1,5 @@
 // Aggregate browser: domains → roots (searchable) → the event timeline, each event decoded, the
-// stored snapshot marked, an as-of slider (by sequence or by time, asked of EventQuery) showing
+// stored snapshot marked, each event's correlation id opening its flow, an as-of slider (by sequence or by time, asked of EventQuery) showing
 // the state at that point, and new events appended while they arrive.
 import type { EventBook, EventPage } from "@angzarr/proto/gen/angzarr/types_pb.ts";
 import type { JsonValue } from "@bufbuild/protobuf";
@@ -44,7 +44,7 @@ function Timeline({ domain, root }: { domain: string; root: string }) {
   const [point, setPoint] = useState<number | undefined>(undefined);
   const [mode, setMode] = useState<"sequence" | "time">("sequence");
   const [asOf, setAsOf] = useState<EventBook | undefined>(undefined);
-  const snapshot = useLoad(() => api.inspect.getSnapshot({ cover }), [domain, root], live ? 3000 : 0);
+  const described = useLoad(() => api.inspect.describeAggregate({ cover }), [domain, root], live ? 3000 : 0);
 
   // Full history once, then only what follows the last page (live updates by polling).
   useEffect(() => {
@@ -95,7 +95,10 @@ function Timeline({ domain, root }: { domain: string; root: string }) {
   }, [domain, root, index, mode, at]);
 
   const folded = useMemo(() => fold(asOf?.pages ?? []), [asOf]);
-  const snap = snapshot.data?.snapshot;
+  const snap = described.data?.snapshot;
+  const correlationOf = new Map(
+    (described.data?.correlations ?? []).map((c) => [c.sequence, c.correlationId]),
+  );
   if (!rootBytes) return <ErrorNote error={`not a UUID: ${root}`} />;
 
   return (
@@ -149,6 +152,14 @@ function Timeline({ domain, root }: { domain: string; root: string }) {
                       <span class="muted">{timeText(page.createdAt)}</span>
                       {snap && snap.sequence === s ? <span class="badge snapshot">snapshot</span> : null}
                     </summary>
+                    {correlationOf.get(s) ? (
+                      <p>
+                        correlation{" "}
+                        <a href={href("flow", { id: correlationOf.get(s) ?? "" })} data-flow-link>
+                          {correlationOf.get(s)}
+                        </a>
+                      </p>
+                    ) : null}
                     <p class="muted">{type}</p>
                     <JsonView value={json} />
                   </details>

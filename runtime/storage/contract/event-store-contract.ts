@@ -236,6 +236,22 @@ export function defineEventStoreContract(ctx: ContractContext): void {
       expect(nums(await ctx.storage.events.getUntil(a, at(5000)))).toEqual([0, 1, 2, 3]);
     });
 
+    test("correlations gives each page's correlation id of the aggregate's own timeline, by sequence", async () => {
+      const s = ctx.storage.events;
+      await s.append(ref("alpha", 7), numbered(0, "a", "b"), { correlationId: "first" });
+      await s.append(ref("alpha", 7), numbered(2, "c"), { correlationId: "second" });
+      await s.append(ref("alpha", 7, "branch"), forced("d"), { correlationId: "what-if" });
+      expect(await s.correlations(ref("alpha", 7))).toEqual([
+        { sequence: 0, correlationId: "first" },
+        { sequence: 1, correlationId: "first" },
+        { sequence: 2, correlationId: "second" },
+      ]);
+      expect(await s.correlations(ref("alpha", 7, "branch"))).toEqual([
+        { sequence: 3, correlationId: "what-if" },
+      ]);
+      expect(await s.correlations(ref("alpha", 8))).toEqual([]);
+    });
+
     test("getByCorrelation returns one book per aggregate with only that correlation's pages, in order", async () => {
       const s = ctx.storage.events;
       // Written out of order on purpose.

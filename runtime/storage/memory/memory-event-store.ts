@@ -206,6 +206,11 @@ export class MemoryEventStore implements EventStore {
     return found.map((f) => f.book);
   }
 
+  async correlations(ref: AggregateRef): Promise<{ sequence: number; correlationId: string }[]> {
+    const stream = this.#stream(checkRef(ref), false);
+    return (stream?.pages ?? []).map((p) => ({ sequence: p.num, correlationId: p.correlationId }));
+  }
+
   async listRoots(domain: string, edition: string): Promise<Uint8Array[]> {
     const name = Editions.normalize(edition);
     return [...this.#streams.values()]

@@ -322,6 +322,17 @@ export class PostgresEventStore implements EventStore {
     return books;
   }
 
+  async correlations(input: AggregateRef): Promise<{ sequence: number; correlationId: string }[]> {
+    const ref = checkRef(input);
+    return await guarded("correlations", async () => {
+      const rows = (await this.sql`
+        SELECT sequence, correlation_id FROM events
+        WHERE domain = ${ref.domain} AND edition = ${ref.edition} AND root = ${ref.root}
+        ORDER BY sequence`) as { sequence: string | number; correlation_id: string }[];
+      return rows.map((r) => ({ sequence: Number(r.sequence), correlationId: r.correlation_id }));
+    });
+  }
+
   async listRoots(domain: string, edition: string): Promise<Uint8Array[]> {
     checkText(domain, "domain");
     const name = checkEdition(edition);

@@ -127,6 +127,7 @@ export class SqliteEventStore implements EventStore {
   private readonly upsertSnapshot: Stmt;
   private readonly byCorrelation: Stmt;
   private readonly roots: Stmt;
+  private readonly correlationsStmt: Stmt;
   private readonly aggregates: Stmt;
   private readonly domains: Stmt;
   private readonly deleteEditionStmt: Stmt;
@@ -168,6 +169,10 @@ export class SqliteEventStore implements EventStore {
     this.byCorrelation = db.prepare(
       `SELECT domain, edition, root, ${PAGE} FROM events WHERE correlation_id = ?1
        ORDER BY domain, edition, root, sequence`,
+    );
+    this.correlationsStmt = db.prepare(
+      `SELECT sequence, correlation_id FROM events WHERE domain = ?1 AND edition = ?2 AND root = ?3
+       ORDER BY sequence`,
     );
     this.roots = db.prepare(
       "SELECT DISTINCT root FROM events WHERE domain = ?1 AND edition = ?2 ORDER BY root",
@@ -336,6 +341,14 @@ export class SqliteEventStore implements EventStore {
       start = i;
     }
     return books;
+  }
+
+  async correlations(target: AggregateRef): Promise<{ sequence: number; correlationId: string }[]> {
+    const ref = check.ref(target);
+    const rows = this.db.read("read correlations", () =>
+      this.correlationsStmt.values(ref.domain, ref.edition, ref.root),
+    ) as [number, string][];
+    return rows.map(([sequence, correlationId]) => ({ sequence, correlationId }));
   }
 
   async listRoots(domain: string, name: string): Promise<Uint8Array[]> {

@@ -18,7 +18,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file angzarr/ext/inspection.proto.
  */
 export const file_angzarr_ext_inspection: GenFile = /*@__PURE__*/
-  fileDesc("Chxhbmd6YXJyL2V4dC9pbnNwZWN0aW9uLnByb3RvEgthbmd6YXJyLmV4dCIUChJHZXRUb3BvbG9neVJlcXVlc3Qi8AEKDFRvcG9sb2d5Tm9kZRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBGtpbmQYAyABKAkSDgoGZG9tYWluGAQgASgJEg4KBmlucHV0cxgFIAMoCRITCgtldmVudF9jb3VudBgGIAEoBBIXCg9sYXN0X2V2ZW50X3R5cGUYByABKAkSMQoNbGFzdF9ldmVudF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGgoSZXZlbnRzX2xhc3RfbWludXRlGAkgASgNEgsKA2xhZxgKIAEoBBIOCgZoZWFsdGgYCyABKAkiRQoMVG9wb2xvZ3lFZGdlEgwKBGZyb20YASABKAkSCgoCdG8YAiABKAkSDAoEa2luZBgDIAEoCRINCgVjb3VudBgEIAEoBCJ1CghUb3BvbG9neRIoCgVub2RlcxgBIAMoCzIZLmFuZ3phcnIuZXh0LlRvcG9sb2d5Tm9kZRIoCgVlZGdlcxgCIAMoCzIZLmFuZ3phcnIuZXh0LlRvcG9sb2d5RWRnZRIVCg1oZWFkX3Bvc2l0aW9uGAMgASgEIjMKEkdldFNuYXBzaG90UmVxdWVzdBIdCgVjb3ZlchgBIAEoCzIOLmFuZ3phcnIuQ292ZXIiOgoTR2V0U25hcHNob3RSZXNwb25zZRIjCghzbmFwc2hvdBgBIAEoCzIRLmFuZ3phcnIuU25hcHNob3QyrAEKEUluc3BlY3Rpb25TZXJ2aWNlEkUKC0dldFRvcG9sb2d5Eh8uYW5nemFyci5leHQuR2V0VG9wb2xvZ3lSZXF1ZXN0GhUuYW5nemFyci5leHQuVG9wb2xvZ3kSUAoLR2V0U25hcHNob3QSHy5hbmd6YXJyLmV4dC5HZXRTbmFwc2hvdFJlcXVlc3QaIC5hbmd6YXJyLmV4dC5HZXRTbmFwc2hvdFJlc3BvbnNlQkEKD2Rldi5hbmd6YXJyLmV4dFABWixnaXRodWIuY29tL2FuZ3phcnIvYW5nemFyci9wcm90by9hbmd6YXJyL2V4dGIGcHJvdG8z", [file_angzarr_types, file_google_protobuf_timestamp]);
+  fileDesc("Chxhbmd6YXJyL2V4dC9pbnNwZWN0aW9uLnByb3RvEgthbmd6YXJyLmV4dCIUChJHZXRUb3BvbG9neVJlcXVlc3Qi8AEKDFRvcG9sb2d5Tm9kZRIKCgJpZBgBIAEoCRIMCgRuYW1lGAIgASgJEgwKBGtpbmQYAyABKAkSDgoGZG9tYWluGAQgASgJEg4KBmlucHV0cxgFIAMoCRITCgtldmVudF9jb3VudBgGIAEoBBIXCg9sYXN0X2V2ZW50X3R5cGUYByABKAkSMQoNbGFzdF9ldmVudF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASGgoSZXZlbnRzX2xhc3RfbWludXRlGAkgASgNEgsKA2xhZxgKIAEoBBIOCgZoZWFsdGgYCyABKAkiRQoMVG9wb2xvZ3lFZGdlEgwKBGZyb20YASABKAkSCgoCdG8YAiABKAkSDAoEa2luZBgDIAEoCRINCgVjb3VudBgEIAEoBCJ1CghUb3BvbG9neRIoCgVub2RlcxgBIAMoCzIZLmFuZ3phcnIuZXh0LlRvcG9sb2d5Tm9kZRIoCgVlZGdlcxgCIAMoCzIZLmFuZ3phcnIuZXh0LlRvcG9sb2d5RWRnZRIVCg1oZWFkX3Bvc2l0aW9uGAMgASgEIjkKGERlc2NyaWJlQWdncmVnYXRlUmVxdWVzdBIdCgVjb3ZlchgBIAEoCzIOLmFuZ3phcnIuQ292ZXIiOwoPUGFnZUNvcnJlbGF0aW9uEhAKCHNlcXVlbmNlGAEgASgNEhYKDmNvcnJlbGF0aW9uX2lkGAIgASgJIm8KFEFnZ3JlZ2F0ZURlc2NyaXB0aW9uEiMKCHNuYXBzaG90GAEgASgLMhEuYW5nemFyci5TbmFwc2hvdBIyCgxjb3JyZWxhdGlvbnMYAiADKAsyHC5hbmd6YXJyLmV4dC5QYWdlQ29ycmVsYXRpb24yuQEKEUluc3BlY3Rpb25TZXJ2aWNlEkUKC0dldFRvcG9sb2d5Eh8uYW5nemFyci5leHQuR2V0VG9wb2xvZ3lSZXF1ZXN0GhUuYW5nemFyci5leHQuVG9wb2xvZ3kSXQoRRGVzY3JpYmVBZ2dyZWdhdGUSJS5hbmd6YXJyLmV4dC5EZXNjcmliZUFnZ3JlZ2F0ZVJlcXVlc3QaIS5hbmd6YXJyLmV4dC5BZ2dyZWdhdGVEZXNjcmlwdGlvbkJBCg9kZXYuYW5nemFyci5leHRQAVosZ2l0aHViLmNvbS9hbmd6YXJyL2FuZ3phcnIvcHJvdG8vYW5nemFyci9leHRiBnByb3RvMw", [file_angzarr_types, file_google_protobuf_timestamp]);
 
 /**
  * @generated from message angzarr.ext.GetTopologyRequest
@@ -187,9 +187,9 @@ export const TopologySchema: GenMessage<Topology> = /*@__PURE__*/
   messageDesc(file_angzarr_ext_inspection, 3);
 
 /**
- * @generated from message angzarr.ext.GetSnapshotRequest
+ * @generated from message angzarr.ext.DescribeAggregateRequest
  */
-export type GetSnapshotRequest = Message<"angzarr.ext.GetSnapshotRequest"> & {
+export type DescribeAggregateRequest = Message<"angzarr.ext.DescribeAggregateRequest"> & {
   /**
    * Domain, root and edition of the aggregate.
    *
@@ -199,30 +199,63 @@ export type GetSnapshotRequest = Message<"angzarr.ext.GetSnapshotRequest"> & {
 };
 
 /**
- * Describes the message angzarr.ext.GetSnapshotRequest.
- * Use `create(GetSnapshotRequestSchema)` to create a new message.
+ * Describes the message angzarr.ext.DescribeAggregateRequest.
+ * Use `create(DescribeAggregateRequestSchema)` to create a new message.
  */
-export const GetSnapshotRequestSchema: GenMessage<GetSnapshotRequest> = /*@__PURE__*/
+export const DescribeAggregateRequestSchema: GenMessage<DescribeAggregateRequest> = /*@__PURE__*/
   messageDesc(file_angzarr_ext_inspection, 4);
 
 /**
- * @generated from message angzarr.ext.GetSnapshotResponse
+ * The correlation id a page was written under (pages on the wire do not carry it).
+ *
+ * @generated from message angzarr.ext.PageCorrelation
  */
-export type GetSnapshotResponse = Message<"angzarr.ext.GetSnapshotResponse"> & {
+export type PageCorrelation = Message<"angzarr.ext.PageCorrelation"> & {
   /**
-   * Unset when the aggregate has no stored snapshot.
+   * @generated from field: uint32 sequence = 1;
+   */
+  sequence: number;
+
+  /**
+   * @generated from field: string correlation_id = 2;
+   */
+  correlationId: string;
+};
+
+/**
+ * Describes the message angzarr.ext.PageCorrelation.
+ * Use `create(PageCorrelationSchema)` to create a new message.
+ */
+export const PageCorrelationSchema: GenMessage<PageCorrelation> = /*@__PURE__*/
+  messageDesc(file_angzarr_ext_inspection, 5);
+
+/**
+ * @generated from message angzarr.ext.AggregateDescription
+ */
+export type AggregateDescription = Message<"angzarr.ext.AggregateDescription"> & {
+  /**
+   * The stored snapshot (queries never use snapshots; this shows where one sits). Unset when
+   * the aggregate has none.
    *
    * @generated from field: angzarr.Snapshot snapshot = 1;
    */
   snapshot?: Snapshot | undefined;
+
+  /**
+   * Every page's correlation id, ascending by sequence (an edition's own pages win over the
+   * main pages it inherits).
+   *
+   * @generated from field: repeated angzarr.ext.PageCorrelation correlations = 2;
+   */
+  correlations: PageCorrelation[];
 };
 
 /**
- * Describes the message angzarr.ext.GetSnapshotResponse.
- * Use `create(GetSnapshotResponseSchema)` to create a new message.
+ * Describes the message angzarr.ext.AggregateDescription.
+ * Use `create(AggregateDescriptionSchema)` to create a new message.
  */
-export const GetSnapshotResponseSchema: GenMessage<GetSnapshotResponse> = /*@__PURE__*/
-  messageDesc(file_angzarr_ext_inspection, 5);
+export const AggregateDescriptionSchema: GenMessage<AggregateDescription> = /*@__PURE__*/
+  messageDesc(file_angzarr_ext_inspection, 6);
 
 /**
  * @generated from service angzarr.ext.InspectionService
@@ -237,14 +270,14 @@ export const InspectionService: GenService<{
     output: typeof TopologySchema;
   },
   /**
-   * The aggregate's stored snapshot (queries never use snapshots; this shows where one sits).
+   * What an operator needs beside the events: the stored snapshot and each page's correlation id.
    *
-   * @generated from rpc angzarr.ext.InspectionService.GetSnapshot
+   * @generated from rpc angzarr.ext.InspectionService.DescribeAggregate
    */
-  getSnapshot: {
+  describeAggregate: {
     methodKind: "unary";
-    input: typeof GetSnapshotRequestSchema;
-    output: typeof GetSnapshotResponseSchema;
+    input: typeof DescribeAggregateRequestSchema;
+    output: typeof AggregateDescriptionSchema;
   },
 }> = /*@__PURE__*/
   serviceDesc(file_angzarr_ext_inspection, 0);
