@@ -130,6 +130,7 @@ export class OutboxDispatcher {
   private tick: unknown;
   private polls = 0;
   private stopped = true;
+  private serves: (entry: OutboxEntry) => boolean = () => true;
 
   constructor(private readonly options: DispatcherOptions) {
     this.retry = options.retry ?? DEFAULT_OUTBOX_RETRY;
@@ -142,13 +143,21 @@ export class OutboxDispatcher {
     this.kinds.set(kind, handler);
   }
 
+  /**
+   * Limits the sweeps (what a crash left, what waits for a retry) to the entries this process
+   * serves, e.g. its own sagas and PMs when other processes run others. Default: every entry.
+   */
+  serveOnly(serves: (entry: OutboxEntry) => boolean): void {
+    this.serves = serves;
+  }
+
   /** Finds the lanes with pending entries (left by a crash) and starts delivering them. */
   async start(): Promise<void> {
     this.stopped = false;
     let after = 0;
     for (;;) {
       const page = await this.options.outbox.pending({ limit: BATCH, afterId: after });
-      for (const e of page) this.backlog.add(e.lane);
+      for (const e of page) if (this.serves(e)) this.backlog.add(e.lane);
       if (page.length < BATCH) break;
       after = (page.at(-1) as OutboxEntry).id;
     }
@@ -236,7 +245,7 @@ export class OutboxDispatcher {
     for (;;) {
       const page = await this.options.outbox.pending({ limit: BATCH, afterId: after });
       for (const e of page) {
-        if (!seen.has(e.lane) && this.kinds.has(e.kind)) {
+        if (!seen.has(e.lane) && this.kinds.has(e.kind) && this.serves(e)) {
           seen.add(e.lane);
           lanes.push(e.lane);
         }

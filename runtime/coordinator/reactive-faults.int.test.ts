@@ -215,6 +215,35 @@ describe("saga", () => {
     expect(await texts(storage, "dst", root)).toEqual(["hello"]);
   });
 
+  test("a host delivers what its own sagas decided, not another saga's pending commands", async () => {
+    const handlers = echoDirectory("src", "dst", "other");
+    const faults = new FaultyProcess("first");
+    faults.inject({ at: "outbox.write", fault: "crash-after" });
+    const first = await start(handlers, sagas(relaySaga("saga-relay", "src", "dst")), faults);
+    const root = Uuid.randomBytes();
+    await first.pipeline.execute(command("src", root, "pending", 0, "c-4"));
+    await until(
+      async () => faults.dead,
+      (d) => d,
+    );
+    await first.stop();
+    expect(await storage.outbox.pending({ limit: 10 })).toHaveLength(1);
+
+    const stranger = await start(handlers, sagas(relaySaga("saga-other", "other", "dst")));
+    await stranger.host.settle();
+    expect(await texts(storage, "dst", root)).toEqual([]);
+    await stranger.stop();
+
+    const owner = await start(handlers, sagas(relaySaga("saga-relay", "src", "dst")));
+    await owner.host.settle();
+    expect(
+      await until(
+        () => texts(storage, "dst", root),
+        (t) => t.length >= 1,
+      ),
+    ).toEqual(["pending"]);
+  });
+
   test("a command parked after its attempts is replayed once, even when the replay is repeated", async () => {
     const handlers = echoDirectory("src", "dst");
     const faults = new FaultyProcess();

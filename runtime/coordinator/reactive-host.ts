@@ -101,6 +101,12 @@ export class ReactiveHost implements DownstreamRunner {
    */
   async start(): Promise<void> {
     this.storedEditions = undefined;
+    // Sweeps deliver what this host's sagas and PMs decided (deadlines included), nothing else.
+    const mine = new Set([
+      ...this.options.directory.sagas().map((s) => s.name),
+      ...this.options.directory.processManagers().map((p) => p.name),
+    ]);
+    this.dispatcher.serveOnly((entry) => mine.has(entry.cause.component.split("#")[0] ?? ""));
     await this.dispatcher.start();
     const { directory } = this.options;
     for (const saga of directory.sagas()) {

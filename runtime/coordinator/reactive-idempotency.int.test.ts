@@ -229,7 +229,11 @@ describe("compensation", () => {
       (t) => t.length >= 2,
     );
     const key = { component: "saga-relay", domain: "src", edition: "", root, sequence: 0 };
-    const entries = await storage.outbox.byCause(key);
+    // Settled just after the compensating event is stored.
+    const entries = await until(
+      () => storage.outbox.byCause(key),
+      (all) => all.length === 2 && all.every((e) => e.status !== "pending"),
+    );
     expect(entries.map((e) => [e.name, e.status])).toEqual([
       ["command-0", "rejected"],
       ["command-0#compensation", "delivered"],
