@@ -3,6 +3,7 @@ export * from "./src/aggregate";
 export * from "./src/components";
 export * from "./src/errors";
 export * from "./src/health";
+export * from "./src/health-probe";
 export * from "./src/process-manager";
 export * from "./src/projector";
 export * from "./src/rpc/client";

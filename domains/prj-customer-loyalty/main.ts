@@ -3,4 +3,4 @@
 import { projectorComponent, serve } from "@angzarr/sdk";
 import { createCustomerLoyaltyProjector, PROGRAM } from "./projector";
 
-serve(projectorComponent(createCustomerLoyaltyProjector(process.env.PROJECTOR_DB ?? `${PROGRAM}.db`)));
+serve(() => projectorComponent(createCustomerLoyaltyProjector(process.env.PROJECTOR_DB ?? `${PROGRAM}.db`)));

@@ -3,4 +3,4 @@
 import { projectorComponent, serve } from "@angzarr/sdk";
 import { createInventoryStockProjector, PROGRAM } from "./projector";
 
-serve(projectorComponent(createInventoryStockProjector(process.env.PROJECTOR_DB ?? `${PROGRAM}.db`)));
+serve(() => projectorComponent(createInventoryStockProjector(process.env.PROJECTOR_DB ?? `${PROGRAM}.db`)));

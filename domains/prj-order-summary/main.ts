@@ -3,4 +3,4 @@
 import { projectorComponent, serve } from "@angzarr/sdk";
 import { createOrderSummaryProjector, PROGRAM } from "./projector";
 
-serve(projectorComponent(createOrderSummaryProjector(process.env.PROJECTOR_DB ?? `${PROGRAM}.db`)));
+serve(() => projectorComponent(createOrderSummaryProjector(process.env.PROJECTOR_DB ?? `${PROGRAM}.db`)));

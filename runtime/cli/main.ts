@@ -3,6 +3,7 @@
 //   angzarr standalone [--config FILE] [--port N] [--data DIR] [--compiled]
 //   angzarr dlq list|replay ...   (the dead-letter queue of a running runtime)
 //   angzarr projection rebuild NAME (reset an async projection and replay)
+//   angzarr health [--addr URL]     (exit 0 when a running coordinator answers SERVING)
 //
 // Exit codes: 0 clean stop, 1 start-up failure, 2 bad usage or invalid configuration.
 import { parseArgs } from "node:util";
@@ -10,6 +11,7 @@ import { startStandalone } from "../app/standalone";
 import { ConfigError, loadConfig } from "../config/load";
 import { log } from "../observability/log";
 import { dlq } from "./dlq";
+import { health } from "./health";
 import { projection } from "./projection";
 
 const USAGE = `usage: angzarr <command> [options]
@@ -18,6 +20,7 @@ commands:
   standalone     run the coordinator, the gateway and every configured domain program
   dlq            list or replay dead-lettered cases of a running runtime (angzarr dlq --help)
   projection     rebuild an async projection of a running runtime (angzarr projection --help)
+  health         exit 0 when a running coordinator answers SERVING (angzarr health --help)
 
 options (standalone):
   --config FILE  YAML configuration (default: every example program, SQLite under --data)
@@ -122,6 +125,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     if (command === "dlq") return await dlq(rest);
     if (command === "projection") return await projection(rest);
+    if (command === "health") return await health(rest);
     if (command !== "standalone") throw new UsageError(`unknown command: ${command}`);
     const args = parseStandalone(rest);
     if (args === "help") {

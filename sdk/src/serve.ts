@@ -1,5 +1,7 @@
 // Entry point of a domain program: build the router for a component and serve it on the socket
 // named by `--socket PATH` or ANGZARR_SOCKET. Stops cleanly on SIGTERM / SIGINT.
+// `<program> health [--socket PATH]` instead asks the program already serving on that socket
+// whether it is SERVING (exit 0/1, one line): the exec probe of a Kubernetes pod.
 import {
   Aggregate as AggregateService,
   BusinessResponseSchema,
@@ -8,6 +10,7 @@ import {
 import { type DescMessage, toBinary } from "@bufbuild/protobuf";
 import type { Aggregate } from "./aggregate";
 import { addHealth, HealthRegistry } from "./health";
+import { healthCommand } from "./health-probe";
 import { serveUnix } from "./rpc/client";
 import { UnaryRouter } from "./rpc/router";
 
@@ -47,8 +50,19 @@ function socketFromArgs(): string | undefined {
   return process.env.ANGZARR_SOCKET;
 }
 
-/** Serves a component until SIGTERM/SIGINT. Returns once listening. */
-export function serve(component: Component, socketPath = socketFromArgs()): { stop(): Promise<void> } {
+/**
+ * Serves a component until SIGTERM/SIGINT. Returns once listening. Pass a factory when building
+ * the component has side effects (a projector opening its database): the `health` subcommand
+ * never builds it.
+ */
+export function serve(
+  component: Component | (() => Component),
+  socketPath = socketFromArgs(),
+): { stop(): Promise<void> } {
+  if (process.argv[2] === "health") {
+    void healthCommand(process.argv.slice(3)).then((code) => process.exit(code));
+    return { stop: async () => {} };
+  }
   if (!socketPath) {
     console.error(
       JSON.stringify({
@@ -59,7 +73,8 @@ export function serve(component: Component, socketPath = socketFromArgs()): { st
     process.exit(2);
   }
   const maxBytes = Number(process.env.ANGZARR_MAX_MESSAGE_BYTES ?? 64 * 1024 * 1024);
-  const server = serveUnix(buildRouter(component), socketPath, maxBytes);
+  const built = typeof component === "function" ? component() : component;
+  const server = serveUnix(buildRouter(built), socketPath, maxBytes);
   console.log(JSON.stringify({ event: "handler.listening", socket: socketPath, pid: process.pid }));
   let stopping = false;
   const shutdown = () => {
