@@ -48,7 +48,7 @@ describe("health subcommands", () => {
       stdout: "ignore",
       stderr: "ignore",
     });
-    await waitFor("the socket", () => existsSync(socket));
+    await waitFor("the socket", () => existsSync(socket), 20_000);
 
     const up = await exec([fixture("echo-agg"), "health", "--socket", socket]);
     expect(up).toMatchObject({ code: 0, stderr: "" });
@@ -63,7 +63,7 @@ describe("health subcommands", () => {
     expect(down.stderr).toBe("");
     expect(oneLine(down.stdout)).toHaveLength(1);
     expect(down.stdout).toStartWith(`NOT_SERVING unix:${socket}: `);
-  });
+  }, 60_000);
 
   test("<program> health: bad usage exits 2 with one line", async () => {
     const none = await exec([fixture("echo-agg"), "health"]);
@@ -88,10 +88,14 @@ describe("health subcommands", () => {
       for await (const chunk of proc.stdout) out += decoder.decode(chunk, { stream: true });
     })();
     let port = 0;
-    await waitFor("the listening line", () => {
-      port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(out)?.[1] ?? 0);
-      return port > 0;
-    });
+    await waitFor(
+      "the listening line",
+      () => {
+        port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(out)?.[1] ?? 0);
+        return port > 0;
+      },
+      20_000,
+    );
 
     const up = await exec([CLI, "health", "--addr", `http://127.0.0.1:${port}`]);
     expect(up).toMatchObject({ code: 0, stderr: "" });
@@ -110,5 +114,5 @@ describe("health subcommands", () => {
 
     const bad = await exec([CLI, "health", "--addr", "127.0.0.1:1"]);
     expect(bad.code).toBe(2);
-  });
+  }, 60_000);
 });
