@@ -6,7 +6,10 @@
 //   bun scripts/build.ts agg-order angzarr   only these
 //   bun scripts/build.ts --outdir DIR        somewhere else than dist/
 //   bun scripts/build.ts --entry FILE:NAME   also an extra entry point (tests use this)
-import { mkdirSync, statSync } from "node:fs";
+//   bun scripts/build.ts --from-env PROGRAM --entrypoint-link --outdir DIR
+//                                            the program named by $PROGRAM (the Containerfile's
+//                                            build argument), plus DIR/entrypoint -> it
+import { mkdirSync, rmSync, statSync, symlinkSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -48,8 +51,24 @@ async function main(): Promise<number> {
   const { values, positionals } = parseArgs({
     args: process.argv.slice(2),
     allowPositionals: true,
-    options: { outdir: { type: "string" }, entry: { type: "string", multiple: true } },
+    options: {
+      outdir: { type: "string" },
+      entry: { type: "string", multiple: true },
+      "from-env": { type: "string" },
+      "entrypoint-link": { type: "boolean" },
+    },
   });
+  const fromEnv = values["from-env"];
+  if (fromEnv !== undefined) {
+    const named = (process.env[fromEnv] ?? "").split(/[\s,]+/).filter((p) => p !== "");
+    if (named.length === 0) {
+      console.error(
+        `--from-env ${fromEnv}: the variable names no program (set it, e.g. --build-arg ${fromEnv}=agg-order)`,
+      );
+      return 2;
+    }
+    positionals.push(...named);
+  }
   const outdir = resolve(values.outdir ?? join(root, "dist"));
   mkdirSync(outdir, { recursive: true });
   let all = targets();
@@ -87,6 +106,16 @@ async function main(): Promise<number> {
   };
   await Promise.all(Array.from({ length: Math.max(1, Math.min(availableParallelism(), 4)) }, worker));
   console.log(`${all.length - failed} built, ${failed} failed → ${outdir}`);
+  if (failed === 0 && values["entrypoint-link"]) {
+    const [only, ...more] = all;
+    if (!only || more.length > 0) {
+      console.error("--entrypoint-link needs exactly one program");
+      return 2;
+    }
+    // Images run `/usr/local/bin/entrypoint` whatever the program (ENTRYPOINT cannot use an ARG).
+    rmSync(join(outdir, "entrypoint"), { force: true });
+    symlinkSync(only.program, join(outdir, "entrypoint"));
+  }
   return failed === 0 ? 0 : 1;
 }
 

