@@ -10,6 +10,7 @@ import {
   CHART,
   chartCopy,
   chartValues,
+  helm,
   lint,
   type Manifest,
   type Profile,
@@ -51,8 +52,10 @@ beforeAll(() => {
   for (const p of profiles) rendered.set(p, render(p));
   secrets = scriptSecrets();
   scratch = tempDir("az-chart-test-");
+}, 120_000); // helm is fetched here on first use when the test command has not fetched it
+afterAll(() => {
+  if (scratch) removeDir(scratch);
 });
-afterAll(() => removeDir(scratch));
 
 // biome-ignore lint/suspicious/noExplicitAny: the tests walk and break rendered manifests as free-form data
 type Loose = any;
@@ -76,6 +79,25 @@ describe.each(profiles)("profile %s", (profile) => {
 
   test("the policy holds", () => {
     expect(policy(profile)).toEqual([]);
+  });
+
+  test("NOTES.txt says where the gateway is and how to wait for the roles", () => {
+    const run = helm([
+      "install",
+      "rel",
+      CHART,
+      "--dry-run=client",
+      "--namespace",
+      "angzarr",
+      ...(profile === "standalone" ? ["-f", join(CHART, "values-standalone.yaml")] : []),
+    ]);
+    expect(run.code).toBe(0);
+    const notes = run.stdout.slice(run.stdout.indexOf("NOTES:"));
+    expect(notes).toContain(`(${profile} mode)`);
+    expect(notes).toContain(
+      `service/rel-angzarr-${profile === "standalone" ? "standalone" : "gateway"} 1310:1310`,
+    );
+    expect(notes).toContain("wait_ready.py --namespace angzarr --release rel");
   });
 
   test("the runtime accepts the ConfigMap's YAML", () => {

@@ -248,7 +248,11 @@ export interface Built {
 }
 
 /** Builds one program's image from the Containerfile, offline. */
-export async function buildImage(program: string, base: string, builder: string): Promise<Built> {
+export async function buildImage(
+  program: string,
+  base: string,
+  builder: string,
+): Promise<Built & { replaced?: string }> {
   const image = imageOf(program);
   const previous = podman(["image", "inspect", "--format", "{{.Id}}", image]).stdout.trim();
   const started = performance.now();
@@ -292,8 +296,9 @@ export async function buildImage(program: string, base: string, builder: string)
 export const PROGRAMS = () => targets().map((t) => t.program);
 
 /**
- * Builds every program's image: the first alone (it fills the shared layers: sources and
- * dependencies), then the others two at a time (one compiles while the other writes its layers).
+ * Builds every program's image, one after the other (podman 4.3 trips over concurrent builds that
+ * share cached layers). The first fills the shared layers (sources, dependencies); each next one
+ * only compiles its program and writes its two layers.
  */
 export async function buildAll(
   programs = PROGRAMS(),
@@ -301,21 +306,18 @@ export async function buildAll(
 ): Promise<Built[]> {
   const base = buildBase(say);
   const builder = buildBuilder(base, say);
-  const report = (b: Built) => {
+  const out: Built[] = [];
+  const replaced: string[] = [];
+  for (const program of programs) {
+    const b = await buildImage(program, base, builder);
     say(
       `image ${b.program.padEnd(28)} ${(b.bytes / 1e6).toFixed(1).padStart(6)} MB  ${b.seconds.toFixed(1)}s`,
     );
-    return b;
-  };
-  const [first, ...rest] = programs;
-  if (first === undefined) return [];
-  const out = [report(await buildImage(first, base, builder))];
-  const queue = [...rest];
-  const worker = async () => {
-    for (let p = queue.shift(); p !== undefined; p = queue.shift())
-      out.push(report(await buildImage(p, base, builder)));
-  };
-  await Promise.all([worker(), worker()]);
+    if (b.replaced) replaced.push(b.replaced);
+    out.push(b);
+  }
+  // The images these builds replaced (an image still used by a container stays).
+  for (const id of replaced) podman(["rmi", id]);
   return out;
 }
 

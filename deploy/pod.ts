@@ -72,8 +72,8 @@ export async function runPod(name: string, workload: Manifest, configMaps: Manif
   const created: string[] = [];
   const containers: string[] = [];
   const stop = () => {
-    for (const c of [...containers].reverse()) podman(["rm", "--force", "--time", "5", c]);
-    for (const v of created) podman(["volume", "rm", "--force", v]);
+    if (containers.length > 0) podman(["rm", "--force", "--time", "2", ...[...containers].reverse()]);
+    if (created.length > 0) podman(["volume", "rm", "--force", ...created]);
     rmSync(scratch, { recursive: true, force: true });
   };
   try {

