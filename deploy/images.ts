@@ -40,6 +40,8 @@ export const BASE_PACKAGES = [
 ];
 
 const WORK = join(CACHE, "images");
+/** Carried by the local builder, so by every intermediate image of a build stage. */
+const BUILD_LABEL = "org.angzarr.ci=build-stage";
 const CONTAINERS_CONF = join(WORK, "containers.conf");
 
 /** podman here needs runc (crun fails on cgroups) and limits below the machine's ceiling. */
@@ -133,6 +135,13 @@ function baseDebs(): { name: string; url: string }[] {
   return rows;
 }
 
+/** Removes the other tags of a repository (an older base or builder), unless still in use. */
+function dropOthers(ref: string): void {
+  const repo = ref.slice(0, ref.lastIndexOf(":"));
+  const tags = podman(["images", "--format", "{{.Repository}}:{{.Tag}}", repo]).stdout.split("\n");
+  for (const other of tags.map((t) => t.trim()).filter((t) => t !== "" && t !== ref)) podman(["rmi", other]);
+}
+
 /** Builds (or reuses) the local distroless-cc equivalent; returns its reference. */
 export function buildBase(say: (line: string) => void = () => {}): string {
   const debs = baseDebs();
@@ -192,6 +201,7 @@ export function buildBase(say: (line: string) => void = () => {}): string {
     ref,
   ]);
   rmSync(dir, { recursive: true, force: true });
+  dropOthers(ref);
   say(`base: ${ref}`);
   return ref;
 }
@@ -209,7 +219,7 @@ const LOCK_INPUTS = [
 export function buildBuilder(base: string, say: (line: string) => void = () => {}): string {
   const bun = process.execPath;
   const inputs = LOCK_INPUTS.map((f) => readFileSync(join(ROOT, f)));
-  const ref = `localhost/angzarr-builder:${Bun.version}-${hash(base, Bun.version, ...inputs)}`;
+  const ref = `localhost/angzarr-builder:${Bun.version}-${hash(base, Bun.version, BUILD_LABEL, ...inputs)}`;
   if (imageExists(ref)) return ref;
   const dir = join(WORK, "builder");
   rmSync(dir, { recursive: true, force: true });
@@ -227,6 +237,8 @@ export function buildBuilder(base: string, say: (line: string) => void = () => {
     join(dir, "Containerfile"),
     [
       `FROM ${base}`,
+      // Every build-stage layer inherits this label: buildAll prunes those layers by it.
+      `LABEL ${BUILD_LABEL}`,
       "COPY bun /usr/local/bin/bun",
       "COPY cache/ /opt/bun-cache/",
       "ENV BUN_INSTALL_CACHE_DIR=/opt/bun-cache",
@@ -236,6 +248,7 @@ export function buildBuilder(base: string, say: (line: string) => void = () => {
   );
   mustPodman(["build", "--network", "none", "-q", "-t", ref, dir], { timeoutMs: 300_000 });
   rmSync(dir, { recursive: true, force: true });
+  dropOthers(ref);
   say(`builder: ${ref}`);
   return ref;
 }
@@ -316,8 +329,11 @@ export async function buildAll(
     if (b.replaced) replaced.push(b.replaced);
     out.push(b);
   }
-  // The images these builds replaced (an image still used by a container stays).
+  // The images these builds replaced (an image still used by a container stays), and the build
+  // stages' intermediate images: each holds a compiled program (~110 MB) and would pile up run
+  // after run. The next run compiles each program again (seconds) instead of filling the disk.
   for (const id of replaced) podman(["rmi", id]);
+  podman(["image", "prune", "--force", "--filter", `label=${BUILD_LABEL}`]);
   return out;
 }
 
