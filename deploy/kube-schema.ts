@@ -92,12 +92,10 @@ export function typeCheck(manifests: Manifest[]): string[] {
         files: ["manifests.ts"],
       }),
     );
+    const { FORCE_COLOR: _colour, ...env } = process.env; // tsc takes FORCE_COLOR=0 as "colour"
     const done = Bun.spawnSync(
-      [join(ROOT, "node_modules", ".bin", "tsc"), "-p", join(dir, "tsconfig.json")],
-      {
-        stdout: "pipe",
-        stderr: "pipe",
-      },
+      [join(ROOT, "node_modules", ".bin", "tsc"), "--pretty", "false", "-p", join(dir, "tsconfig.json")],
+      { stdout: "pipe", stderr: "pipe", env },
     );
     if (done.exitCode === 0) return [];
     const text = `${done.stdout}${done.stderr}`;
