@@ -139,6 +139,15 @@ test("distributed: a gateway and one Deployment per component, each with its pro
     "1320",
   ]);
   expect(pod.volumes.find((v: { name: string }) => v.name === "sockets").emptyDir.medium).toBe("Memory");
+  const env = (name: string) =>
+    pod.containers[0].env.find((e: { name: string }) => e.name === name).value as string;
+  expect(env("ANGZARR_PEERS").split(",")).toContain("order=http://rel-angzarr-agg-order:1320");
+  expect(env("ANGZARR_PEERS")).not.toContain("saga-");
+  expect(env("ANGZARR_REACTIVE_PEERS").split(",")).toContain(
+    "projector-order-summary=http://rel-angzarr-projector-order-summary:1320",
+  );
+  expect(env("ANGZARR_REACTIVE_PEERS")).not.toContain("order=http://rel-angzarr-agg-order");
+  expect(env("ANGZARR_HANDLER_SOCKET")).toBe("/run/angzarr/agg-order.sock");
 });
 
 test("standalone: one StatefulSet with one replica, SQLite on a PersistentVolumeClaim", () => {

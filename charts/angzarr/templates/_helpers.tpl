@@ -174,18 +174,27 @@ projectors "dataVolume" NAME (+ "dataSubPath") holding the read model at /data.
       name: {{ .Values.secrets.rabbitmq.name }}
       key: {{ .Values.secrets.rabbitmq.key }}
 - name: ANGZARR_PEERS
-  value: {{ include "angzarr.peers" . | quote }}
+  value: {{ include "angzarr.peers" (dict "root" . "reactive" false) | quote }}
+- name: ANGZARR_REACTIVE_PEERS
+  value: {{ include "angzarr.peers" (dict "root" . "reactive" true) | quote }}
 {{- end }}
 {{- end -}}
 
-{{/* Where each component role answers, for the others: name=http://service:port,... */}}
+{{/*
+Where component roles answer, name=http://service:port,...: dict "root" $ "reactive" BOOL.
+Not reactive: the aggregate coordinators by domain (ANGZARR_PEERS: gateway, sagas, PMs send them
+commands). Reactive: sagas, projectors and process managers by name (ANGZARR_REACTIVE_PEERS: the
+roles an aggregate waits for under SIMPLE / CASCADE).
+*/}}
 {{- define "angzarr.peers" -}}
-{{- $root := . -}}
+{{- $root := .root -}}
 {{- $peers := list -}}
-{{- range .Values.components -}}
+{{- range $root.Values.components -}}
+{{- if eq (eq .kind "aggregate") (not $.reactive) -}}
 {{- $role := include "angzarr.componentRole" . -}}
 {{- $key := ternary (.domain | default .name) .name (eq .kind "aggregate") -}}
 {{- $peers = append $peers (printf "%s=http://%s:%d" $key (include "angzarr.roleName" (dict "root" $root "role" $role)) (int $root.Values.coordinator.port)) -}}
+{{- end -}}
 {{- end -}}
 {{- join "," $peers -}}
 {{- end -}}
