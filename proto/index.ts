@@ -1,9 +1,11 @@
 // Public face of @angzarr/proto: generated messages and one helper namespace per message type.
 export * from "./gen/angzarr/aggregate_pb";
 export * from "./gen/angzarr/edition_pb";
+export * from "./gen/angzarr/ext/cascade_pb";
 export * from "./gen/angzarr/ext/dead_letter_pb";
 export * from "./gen/angzarr/ext/inspection_pb";
 export * from "./gen/angzarr/ext/projection_pb";
+export * from "./gen/angzarr/ext/topology_pb";
 export * from "./gen/angzarr/gateway_pb";
 export * from "./gen/angzarr/process_manager_pb";
 export * from "./gen/angzarr/projector_pb";

@@ -12,4 +12,6 @@ export * from "./src/rpc/router";
 export * from "./src/saga";
 export * from "./src/serve";
 export * from "./src/sqlite-projection";
+export * from "./src/sqlite-projector";
 export * from "./src/testing";
+export * from "./src/upcaster";

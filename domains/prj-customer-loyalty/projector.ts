@@ -1,7 +1,7 @@
 // Program projector-customer-loyalty (example-domains §5): one balance row per customer and one
-// ledger entry per credit or redemption. Returns LoyaltyBalance.
-import type { Database } from "bun:sqlite";
-import { AnyPayload, Covers, Uuid } from "@angzarr/proto";
+// ledger entry per credit or redemption. Returns LoyaltyBalance. Editions get their own database.
+import type { Database, Statement } from "bun:sqlite";
+import { AnyPayload, Uuid } from "@angzarr/proto";
 import {
   CustomerCreatedSchema,
   LoyaltyBalanceSchema,
@@ -10,13 +10,10 @@ import {
 } from "@angzarr/proto/examples.ts";
 import {
   type DecodedPage,
-  defineProjector,
+  defineSqliteProjector,
   eventTime,
-  inBookTransaction,
   isEvent,
-  isMainTimeline,
-  openProjectionDb,
-  type ProjectorProgram,
+  type SqliteProjector,
 } from "@angzarr/sdk";
 import { create } from "@bufbuild/protobuf";
 
@@ -87,116 +84,116 @@ export function readLedger(db: Database, customerRoot: RootRef): LedgerRow[] {
     .all(rootText(customerRoot));
 }
 
-export type CustomerLoyaltyProjector = ProjectorProgram & {
-  db: Database;
+export type CustomerLoyaltyProjector = SqliteProjector<Statements> & {
   readLoyalty(customerRoot: RootRef): LoyaltyRow | undefined;
   readLedger(customerRoot: RootRef): LedgerRow[];
 };
 
-export function createCustomerLoyaltyProjector(dbPath: string): CustomerLoyaltyProjector {
-  const db = openProjectionDb(dbPath, SCHEMA);
-  const upsertBalance = db.query(
-    `INSERT INTO customer_loyalty (customer_root, name, email, current_points, lifetime_points, redeemed_points,
-       last_sequence, updated_at)
-     VALUES ($customer_root, $name, $email, $current_points, $lifetime_points, $redeemed_points,
-       $last_sequence, $updated_at)
-     ON CONFLICT (customer_root) DO UPDATE SET name = excluded.name, email = excluded.email,
-       current_points = excluded.current_points, lifetime_points = excluded.lifetime_points,
-       redeemed_points = excluded.redeemed_points, last_sequence = excluded.last_sequence,
-       updated_at = excluded.updated_at
-     WHERE excluded.last_sequence > customer_loyalty.last_sequence`,
-  );
-  const insertLedger = db.query(
-    `INSERT OR IGNORE INTO loyalty_ledger (customer_root, sequence, entry_type, points, balance_after, note,
-       reference, recorded_at)
-     VALUES ($customer_root, $sequence, $entry_type, $points, $balance_after, $note, $reference, $recorded_at)`,
-  );
+interface Statements {
+  db: Database;
+  upsertBalance: Statement;
+  insertLedger: Statement;
+}
 
-  const apply = (row: LoyaltyRow, { event, page, sequence }: DecodedPage): void => {
-    const at = eventTime(page);
-    if (isEvent(event, CustomerCreatedSchema)) {
-      row.name = event.name;
-      row.email = event.email;
-      row.updated_at = eventTime(page, event.createdAt);
-    } else if (isEvent(event, LoyaltyPointsAddedSchema)) {
-      row.current_points = event.newBalance;
-      row.lifetime_points += event.points;
-      row.updated_at = at;
-      insertLedger.run({
-        customer_root: row.customer_root,
-        sequence,
-        entry_type: "earned",
-        points: event.points,
-        balance_after: event.newBalance,
-        note: event.reason,
-        reference: event.reference,
-        recorded_at: at,
-      });
-    } else if (isEvent(event, LoyaltyPointsRedeemedSchema)) {
-      row.current_points = event.newBalance;
-      row.redeemed_points += event.points;
-      row.updated_at = at;
-      insertLedger.run({
-        customer_root: row.customer_root,
-        sequence,
-        entry_type: "redeemed",
-        points: event.points,
-        balance_after: event.newBalance,
-        note: event.redemptionType,
-        reference: "",
-        recorded_at: at,
-      });
-    }
+function prepare(db: Database): Statements {
+  return {
+    db,
+    upsertBalance: db.query(
+      `INSERT INTO customer_loyalty (customer_root, name, email, current_points, lifetime_points, redeemed_points,
+         last_sequence, updated_at)
+       VALUES ($customer_root, $name, $email, $current_points, $lifetime_points, $redeemed_points,
+         $last_sequence, $updated_at)
+       ON CONFLICT (customer_root) DO UPDATE SET name = excluded.name, email = excluded.email,
+         current_points = excluded.current_points, lifetime_points = excluded.lifetime_points,
+         redeemed_points = excluded.redeemed_points, last_sequence = excluded.last_sequence,
+         updated_at = excluded.updated_at
+       WHERE excluded.last_sequence > customer_loyalty.last_sequence`,
+    ),
+    insertLedger: db.query(
+      `INSERT OR IGNORE INTO loyalty_ledger (customer_root, sequence, entry_type, points, balance_after, note,
+         reference, recorded_at)
+       VALUES ($customer_root, $sequence, $entry_type, $points, $balance_after, $note, $reference, $recorded_at)`,
+    ),
   };
+}
 
-  const program = defineProjector({
+function apply(row: LoyaltyRow, { event, page, sequence }: DecodedPage, q: Statements): void {
+  const at = eventTime(page);
+  if (isEvent(event, CustomerCreatedSchema)) {
+    row.name = event.name;
+    row.email = event.email;
+    row.updated_at = eventTime(page, event.createdAt);
+  } else if (isEvent(event, LoyaltyPointsAddedSchema)) {
+    row.current_points = event.newBalance;
+    row.lifetime_points += event.points;
+    row.updated_at = at;
+    q.insertLedger.run({
+      customer_root: row.customer_root,
+      sequence,
+      entry_type: "earned",
+      points: event.points,
+      balance_after: event.newBalance,
+      note: event.reason,
+      reference: event.reference,
+      recorded_at: at,
+    });
+  } else if (isEvent(event, LoyaltyPointsRedeemedSchema)) {
+    row.current_points = event.newBalance;
+    row.redeemed_points += event.points;
+    row.updated_at = at;
+    q.insertLedger.run({
+      customer_root: row.customer_root,
+      sequence,
+      entry_type: "redeemed",
+      points: event.points,
+      balance_after: event.newBalance,
+      note: event.redemptionType,
+      reference: "",
+      recorded_at: at,
+    });
+  }
+}
+
+export function createCustomerLoyaltyProjector(dbPath: string): CustomerLoyaltyProjector {
+  const program = defineSqliteProjector<LoyaltyRow, Statements>({
     name: PROGRAM,
     input: {
       domain: "customer",
       events: [CustomerCreatedSchema, LoyaltyPointsAddedSchema, LoyaltyPointsRedeemedSchema],
     },
-    project(pages, { book, speculative }) {
-      // Edition events are ignored: no writes and no payload.
-      if (!isMainTimeline(book) || !Covers.hasValidRoot(book.cover)) return undefined;
-      const root = Covers.rootString(book.cover);
-      return inBookTransaction(db, speculative, () => {
-        const stored = readLoyalty(db, root);
-        const row: LoyaltyRow = stored ?? {
-          customer_root: root,
-          name: "",
-          email: "",
-          current_points: 0,
-          lifetime_points: 0,
-          redeemed_points: 0,
-          last_sequence: -1,
-          updated_at: "",
-        };
-        let applied = false;
-        for (const page of pages) {
-          if (page.sequence < 0 || page.sequence <= row.last_sequence) continue; // already applied
-          apply(row, page);
-          row.last_sequence = page.sequence;
-          applied = true;
-        }
-        if (applied) upsertBalance.run({ ...row });
-        if (!applied && !stored) return undefined;
-        return AnyPayload.pack(
-          LoyaltyBalanceSchema,
-          create(LoyaltyBalanceSchema, {
-            email: row.email,
-            name: row.name,
-            currentPoints: row.current_points,
-            lifetimePoints: row.lifetime_points,
-            redeemedPoints: row.redeemed_points,
-          }),
-        );
-      });
+    schema: SCHEMA,
+    path: dbPath,
+    prepare,
+    load: (q, root) => readLoyalty(q.db, root),
+    fresh: (root) => ({
+      customer_root: root,
+      name: "",
+      email: "",
+      current_points: 0,
+      lifetime_points: 0,
+      redeemed_points: 0,
+      last_sequence: -1,
+      updated_at: "",
+    }),
+    apply,
+    save: (row, q) => q.upsertBalance.run({ ...row }),
+    result(row, { applied, stored }) {
+      if (!applied && !stored) return undefined;
+      return AnyPayload.pack(
+        LoyaltyBalanceSchema,
+        create(LoyaltyBalanceSchema, {
+          email: row.email,
+          name: row.name,
+          currentPoints: row.current_points,
+          lifetimePoints: row.lifetime_points,
+          redeemedPoints: row.redeemed_points,
+        }),
+      );
     },
   });
 
   return Object.assign(program, {
-    db,
-    readLoyalty: (customerRoot: RootRef) => readLoyalty(db, customerRoot),
-    readLedger: (customerRoot: RootRef) => readLedger(db, customerRoot),
+    readLoyalty: (customerRoot: RootRef) => readLoyalty(program.db, customerRoot),
+    readLedger: (customerRoot: RootRef) => readLedger(program.db, customerRoot),
   });
 }

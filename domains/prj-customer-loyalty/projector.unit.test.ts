@@ -203,10 +203,14 @@ describe("projector-customer-loyalty", () => {
     expect(tables(p)).toEqual(after);
   });
 
-  test("edition books write nothing and return no payload", () => {
+  test("edition books go to the edition's own database, never the main one", () => {
     const p = createCustomerLoyaltyProjector(":memory:");
     const out = p.handle(book([created(), added(1, 100, 100, "bonus")], "what-if"));
-    expect(out.projection).toBeUndefined();
+    expect(out.projection).toBeDefined();
     expect(tables(p)).toEqual({ balances: [], ledger: [] });
+    const main = p.db;
+    const edition = p.database("what-if");
+    expect(edition).not.toBe(main);
+    expect(edition.query("SELECT count(*) AS n FROM customer_loyalty").get()).toEqual({ n: 1 });
   });
 });

@@ -1,7 +1,8 @@
 // Program projector-inventory-stock (example-domains §5): one stock row per inventory aggregate
-// and one row per reservation, from the inventory events' facts. Returns StockLevel.
-import type { Database } from "bun:sqlite";
-import { AnyPayload, Covers, Uuid } from "@angzarr/proto";
+// and one row per reservation, from the inventory events' facts. Returns StockLevel. Editions get
+// their own database.
+import type { Database, Statement } from "bun:sqlite";
+import { AnyPayload, Uuid } from "@angzarr/proto";
 import {
   LowStockAlertSchema,
   ReservationCommittedSchema,
@@ -13,13 +14,10 @@ import {
 } from "@angzarr/proto/examples.ts";
 import {
   type DecodedPage,
-  defineProjector,
+  defineSqliteProjector,
   eventTime,
-  inBookTransaction,
   isEvent,
-  isMainTimeline,
-  openProjectionDb,
-  type ProjectorProgram,
+  type SqliteProjector,
 } from "@angzarr/sdk";
 import { create } from "@bufbuild/protobuf";
 
@@ -90,8 +88,7 @@ export function readReservations(db: Database, productRoot: RootRef): Reservatio
     .all(rootText(productRoot));
 }
 
-export type InventoryStockProjector = ProjectorProgram & {
-  db: Database;
+export type InventoryStockProjector = SqliteProjector<Statements> & {
   readStock(productRoot: RootRef): StockRow | undefined;
   readReservations(productRoot: RootRef): ReservationRow[];
 };
@@ -106,77 +103,78 @@ function setFacts(row: StockRow, onHand: number, reserved: number): void {
   row.low_stock = isLow(row) ? 1 : 0;
 }
 
-export function createInventoryStockProjector(dbPath: string): InventoryStockProjector {
-  const db = openProjectionDb(dbPath, SCHEMA);
-  const upsertStock = db.query(
-    `INSERT INTO inventory_stock (product_root, product_id, on_hand, reserved, available, low_stock_threshold,
-       low_stock, last_alert_at, last_sequence, updated_at)
-     VALUES ($product_root, $product_id, $on_hand, $reserved, $available, $low_stock_threshold,
-       $low_stock, $last_alert_at, $last_sequence, $updated_at)
-     ON CONFLICT (product_root) DO UPDATE SET product_id = excluded.product_id, on_hand = excluded.on_hand,
-       reserved = excluded.reserved, available = excluded.available,
-       low_stock_threshold = excluded.low_stock_threshold, low_stock = excluded.low_stock,
-       last_alert_at = excluded.last_alert_at, last_sequence = excluded.last_sequence,
-       updated_at = excluded.updated_at
-     WHERE excluded.last_sequence > inventory_stock.last_sequence`,
-  );
-  const upsertReservation = db.query(
-    `INSERT INTO inventory_reservation (product_root, order_id, quantity, status, last_sequence)
-     VALUES ($product_root, $order_id, $quantity, $status, $last_sequence)
-     ON CONFLICT (product_root, order_id) DO UPDATE SET quantity = excluded.quantity, status = excluded.status,
-       last_sequence = excluded.last_sequence
-     WHERE excluded.last_sequence > inventory_reservation.last_sequence`,
-  );
+interface Statements {
+  db: Database;
+  upsertStock: Statement;
+  upsertReservation: Statement;
+}
 
-  const reservation = (
-    root: string,
-    orderId: string,
-    quantity: number,
-    status: ReservationRow["status"],
-    sequence: number,
-  ) => {
-    upsertReservation.run({
-      product_root: root,
+function prepare(db: Database): Statements {
+  return {
+    db,
+    upsertStock: db.query(
+      `INSERT INTO inventory_stock (product_root, product_id, on_hand, reserved, available, low_stock_threshold,
+         low_stock, last_alert_at, last_sequence, updated_at)
+       VALUES ($product_root, $product_id, $on_hand, $reserved, $available, $low_stock_threshold,
+         $low_stock, $last_alert_at, $last_sequence, $updated_at)
+       ON CONFLICT (product_root) DO UPDATE SET product_id = excluded.product_id, on_hand = excluded.on_hand,
+         reserved = excluded.reserved, available = excluded.available,
+         low_stock_threshold = excluded.low_stock_threshold, low_stock = excluded.low_stock,
+         last_alert_at = excluded.last_alert_at, last_sequence = excluded.last_sequence,
+         updated_at = excluded.updated_at
+       WHERE excluded.last_sequence > inventory_stock.last_sequence`,
+    ),
+    upsertReservation: db.query(
+      `INSERT INTO inventory_reservation (product_root, order_id, quantity, status, last_sequence)
+       VALUES ($product_root, $order_id, $quantity, $status, $last_sequence)
+       ON CONFLICT (product_root, order_id) DO UPDATE SET quantity = excluded.quantity, status = excluded.status,
+         last_sequence = excluded.last_sequence
+       WHERE excluded.last_sequence > inventory_reservation.last_sequence`,
+    ),
+  };
+}
+
+/** Applies one page to the in-memory row (and writes its reservation row). */
+function apply(row: StockRow, { event, page, sequence }: DecodedPage, q: Statements): void {
+  const reservation = (orderId: string, quantity: number, status: ReservationRow["status"]) =>
+    q.upsertReservation.run({
+      product_root: row.product_root,
       order_id: orderId,
       quantity,
       status,
       last_sequence: sequence,
     });
-  };
+  if (isEvent(event, StockInitializedSchema)) {
+    row.product_id = event.productId;
+    row.low_stock_threshold = event.lowStockThreshold;
+    setFacts(row, event.quantity, 0);
+    row.updated_at = eventTime(page, event.initializedAt);
+  } else if (isEvent(event, StockReceivedSchema)) {
+    setFacts(row, event.newOnHand, row.reserved);
+    row.updated_at = eventTime(page, event.receivedAt);
+  } else if (isEvent(event, StockReservedSchema)) {
+    setFacts(row, event.newOnHand, event.newReserved);
+    reservation(event.orderId, event.quantity, "reserved");
+    row.updated_at = eventTime(page, event.reservedAt);
+  } else if (isEvent(event, ReservationReleasedSchema)) {
+    setFacts(row, event.newOnHand, event.newReserved);
+    reservation(event.orderId, event.quantity, "released");
+    row.updated_at = eventTime(page, event.releasedAt);
+  } else if (isEvent(event, ReservationCommittedSchema)) {
+    setFacts(row, event.newOnHand, event.newReserved);
+    reservation(event.orderId, event.quantity, "committed");
+    row.updated_at = eventTime(page, event.committedAt);
+  } else if (isEvent(event, LowStockAlertSchema)) {
+    if (row.product_id === "") row.product_id = event.productId;
+    if (event.threshold > 0) row.low_stock_threshold = event.threshold;
+    row.low_stock = 1;
+    row.last_alert_at = eventTime(page, event.alertedAt);
+    row.updated_at = row.last_alert_at;
+  }
+}
 
-  /** Applies one page to the in-memory row (and writes its reservation row). */
-  const apply = (row: StockRow, { event, page, sequence }: DecodedPage): void => {
-    const root = row.product_root;
-    if (isEvent(event, StockInitializedSchema)) {
-      row.product_id = event.productId;
-      row.low_stock_threshold = event.lowStockThreshold;
-      setFacts(row, event.quantity, 0);
-      row.updated_at = eventTime(page, event.initializedAt);
-    } else if (isEvent(event, StockReceivedSchema)) {
-      setFacts(row, event.newOnHand, row.reserved);
-      row.updated_at = eventTime(page, event.receivedAt);
-    } else if (isEvent(event, StockReservedSchema)) {
-      setFacts(row, event.newOnHand, event.newReserved);
-      reservation(root, event.orderId, event.quantity, "reserved", sequence);
-      row.updated_at = eventTime(page, event.reservedAt);
-    } else if (isEvent(event, ReservationReleasedSchema)) {
-      setFacts(row, event.newOnHand, event.newReserved);
-      reservation(root, event.orderId, event.quantity, "released", sequence);
-      row.updated_at = eventTime(page, event.releasedAt);
-    } else if (isEvent(event, ReservationCommittedSchema)) {
-      setFacts(row, event.newOnHand, event.newReserved);
-      reservation(root, event.orderId, event.quantity, "committed", sequence);
-      row.updated_at = eventTime(page, event.committedAt);
-    } else if (isEvent(event, LowStockAlertSchema)) {
-      if (row.product_id === "") row.product_id = event.productId;
-      if (event.threshold > 0) row.low_stock_threshold = event.threshold;
-      row.low_stock = 1;
-      row.last_alert_at = eventTime(page, event.alertedAt);
-      row.updated_at = row.last_alert_at;
-    }
-  };
-
-  const program = defineProjector({
+export function createInventoryStockProjector(dbPath: string): InventoryStockProjector {
+  const program = defineSqliteProjector<StockRow, Statements>({
     name: PROGRAM,
     input: {
       domain: "inventory",
@@ -189,51 +187,42 @@ export function createInventoryStockProjector(dbPath: string): InventoryStockPro
         LowStockAlertSchema,
       ],
     },
-    project(pages, { book, speculative }) {
-      // Edition events are ignored: no writes and no payload.
-      if (!isMainTimeline(book) || !Covers.hasValidRoot(book.cover)) return undefined;
-      const root = Covers.rootString(book.cover);
-      return inBookTransaction(db, speculative, () => {
-        const stored = readStock(db, root);
-        const row: StockRow = stored ?? {
-          product_root: root,
-          product_id: "",
-          on_hand: 0,
-          reserved: 0,
-          available: 0,
-          low_stock_threshold: 0,
-          low_stock: 0,
-          last_alert_at: null,
-          last_sequence: -1,
-          updated_at: "",
-        };
-        let applied = false;
-        for (const page of pages) {
-          if (page.sequence < 0 || page.sequence <= row.last_sequence) continue; // already applied
-          apply(row, page);
-          row.last_sequence = page.sequence;
-          applied = true;
-        }
-        if (applied) upsertStock.run({ ...row });
-        if (!applied && !stored) return undefined;
-        return AnyPayload.pack(
-          StockLevelSchema,
-          create(StockLevelSchema, {
-            productId: row.product_id,
-            onHand: row.on_hand,
-            reserved: row.reserved,
-            available: row.available,
-            lowStockThreshold: row.low_stock_threshold,
-            lowStock: row.low_stock === 1,
-          }),
-        );
-      });
+    schema: SCHEMA,
+    path: dbPath,
+    prepare,
+    load: (q, root) => readStock(q.db, root),
+    fresh: (root) => ({
+      product_root: root,
+      product_id: "",
+      on_hand: 0,
+      reserved: 0,
+      available: 0,
+      low_stock_threshold: 0,
+      low_stock: 0,
+      last_alert_at: null,
+      last_sequence: -1,
+      updated_at: "",
+    }),
+    apply,
+    save: (row, q) => q.upsertStock.run({ ...row }),
+    result(row, { applied, stored }) {
+      if (!applied && !stored) return undefined;
+      return AnyPayload.pack(
+        StockLevelSchema,
+        create(StockLevelSchema, {
+          productId: row.product_id,
+          onHand: row.on_hand,
+          reserved: row.reserved,
+          available: row.available,
+          lowStockThreshold: row.low_stock_threshold,
+          lowStock: row.low_stock === 1,
+        }),
+      );
     },
   });
 
   return Object.assign(program, {
-    db,
-    readStock: (productRoot: RootRef) => readStock(db, productRoot),
-    readReservations: (productRoot: RootRef) => readReservations(db, productRoot),
+    readStock: (productRoot: RootRef) => readStock(program.db, productRoot),
+    readReservations: (productRoot: RootRef) => readReservations(program.db, productRoot),
   });
 }

@@ -258,11 +258,15 @@ describe("projector-inventory-stock", () => {
     expect(tables(p)).toEqual(after);
   });
 
-  test("edition books write nothing and return no payload", () => {
+  test("edition books go to the edition's own database, never the main one", () => {
     const p = createInventoryStockProjector(":memory:");
     const out = p.handle(book([initialized()], "what-if"));
-    expect(out.projection).toBeUndefined();
+    expect(out.projection).toBeDefined();
     expect(tables(p)).toEqual({ stock: [], reservations: [] });
+    const main = p.db;
+    const edition = p.database("what-if");
+    expect(edition).not.toBe(main);
+    expect(edition.query("SELECT count(*) AS n FROM inventory_stock").get()).toEqual({ n: 1 });
   });
 
   test("unknown and undecodable pages are skipped, never an error", () => {

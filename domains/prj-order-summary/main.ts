@@ -1,6 +1,6 @@
 // Program projector-order-summary: serves the order summary read model on the socket given by
 // --socket or ANGZARR_SOCKET; the SQLite file is PROJECTOR_DB (default projector-order-summary.db).
-import { projectorComponent, serve } from "@angzarr/sdk";
+import { projectorComponent, projectorDbPath, serve } from "@angzarr/sdk";
 import { createOrderSummaryProjector, PROGRAM } from "./projector";
 
-serve(() => projectorComponent(createOrderSummaryProjector(process.env.PROJECTOR_DB ?? `${PROGRAM}.db`)));
+serve(() => projectorComponent(createOrderSummaryProjector(projectorDbPath(PROGRAM))));

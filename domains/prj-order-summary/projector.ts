@@ -1,7 +1,8 @@
 // Program projector-order-summary (example-domains §5): one summary row per order, and a stored
-// Receipt when the order completes. Completion books return the Receipt; other books no payload.
-import type { Database } from "bun:sqlite";
-import { AnyPayload, Covers, type EventBook, Uuid } from "@angzarr/proto";
+// Receipt when the order completes. Completion books return the Receipt; every other book the
+// order's OrderSummary. Editions get their own database (defineSqliteProjector).
+import type { Database, Statement } from "bun:sqlite";
+import { AnyPayload, Uuid } from "@angzarr/proto";
 import {
   type LineItem,
   LineItemSchema,
@@ -10,19 +11,18 @@ import {
   type OrderCompleted,
   OrderCompletedSchema,
   OrderCreatedSchema,
+  type OrderSummary,
+  OrderSummarySchema,
   PaymentSubmittedSchema,
   type Receipt,
   ReceiptSchema,
 } from "@angzarr/proto/examples.ts";
 import {
   type DecodedPage,
-  defineProjector,
+  defineSqliteProjector,
   eventTime,
-  inBookTransaction,
   isEvent,
-  isMainTimeline,
-  openProjectionDb,
-  type ProjectorProgram,
+  type SqliteProjector,
 } from "@angzarr/sdk";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 
@@ -182,152 +182,154 @@ const setItems = (row: OrderSummaryRow, items: LineItem[]): void => {
   row.item_count = items.reduce((n, i) => n + i.quantity, 0);
 };
 
-export type OrderSummaryProjector = ProjectorProgram & {
-  db: Database;
+export type OrderSummaryProjector = SqliteProjector<Statements> & {
   readOrderSummary(orderRoot: RootRef): OrderSummaryRow | undefined;
   readReceipt(orderRoot: RootRef): { receipt: Receipt; row: ReceiptRow } | undefined;
 };
 
+interface Statements {
+  db: Database;
+  upsertSummary: Statement;
+  insertReceipt: Statement;
+}
+
+function prepare(db: Database): Statements {
+  return {
+    db,
+    upsertSummary: db.query(
+      `INSERT INTO order_summary (order_root, customer_id, status, items_json, item_count, subtotal_cents,
+         discount_cents, total_cents, loyalty_points_used, loyalty_points_earned, payment_method, payment_reference,
+         cancel_reason, created_at, completed_at, cancelled_at, correlation_id, last_sequence)
+       VALUES ($order_root, $customer_id, $status, $items_json, $item_count, $subtotal_cents, $discount_cents,
+         $total_cents, $loyalty_points_used, $loyalty_points_earned, $payment_method, $payment_reference,
+         $cancel_reason, $created_at, $completed_at, $cancelled_at, $correlation_id, $last_sequence)
+       ON CONFLICT (order_root) DO UPDATE SET customer_id = excluded.customer_id, status = excluded.status,
+         items_json = excluded.items_json, item_count = excluded.item_count,
+         subtotal_cents = excluded.subtotal_cents, discount_cents = excluded.discount_cents,
+         total_cents = excluded.total_cents, loyalty_points_used = excluded.loyalty_points_used,
+         loyalty_points_earned = excluded.loyalty_points_earned, payment_method = excluded.payment_method,
+         payment_reference = excluded.payment_reference, cancel_reason = excluded.cancel_reason,
+         created_at = excluded.created_at, completed_at = excluded.completed_at,
+         cancelled_at = excluded.cancelled_at, correlation_id = excluded.correlation_id,
+         last_sequence = excluded.last_sequence
+       WHERE excluded.last_sequence > order_summary.last_sequence`,
+    ),
+    insertReceipt: db.query(
+      `INSERT INTO order_receipt (order_root, receipt, formatted_text, final_total_cents, completed_at)
+       VALUES ($order_root, $receipt, $formatted_text, $final_total_cents, $completed_at)
+       ON CONFLICT (order_root) DO NOTHING`,
+    ),
+  };
+}
+
+function storeReceipt(q: Statements, row: OrderSummaryRow, event: OrderCompleted, completedAt: string): void {
+  const items = fromJson(row.items_json);
+  const fields = {
+    orderId: row.order_root,
+    customerId: row.customer_id,
+    items,
+    subtotalCents: row.subtotal_cents,
+    discountCents: row.discount_cents,
+    finalTotalCents: event.finalTotalCents,
+    paymentMethod: row.payment_method,
+    paymentReference: row.payment_reference,
+    loyaltyPointsEarned: event.loyaltyPointsEarned,
+  };
+  const receipt = create(ReceiptSchema, {
+    orderId: fields.orderId,
+    customerId: fields.customerId,
+    items,
+    subtotalCents: fields.subtotalCents,
+    discountCents: fields.discountCents,
+    finalTotalCents: fields.finalTotalCents,
+    paymentMethod: fields.paymentMethod,
+    loyaltyPointsEarned: fields.loyaltyPointsEarned,
+    ...(event.completedAt ? { completedAt: event.completedAt } : {}),
+    formattedText: formatReceipt(fields),
+  });
+  q.insertReceipt.run({
+    order_root: row.order_root,
+    receipt: toBinary(ReceiptSchema, receipt),
+    formatted_text: receipt.formattedText,
+    final_total_cents: receipt.finalTotalCents,
+    completed_at: completedAt,
+  });
+}
+
+function apply(row: OrderSummaryRow, { event, page }: DecodedPage, q: Statements): void {
+  if (isEvent(event, OrderCreatedSchema)) {
+    row.customer_id = event.customerId;
+    row.status = "pending";
+    setItems(row, event.items);
+    row.subtotal_cents = event.subtotalCents;
+    row.discount_cents = 0;
+    row.total_cents = event.subtotalCents;
+    row.loyalty_points_used = 0;
+    row.created_at = eventTime(page, event.createdAt);
+  } else if (isEvent(event, LoyaltyDiscountAppliedSchema)) {
+    row.loyalty_points_used = event.pointsUsed;
+    row.discount_cents = event.discountCents;
+    row.total_cents = row.subtotal_cents - event.discountCents;
+  } else if (isEvent(event, PaymentSubmittedSchema)) {
+    row.status = "payment_submitted";
+    row.payment_method = event.paymentMethod;
+  } else if (isEvent(event, OrderCompletedSchema)) {
+    row.status = "completed";
+    if (event.items.length > 0) setItems(row, event.items);
+    if (event.paymentMethod !== "") row.payment_method = event.paymentMethod;
+    row.payment_reference = event.paymentReference;
+    row.total_cents = event.finalTotalCents;
+    row.loyalty_points_earned = event.loyaltyPointsEarned;
+    row.completed_at = eventTime(page, event.completedAt);
+    storeReceipt(q, row, event, row.completed_at);
+  } else if (isEvent(event, OrderCancelledSchema)) {
+    row.status = "cancelled";
+    if (event.items.length > 0) setItems(row, event.items);
+    row.loyalty_points_used = event.loyaltyPointsUsed;
+    row.cancel_reason = event.reason;
+    row.cancelled_at = eventTime(page, event.cancelledAt);
+  }
+}
+
+const freshRow = (root: string): OrderSummaryRow => ({
+  order_root: root,
+  customer_id: "",
+  status: "",
+  items_json: "[]",
+  item_count: 0,
+  subtotal_cents: 0,
+  discount_cents: 0,
+  total_cents: 0,
+  loyalty_points_used: 0,
+  loyalty_points_earned: 0,
+  payment_method: "",
+  payment_reference: "",
+  cancel_reason: "",
+  created_at: "",
+  completed_at: null,
+  cancelled_at: null,
+  correlation_id: "",
+  last_sequence: -1,
+});
+
+/** The summary payload of a row (what every book but a completion reports). */
+export function summaryOf(row: OrderSummaryRow): OrderSummary {
+  return create(OrderSummarySchema, {
+    orderId: row.order_root,
+    customerId: row.customer_id,
+    status: row.status,
+    itemCount: row.item_count,
+    subtotalCents: row.subtotal_cents,
+    discountCents: row.discount_cents,
+    totalCents: row.total_cents,
+    loyaltyPointsUsed: row.loyalty_points_used,
+    loyaltyPointsEarned: row.loyalty_points_earned,
+    paymentMethod: row.payment_method,
+  });
+}
+
 export function createOrderSummaryProjector(dbPath: string): OrderSummaryProjector {
-  const db = openProjectionDb(dbPath, SCHEMA);
-  const upsertSummary = db.query(
-    `INSERT INTO order_summary (order_root, customer_id, status, items_json, item_count, subtotal_cents,
-       discount_cents, total_cents, loyalty_points_used, loyalty_points_earned, payment_method, payment_reference,
-       cancel_reason, created_at, completed_at, cancelled_at, correlation_id, last_sequence)
-     VALUES ($order_root, $customer_id, $status, $items_json, $item_count, $subtotal_cents, $discount_cents,
-       $total_cents, $loyalty_points_used, $loyalty_points_earned, $payment_method, $payment_reference,
-       $cancel_reason, $created_at, $completed_at, $cancelled_at, $correlation_id, $last_sequence)
-     ON CONFLICT (order_root) DO UPDATE SET customer_id = excluded.customer_id, status = excluded.status,
-       items_json = excluded.items_json, item_count = excluded.item_count,
-       subtotal_cents = excluded.subtotal_cents, discount_cents = excluded.discount_cents,
-       total_cents = excluded.total_cents, loyalty_points_used = excluded.loyalty_points_used,
-       loyalty_points_earned = excluded.loyalty_points_earned, payment_method = excluded.payment_method,
-       payment_reference = excluded.payment_reference, cancel_reason = excluded.cancel_reason,
-       created_at = excluded.created_at, completed_at = excluded.completed_at,
-       cancelled_at = excluded.cancelled_at, correlation_id = excluded.correlation_id,
-       last_sequence = excluded.last_sequence
-     WHERE excluded.last_sequence > order_summary.last_sequence`,
-  );
-  const insertReceipt = db.query(
-    `INSERT INTO order_receipt (order_root, receipt, formatted_text, final_total_cents, completed_at)
-     VALUES ($order_root, $receipt, $formatted_text, $final_total_cents, $completed_at)
-     ON CONFLICT (order_root) DO NOTHING`,
-  );
-
-  const storeReceipt = (row: OrderSummaryRow, event: OrderCompleted, completedAt: string): void => {
-    const items = fromJson(row.items_json);
-    const fields = {
-      orderId: row.order_root,
-      customerId: row.customer_id,
-      items,
-      subtotalCents: row.subtotal_cents,
-      discountCents: row.discount_cents,
-      finalTotalCents: event.finalTotalCents,
-      paymentMethod: row.payment_method,
-      paymentReference: row.payment_reference,
-      loyaltyPointsEarned: event.loyaltyPointsEarned,
-    };
-    const receipt = create(ReceiptSchema, {
-      orderId: fields.orderId,
-      customerId: fields.customerId,
-      items,
-      subtotalCents: fields.subtotalCents,
-      discountCents: fields.discountCents,
-      finalTotalCents: fields.finalTotalCents,
-      paymentMethod: fields.paymentMethod,
-      loyaltyPointsEarned: fields.loyaltyPointsEarned,
-      ...(event.completedAt ? { completedAt: event.completedAt } : {}),
-      formattedText: formatReceipt(fields),
-    });
-    insertReceipt.run({
-      order_root: row.order_root,
-      receipt: toBinary(ReceiptSchema, receipt),
-      formatted_text: receipt.formattedText,
-      final_total_cents: receipt.finalTotalCents,
-      completed_at: completedAt,
-    });
-  };
-
-  const apply = (row: OrderSummaryRow, { event, page }: DecodedPage): void => {
-    if (isEvent(event, OrderCreatedSchema)) {
-      row.customer_id = event.customerId;
-      row.status = "pending";
-      setItems(row, event.items);
-      row.subtotal_cents = event.subtotalCents;
-      row.discount_cents = 0;
-      row.total_cents = event.subtotalCents;
-      row.loyalty_points_used = 0;
-      row.created_at = eventTime(page, event.createdAt);
-    } else if (isEvent(event, LoyaltyDiscountAppliedSchema)) {
-      row.loyalty_points_used = event.pointsUsed;
-      row.discount_cents = event.discountCents;
-      row.total_cents = row.subtotal_cents - event.discountCents;
-    } else if (isEvent(event, PaymentSubmittedSchema)) {
-      row.status = "payment_submitted";
-      row.payment_method = event.paymentMethod;
-    } else if (isEvent(event, OrderCompletedSchema)) {
-      row.status = "completed";
-      if (event.items.length > 0) setItems(row, event.items);
-      if (event.paymentMethod !== "") row.payment_method = event.paymentMethod;
-      row.payment_reference = event.paymentReference;
-      row.total_cents = event.finalTotalCents;
-      row.loyalty_points_earned = event.loyaltyPointsEarned;
-      row.completed_at = eventTime(page, event.completedAt);
-      storeReceipt(row, event, row.completed_at);
-    } else if (isEvent(event, OrderCancelledSchema)) {
-      row.status = "cancelled";
-      if (event.items.length > 0) setItems(row, event.items);
-      row.loyalty_points_used = event.loyaltyPointsUsed;
-      row.cancel_reason = event.reason;
-      row.cancelled_at = eventTime(page, event.cancelledAt);
-    }
-  };
-
-  const receiptPayload = (root: string) => {
-    const stored = readReceipt(db, root);
-    return stored ? AnyPayload.pack(ReceiptSchema, stored.receipt) : undefined;
-  };
-
-  const project = (pages: DecodedPage[], book: EventBook): ReturnType<typeof receiptPayload> => {
-    const root = Covers.rootString(book.cover);
-    const stored = readOrderSummary(db, root);
-    const row: OrderSummaryRow = stored ?? {
-      order_root: root,
-      customer_id: "",
-      status: "",
-      items_json: "[]",
-      item_count: 0,
-      subtotal_cents: 0,
-      discount_cents: 0,
-      total_cents: 0,
-      loyalty_points_used: 0,
-      loyalty_points_earned: 0,
-      payment_method: "",
-      payment_reference: "",
-      cancel_reason: "",
-      created_at: "",
-      completed_at: null,
-      cancelled_at: null,
-      correlation_id: "",
-      last_sequence: -1,
-    };
-    let applied = false;
-    for (const page of pages) {
-      if (page.sequence < 0 || page.sequence <= row.last_sequence) continue; // already applied
-      apply(row, page);
-      row.last_sequence = page.sequence;
-      applied = true;
-    }
-    if (applied) {
-      const correlationId = book.cover?.correlationId ?? "";
-      if (correlationId !== "") row.correlation_id = correlationId;
-      upsertSummary.run({ ...row });
-    }
-    // A completion book reports the order's receipt, also when its pages were applied before.
-    return pages.some((p) => isEvent(p.event, OrderCompletedSchema)) ? receiptPayload(root) : undefined;
-  };
-
-  const program = defineProjector({
+  const program = defineSqliteProjector<OrderSummaryRow, Statements>({
     name: PROGRAM,
     input: {
       domain: "order",
@@ -339,16 +341,31 @@ export function createOrderSummaryProjector(dbPath: string): OrderSummaryProject
         OrderCancelledSchema,
       ],
     },
-    project(pages, { book, speculative }) {
-      // Edition events are ignored: no writes and no payload.
-      if (!isMainTimeline(book) || !Covers.hasValidRoot(book.cover)) return undefined;
-      return inBookTransaction(db, speculative, () => project(pages, book));
+    schema: SCHEMA,
+    path: dbPath,
+    prepare,
+    load: (q, root) => readOrderSummary(q.db, root),
+    fresh: freshRow,
+    apply,
+    save(row, q, book) {
+      const correlationId = book.cover?.correlationId ?? "";
+      if (correlationId !== "") row.correlation_id = correlationId;
+      q.upsertSummary.run({ ...row });
+    },
+    result(row, { pages, applied, stored, q }) {
+      // A completion book reports the order's receipt, also when its pages were applied before;
+      // every other book the order's summary as it now stands.
+      if (pages.some((p) => isEvent(p.event, OrderCompletedSchema))) {
+        const receipt = readReceipt(q.db, row.order_root);
+        if (receipt) return AnyPayload.pack(ReceiptSchema, receipt.receipt);
+      }
+      if (!applied && !stored) return undefined;
+      return AnyPayload.pack(OrderSummarySchema, summaryOf(row));
     },
   });
 
   return Object.assign(program, {
-    db,
-    readOrderSummary: (orderRoot: RootRef) => readOrderSummary(db, orderRoot),
-    readReceipt: (orderRoot: RootRef) => readReceipt(db, orderRoot),
+    readOrderSummary: (orderRoot: RootRef) => readOrderSummary(program.db, orderRoot),
+    readReceipt: (orderRoot: RootRef) => readReceipt(program.db, orderRoot),
   });
 }

@@ -1,8 +1,13 @@
 // projector-order-summary against an in-memory SQLite database (example-domains §5, §6.10).
 import { describe, expect, test } from "bun:test";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import {
   AnyPayload,
+  CoverSchema,
   Covers,
+  EditionEventsDeletedSchema,
   type EventBook,
   EventBookSchema,
   EventPages,
@@ -15,11 +20,12 @@ import {
   OrderCancelledSchema,
   OrderCompletedSchema,
   OrderCreatedSchema,
+  OrderSummarySchema,
   PaymentSubmittedSchema,
   ReceiptSchema,
 } from "@angzarr/proto/examples.ts";
 import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
-import { createOrderSummaryProjector, money, PROGRAM } from "./projector";
+import { createOrderSummaryProjector, money, PROGRAM, readOrderSummary } from "./projector";
 
 const ORDER = Uuid.v5(Uuid.NAMESPACE_OID, "angzarrorderORD-001");
 const OTHER = Uuid.v5(Uuid.NAMESPACE_OID, "angzarrorderORD-002");
@@ -143,7 +149,15 @@ describe("projector-order-summary", () => {
     const p = createOrderSummaryProjector(":memory:");
     const first = p.handle(book([created()]));
     expect(first.projector).toBe(PROGRAM);
-    expect(first.projection).toBeUndefined();
+    expect(first.sequence).toBe(0);
+    expect(AnyPayload.unpack(first.projection, OrderSummarySchema)).toMatchObject({
+      orderId: ORDER,
+      customerId: "CUST-001",
+      status: "pending",
+      itemCount: 3,
+      subtotalCents: 4500,
+      totalCents: 4500,
+    });
     expect(p.readOrderSummary(ORDER)).toMatchObject({
       order_root: ORDER,
       customer_id: "CUST-001",
@@ -169,7 +183,12 @@ describe("projector-order-summary", () => {
       { product_id: "SKU-2", name: "Gadget", quantity: 1, unit_price_cents: 2500, product_root: "" },
     ]);
 
-    expect(p.handle(book([discounted()])).projection).toBeUndefined();
+    const second = p.handle(book([discounted()]));
+    expect(second.sequence).toBe(1);
+    expect(AnyPayload.unpack(second.projection, OrderSummarySchema)).toMatchObject({
+      discountCents: 200,
+      totalCents: 4300,
+    });
     expect(p.readOrderSummary(ORDER)).toMatchObject({
       discount_cents: 200,
       loyalty_points_used: 200,
@@ -263,7 +282,7 @@ describe("projector-order-summary", () => {
         { root: OTHER },
       ),
     );
-    expect(out.projection).toBeUndefined();
+    expect(AnyPayload.unpack(out.projection, OrderSummarySchema).status).toBe("cancelled");
     expect(p.readOrderSummary(OTHER)).toMatchObject({
       status: "cancelled",
       cancel_reason: "changed mind",
@@ -305,10 +324,41 @@ describe("projector-order-summary", () => {
     expect(tables(p)).toEqual(after);
   });
 
-  test("edition books write nothing and return no payload", () => {
-    const p = createOrderSummaryProjector(":memory:");
-    const out = p.handle(book([created(), paid(1, 4500), completed(2, 4500)], { edition: "what-if" }));
-    expect(out.projection).toBeUndefined();
-    expect(tables(p)).toEqual({ summary: [], receipts: [] });
+  test("edition books go to the edition's own database; deleting the edition removes it", () => {
+    const dir = mkdtempSync(join(tmpdir(), "prj-order-"));
+    try {
+      const p = createOrderSummaryProjector(join(dir, "projector-order-summary.db"));
+      p.handle(book([created()]));
+      const out = p.handle(book([created(), paid(1, 4500), completed(2, 4500)], { edition: "what-if" }));
+      expect(out.projection?.typeUrl).toBe("type.googleapis.com/examples.Receipt");
+      // Main holds only its own order, still pending; the edition's database holds the what-if.
+      expect(tables(p).summary).toMatchObject([{ status: "pending", last_sequence: 0 }]);
+      expect(tables(p).receipts).toEqual([]);
+      const edition = p.database("what-if");
+      expect(readOrderSummary(edition, ORDER)).toMatchObject({ status: "completed", last_sequence: 2 });
+      const file = p.pathOf("what-if") ?? "";
+      expect(file).toBe(join(dir, "projector-order-summary.edition.what-if.db"));
+      expect(existsSync(file)).toBe(true);
+
+      const deletion = create(EventBookSchema, {
+        cover: create(CoverSchema, { domain: "order", edition: { name: "what-if" } }),
+        pages: [
+          EventPages.forced(
+            AnyPayload.pack(
+              EditionEventsDeletedSchema,
+              create(EditionEventsDeletedSchema, { edition: "what-if", domain: "order" }),
+            ),
+          ),
+        ],
+      });
+      p.handle(deletion, true); // speculative: nothing happens
+      expect(existsSync(file)).toBe(true);
+      p.handle(deletion);
+      expect(existsSync(file)).toBe(false);
+      expect(readOrderSummary(p.database("what-if"), ORDER)).toBeUndefined();
+      expect(tables(p).summary).toHaveLength(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

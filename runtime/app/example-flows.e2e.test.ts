@@ -59,6 +59,8 @@ describe("example order flow, end to end", () => {
     dir = mkdtempSync(join(tmpdir(), "angzarr-e2e-"));
     const config = loadConfig({ flags: { port: 0, data: dir }, env: {} });
     config.reactive.pollMs = 50;
+    // Fourteen programs start from source at once; a busy machine needs longer than production's default.
+    config.handlers = { ...config.handlers, healthTimeoutMs: 60_000 };
     app = await startStandalone(config, { childOutput: "ignore", print: () => {}, busGate: lossy });
     const transport = createConnectTransport({
       baseUrl: `http://127.0.0.1:${app.gatewayPort}`,
@@ -67,7 +69,7 @@ describe("example order flow, end to end", () => {
     });
     gateway = createClient(CommandGateway, transport);
     query = createClient(EventQuery, transport);
-  }, 30_000);
+  }, 90_000);
 
   afterAll(async () => {
     await app?.stop();
@@ -325,6 +327,9 @@ describe("example order flow, end to end", () => {
     ).catch((e) => e)) as ConnectError;
     expect(err).toBeInstanceOf(ConnectError);
     expect(err.code).toBe(Code.FailedPrecondition);
+    expect(err.rawMessage).toStartWith(
+      "Cascade failed after the command was persisted (order events 0..0): ",
+    );
     expect(err.rawMessage).toContain("saga-order-inventory");
     expect(err.rawMessage.toLowerCase()).toContain("not initialized");
     // The order itself was persisted; the compensation left a system record.

@@ -8,12 +8,16 @@ import { type DeliveryGate, MemoryBus } from "../bus/memory/memory-bus";
 import type { RuntimeConfig } from "../config/load";
 import { AggregatePipeline } from "../coordinator/aggregate-pipeline";
 import { ReactiveHost } from "../coordinator/reactive-host";
+import { TopologyRecorder } from "../coordinator/topology-recorder";
 import { log, refreshLogLevel } from "../observability/log";
 import { startGateway } from "../services/gateway-server";
 import { openStorage } from "../storage/open";
 import type { Storage } from "../storage/types";
 import { Supervisor } from "../supervisor/supervisor";
 import { standaloneCatalog } from "./catalog";
+
+/** The `_meta.topology` publisher name of a standalone runtime (one process, every component). */
+export const TOPOLOGY_PUBLISHER = "standalone";
 
 export interface StandaloneOptions {
   /** Children's stdout/stderr: forwarded into the log (default) or dropped. */
@@ -84,15 +88,20 @@ export async function startStandalone(
     cleanups.push(() => supervisor.stop());
     await supervisor.start();
 
+    const upcasters = await supervisor.upcasters();
     const pipeline = new AggregatePipeline({
       events: storage.events,
       snapshots: storage.snapshots,
       editions: storage.editions,
       handlers: supervisor,
       bus,
+      upcasters,
       handlerTimeoutMs: config.handlers.timeoutMs,
     });
     const directory = await supervisor.reactiveDirectory();
+    const topology = new TopologyRecorder(storage.events, bus, TOPOLOGY_PUBLISHER);
+    await topology.start(await supervisor.descriptors());
+    cleanups.push(() => topology.flushed());
     const reactive = new ReactiveHost({
       pipeline,
       events: storage.events,
@@ -106,6 +115,8 @@ export async function startStandalone(
       pollMs: config.reactive.pollMs,
       onFailure: config.reactive.onFailure,
       ...(config.reactive.retry ? { retry: config.reactive.retry } : {}),
+      upcast: upcasters.upcast,
+      flows: topology,
     });
     pipeline.setDownstream(reactive);
     await reactive.start();
@@ -118,12 +129,16 @@ export async function startStandalone(
       storage,
       bus,
       handlers: supervisor,
+      upcast: upcasters.upcast,
+      extraDomains: () => directory.processManagers().map((pm) => pm.stateDomain),
       replayDeadLetter: (entry) => reactive.replay(entry),
       rebuildProjection: (name) => reactive.rebuildProjection(name),
       catalog: standaloneCatalog(supervisor, directory, reactive),
       httpRoutes: consoleHandler({
         onError: (err) => log.error("console.build_failed", { error: err.message }),
       }),
+      deleteEditionReadModels: (edition) => reactive.deleteEditionReadModels(edition),
+      speculator: reactive.speculator,
     });
     cleanups.push(() => gateway.stop());
 

@@ -4,6 +4,7 @@
 //   angzarr dlq list|replay ...   (the dead-letter queue of a running runtime)
 //   angzarr projection rebuild NAME (reset an async projection and replay)
 //   angzarr health [--addr URL]     (exit 0 when a running coordinator answers SERVING)
+//   angzarr topology [--json]      (components and observed flows of a running runtime)
 //
 // Exit codes: 0 clean stop, 1 start-up failure, 2 bad usage or invalid configuration.
 import { parseArgs } from "node:util";
@@ -13,6 +14,7 @@ import { log } from "../observability/log";
 import { dlq } from "./dlq";
 import { health } from "./health";
 import { projection } from "./projection";
+import { topology } from "./topology";
 
 const USAGE = `usage: angzarr <command> [options]
 
@@ -21,6 +23,7 @@ commands:
   dlq            list or replay dead-lettered cases of a running runtime (angzarr dlq --help)
   projection     rebuild an async projection of a running runtime (angzarr projection --help)
   health         exit 0 when a running coordinator answers SERVING (angzarr health --help)
+  topology       components and flows of a running runtime (angzarr topology --help)
 
 options (standalone):
   --config FILE  YAML configuration (default: every example program, SQLite under --data)
@@ -126,6 +129,7 @@ export async function main(argv: string[]): Promise<number> {
     if (command === "dlq") return await dlq(rest);
     if (command === "projection") return await projection(rest);
     if (command === "health") return await health(rest);
+    if (command === "topology") return await topology(rest);
     if (command !== "standalone") throw new UsageError(`unknown command: ${command}`);
     const args = parseStandalone(rest);
     if (args === "help") {

@@ -48,6 +48,8 @@ export interface ComponentConfig {
   synchronous?: boolean;
   /** Process managers: their own domain. */
   stateDomain?: string;
+  /** Aggregates: serves the domain's upcaster (true), never (false), or ask its health (absent). */
+  upcaster?: boolean;
 }
 
 export interface ReactiveSettings {
@@ -303,6 +305,7 @@ function fromFile(c: ComponentFile, baseDir: string): ComponentConfig {
     env: c.env ?? {},
     ...(c.synchronous !== undefined ? { synchronous: c.synchronous } : {}),
     ...(c.kind === "process_manager" ? { stateDomain: c.stateDomain ?? c.name.replace(/^pmg-/, "") } : {}),
+    ...(c.upcaster !== undefined ? { upcaster: c.upcaster } : {}),
   };
 }
 

@@ -77,6 +77,11 @@ export const ComponentSchema = z
     synchronous: z.boolean().optional(),
     /** Process managers: the PM's own domain (default: the name without `pmg-`). */
     stateDomain: name.optional(),
+    /**
+     * Aggregates: the program also serves the domain's `angzarr.Upcaster`. Default: found through
+     * its health service; false turns a served one off.
+     */
+    upcaster: z.boolean().optional(),
   })
   .superRefine((c, ctx) => {
     if (c.url !== undefined && c.transport !== "grpc") {

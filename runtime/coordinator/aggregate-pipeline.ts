@@ -12,7 +12,6 @@ import {
   type Cover,
   CoverSchema,
   type DryRunRequest,
-  Editions,
   type EventBook,
   EventBookSchema,
   EventBooks,
@@ -34,29 +33,30 @@ import {
   SequenceConflictError,
   StorageError,
 } from "../storage/errors";
-import type {
-  AggregateRef,
-  CausationKey,
-  Divergence,
-  EditionStore,
-  EventStore,
-  SnapshotStore,
-} from "../storage/types";
+import type { AggregateRef, CausationKey, EditionStore, EventStore, SnapshotStore } from "../storage/types";
 import { type BackoffPolicy, DEFAULT_BACKOFF, delayFor, sleep } from "./backoff";
+import { EditionResolver } from "./editions";
 import * as E from "./errors";
 import { encodeHandlerRequest, encodePriorBook, type PriorParts } from "./handler-request";
 import { KeyedMutex } from "./keyed-mutex";
 import type { AggregateHandler, HandlerDirectory } from "./ports";
+import { applyUpcaster, type Upcasters } from "./upcasting";
 
-/** Applies a domain's upcaster to loaded pages (identity when the domain has none). */
-export type PageUpcaster = (domain: string, pages: EventPage[]) => Promise<EventPage[]>;
+export type { PageUpcaster } from "./upcasting";
+
+/** What a CASCADE gathered: every projection, and every failure in the chain. */
+export interface CascadeResult {
+  projections: Projection[];
+  /** Each failure as "{component}: {reason}" (or "{component} aborted: {reason}"). */
+  failures: string[];
+}
 
 /** Everything that happens downstream of one persisted command, for SIMPLE / CASCADE. */
 export interface DownstreamRunner {
   /** Sync projectors of the book's domain. */
   projectors(book: EventBook): Promise<Projection[]>;
-  /** Sagas, PMs and what they cause, transitively (CASCADE). Throws to report a failure. */
-  cascade(book: EventBook): Promise<Projection[]>;
+  /** Sagas, PMs and what they cause, transitively (CASCADE). */
+  cascade(book: EventBook): Promise<CascadeResult>;
 }
 
 export interface AggregatePipelineDeps {
@@ -65,7 +65,8 @@ export interface AggregatePipelineDeps {
   editions: EditionStore;
   handlers: HandlerDirectory;
   bus: EventBus;
-  upcast?: PageUpcaster;
+  /** Per-domain upcasters for loaded histories (runtime.md §9). */
+  upcasters?: Upcasters;
   downstream?: DownstreamRunner;
   backoff?: BackoffPolicy;
   /** Per-call timeout towards handler programs, ms (0 = none). */
@@ -114,10 +115,13 @@ export class AggregatePipeline {
   private readonly mutex = new KeyedMutex();
   private readonly log: Logger;
   private readonly backoff: BackoffPolicy;
+  /** Timelines: main, or registered editions with their branch points. */
+  readonly editions: EditionResolver;
 
   constructor(private readonly deps: AggregatePipelineDeps) {
     this.log = deps.log ?? rootLog.child({ component: "aggregate-pipeline" });
     this.backoff = deps.backoff ?? DEFAULT_BACKOFF;
+    this.editions = new EditionResolver(deps.editions);
   }
 
   /** Wires the sync-projector / cascade runner once it exists (it needs this pipeline too). */
@@ -157,7 +161,10 @@ export class AggregatePipeline {
     }
   }
 
-  /** Dry run: steps 1–6 against history as of a point in time; nothing persisted or published. */
+  /**
+   * Dry run: steps 1–6 (the client sequence check included) against history as of a point in
+   * time; nothing persisted or published.
+   */
   async dryRun(request: DryRunRequest): Promise<CommandResponse> {
     if (!request.command) throw E.invalid(E.Messages.dryRunNoCommand);
     const point = request.pointInTime;
@@ -166,6 +173,12 @@ export class AggregatePipeline {
     const pages = await this.loadAsOf(prepared.ref, point);
     const prior = create(EventBookSchema, { cover: prepared.cover, pages });
     const next = EventBooks.nextSequence(prior);
+    // Step 4 as for a real command: a client command names the sequence it expects, here the
+    // next sequence of the history as of the point in time.
+    const expected = request.command.pages[0]?.sequence ?? 0;
+    if (request.command.sagaOrigin === undefined && expected !== next) {
+      throw E.sequenceMismatch(expected, next, prior);
+    }
     const response = await this.callHandler(prepared, { next, book: prior });
     if (response.result.case === "revocation") {
       throw E.failedPrecondition(E.Messages.revoked(response.result.value.reason));
@@ -184,9 +197,7 @@ export class AggregatePipeline {
 
   /** The aggregate's current history as the handler would see it (snapshot + later pages). */
   async currentBook(cover: Cover): Promise<EventBook> {
-    const root = cover.root?.value ?? new Uint8Array();
-    const ref = await this.refFor(cover.domain, Editions.nameOf(cover.edition), root, cover);
-    return this.load(ref, cover);
+    return this.load(await this.editions.ref(cover), cover);
   }
 
   private async prepare(book: CommandBook): Promise<Prepared> {
@@ -200,9 +211,8 @@ export class AggregatePipeline {
     if (book.pages.length === 0) throw E.invalid(E.Messages.noPages);
 
     const correlationId = cover.correlationId || CommandBooks.deriveCorrelationId(book);
-    const edition = Editions.nameOf(cover.edition);
     const stamped = create(CoverSchema, { ...cover, correlationId });
-    const ref = await this.refFor(cover.domain, edition, root, cover);
+    const ref = await this.editions.ref(cover);
     return {
       book: create(CommandBookSchema, { ...book, cover: stamped }),
       cover: stamped,
@@ -210,20 +220,6 @@ export class AggregatePipeline {
       handler,
       correlationId,
     };
-  }
-
-  private async refFor(
-    domain: string,
-    edition: string,
-    root: Uint8Array,
-    cover: Cover,
-  ): Promise<AggregateRef> {
-    if (edition === Editions.MAIN) return { domain, edition, root };
-    const explicit = Editions.divergenceFor(cover.edition, domain);
-    let divergence: Divergence | undefined =
-      explicit === undefined ? undefined : { kind: "sequence", sequence: explicit };
-    if (divergence === undefined) divergence = (await this.deps.editions.get(edition))?.divergence;
-    return divergence === undefined ? { domain, edition, root } : { domain, edition, root, divergence };
   }
 
   private async attempt(prepared: Prepared, fromSaga: boolean): Promise<CommandOutcome> {
@@ -270,7 +266,7 @@ export class AggregatePipeline {
     return (
       this.deps.events.getEncodedFrom !== undefined &&
       prepared.handler.handleEncoded !== undefined &&
-      this.deps.upcast === undefined
+      !(this.deps.upcasters?.has(prepared.ref.domain) ?? false)
     );
   }
 
@@ -348,13 +344,8 @@ export class AggregatePipeline {
     return E.internal(E.Messages.loadFailed((err as Error).message ?? String(err)));
   }
 
-  private async upcast(domain: string, pages: EventPage[]): Promise<EventPage[]> {
-    if (!this.deps.upcast || pages.length === 0) return pages;
-    try {
-      return await this.deps.upcast(domain, pages);
-    } catch (err) {
-      throw E.internal(E.Messages.upcasterFailed((err as Error).message));
-    }
+  private upcast(domain: string, pages: EventPage[]): Promise<EventPage[]> {
+    return applyUpcaster(this.deps.upcasters?.upcast, domain, pages);
   }
 
   private async callHandler(prepared: Prepared, prior: Prior): Promise<BusinessResponse> {
@@ -427,6 +418,9 @@ export class AggregatePipeline {
         throw E.internal(E.Messages.projectorSyncFailed((err as Error).message));
       }
     }
-    return downstream.cascade(book);
+    const { projections, failures } = await downstream.cascade(book);
+    // The command's own events are persisted whatever failed downstream: say so, with the events.
+    if (failures.length > 0) throw E.cascadeFailed(book, projections, failures);
+    return projections;
   }
 }

@@ -292,7 +292,7 @@ describe("aggregate command pipeline", () => {
     await pipeline.execute(command("b", 1));
     const res = await pipeline.dryRun({
       $typeName: "angzarr.DryRunRequest",
-      command: command("what-if", 0),
+      command: command("what-if", 1),
       pointInTime: { $typeName: "angzarr.TemporalQuery", pointInTime: { case: "asOfSequence", value: 0 } },
     });
     expect(res.events?.pages[0]?.sequence).toEqual({ case: "num", value: 1 });
@@ -303,7 +303,39 @@ describe("aggregate command pipeline", () => {
     expect(err.rawMessage).toBe("DryRun requires either as_of_sequence or as_of_timestamp");
   });
 
+  test("a command or dry run into an edition never created is NOT_FOUND; a bad name INVALID_ARGUMENT; nothing stored", async () => {
+    const failure = async (run: () => Promise<unknown>) => (await run().catch((e) => e)) as ConnectError;
+    const asOf = {
+      $typeName: "angzarr.TemporalQuery",
+      pointInTime: { case: "asOfSequence", value: 0 },
+    } as const;
+    for (const run of [
+      () => pipeline.execute(command("x", 0, { edition: "never-created" })),
+      () =>
+        pipeline.dryRun({
+          $typeName: "angzarr.DryRunRequest",
+          command: command("x", 0, { edition: "never-created" }),
+          pointInTime: asOf,
+        }),
+    ]) {
+      const err = await failure(run);
+      expect([err.code, err.rawMessage]).toEqual([
+        Code.NotFound,
+        "No edition registered with name: never-created",
+      ]);
+    }
+    for (const bad of ["../../etc/passwd", "x'; DROP TABLE events;--", "nul\u0000byte", "z".repeat(5000)]) {
+      const err = await failure(() => pipeline.execute(command("x", 0, { edition: bad })));
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(err.rawMessage).toStartWith("Invalid edition name ");
+      expect(err.rawMessage.length).toBeLessThan(300);
+    }
+    expect(handler.calls).toHaveLength(0);
+    expect(await storage.events.listAggregates()).toEqual([]);
+  });
+
   test("commands into an edition read the composite history and write only into the edition", async () => {
+    await storage.editions.create({ name: "what-if", description: "", createdAt: new Date() });
     await pipeline.execute(command("main-0", 0));
     const res = await pipeline.execute(command("ed-1", 1, { edition: "what-if" }));
     expect(res.events?.pages[0]?.sequence).toEqual({ case: "num", value: 1 });

@@ -12,6 +12,7 @@ import type { BusFilter, BusSubscription, EventBus } from "../bus/types";
 import { type Logger, log as rootLog } from "../observability/log";
 import type { DeadLetterStore, EventStore, PositionStore, StoredEvent } from "../storage/types";
 import { type BackoffPolicy, delayFor, sleep } from "./backoff";
+import { type PageUpcaster, upcastBook } from "./upcasting";
 
 export interface ConsumerOptions {
   /** Checkpoint name, e.g. the saga's program name. */
@@ -42,6 +43,8 @@ export interface ConsumerOptions {
    * (should be cheap, e.g. the editions registry).
    */
   editions?: { initial(domain: string): Promise<string[]>; periodic(domain: string): Promise<string[]> };
+  /** Upgrades stored pages before the type filter and the handler see them (runtime.md §9). */
+  upcast?: PageUpcaster;
   log?: Logger;
 }
 
@@ -146,13 +149,19 @@ export class CheckpointedConsumer {
       // `concurrency` lanes); each lane keeps its aggregate's order. The checkpoint moves past
       // the batch once every lane is done; a batch cut short is read again, and causation records
       // (sagas, PMs) and (root, sequence) idempotency (projectors) make the repeat harmless.
-      const lanes = new Map<string, { book: EventBook; last: bigint }[]>();
+      const lanes = new Map<string, { book: EventBook; upcast: boolean; last: bigint }[]>();
       for (const group of groupByCommand(events)) {
         const head = group[0] as StoredEvent;
         const key = `${head.domain}\u0000${head.edition}\u0000${Buffer.from(head.root).toString("hex")}`;
-        const book = toBook(group);
-        if (!this.wanted(book)) continue;
-        const item = { book, last: (group.at(-1) as StoredEvent).position };
+        // Upcast before the type filter; a failing upcaster is retried (then parked) with the book.
+        const raw = toBook(group);
+        const book = await this.upcast(raw);
+        if (book !== undefined && !this.wanted(book)) continue;
+        const item = {
+          book: book ?? raw,
+          upcast: book === undefined,
+          last: (group.at(-1) as StoredEvent).position,
+        };
         const lane = lanes.get(key);
         if (lane) lane.push(item);
         else lanes.set(key, [item]);
@@ -161,11 +170,11 @@ export class CheckpointedConsumer {
       // Every lane settles before the catch-up ends, even when one fails: an aggregate is never
       // in two lanes (or two catch-ups) at once.
       await runLanes([...lanes.entries()], this.options.concurrency ?? 16, async ([key, lane]) => {
-        for (const { book, last } of lane) {
+        for (const { book, upcast, last } of lane) {
           if (!complete || this.stopped) return;
           // Done by an earlier try of this batch that stopped short: not again.
           if ((this.done.get(key) ?? 0n) >= last) continue;
-          if (!(await this.processWithRetry(book))) {
+          if (!(await this.processWithRetry(book, upcast))) {
             complete = false;
             return;
           }
@@ -180,6 +189,16 @@ export class CheckpointedConsumer {
     }
   }
 
+  /** The book upcast; undefined (logged) when the upcaster fails (processing tries again). */
+  private async upcast(book: EventBook): Promise<EventBook | undefined> {
+    try {
+      return await upcastBook(this.options.upcast, book);
+    } catch (err) {
+      this.log.warn("consumer.upcast_failed", { domain: book.cover?.domain, error: (err as Error).message });
+      return undefined;
+    }
+  }
+
   private wanted(book: EventBook): boolean {
     const types = this.options.filter.eventTypes ?? [];
     if (types.length === 0) return true;
@@ -189,11 +208,13 @@ export class CheckpointedConsumer {
   }
 
   /** True when processed (or parked in the DLQ); false when the consumer must stop here. */
-  private async processWithRetry(book: EventBook): Promise<boolean> {
+  private async processWithRetry(book: EventBook, upcastFirst = false): Promise<boolean> {
     const policy = this.options.retry ?? { initialMs: 50, maxMs: 2000, attempts: 5 };
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.options.process(book);
+        const current = upcastFirst ? await upcastBook(this.options.upcast, book) : book;
+        if (upcastFirst && !this.wanted(current)) return true;
+        await this.options.process(current);
         this.processed++;
         this.processedEvents += book.pages.length;
         return true;

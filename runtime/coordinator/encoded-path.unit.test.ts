@@ -189,6 +189,7 @@ describe("aggregate pipeline: encoded fast path", () => {
     const sagaResponse = await fast.execute(command("s", 0, { saga: true }));
     expect(sagaResponse.events?.pages[0]?.sequence).toEqual({ case: "num", value: 2 });
     await storage.snapshots.delete({ domain: "echo", edition: "", root });
+    await storage.editions.create({ name: "what-if", description: "", createdAt: new Date() });
     const edResponse = await fast.execute(command("e", 3, { edition: "what-if" }));
     expect(edResponse.events?.pages[0]?.sequence).toEqual({ case: "num", value: 3 });
     const sent = encodedCalls.at(-1) as Uint8Array;

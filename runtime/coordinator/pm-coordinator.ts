@@ -22,6 +22,7 @@ import {
   ProcessManagerPrepareRequestSchema,
   type ProcessTimeout,
   ProcessTimeoutSchema,
+  type TemporalQuery,
   Timestamps,
 } from "@angzarr/proto";
 import { create, toBinary } from "@bufbuild/protobuf";
@@ -30,7 +31,6 @@ import { type Logger, log as rootLog } from "../observability/log";
 import type { CausationKey, OutboxEntry } from "../storage/types";
 import { type BackoffPolicy, DEFAULT_BACKOFF, delayFor, sleep } from "./backoff";
 import * as E from "./errors";
-import { readHistory, refOf } from "./history";
 import { KeyedMutex } from "./keyed-mutex";
 import type { DeliveryKind, OutboxDispatcher } from "./outbox-dispatcher";
 import { emptyReaction, encodeReaction, mergeReaction, type Reaction } from "./reaction";
@@ -38,6 +38,8 @@ import type { ProcessManagerHandler } from "./reactive-ports";
 import {
   causationOf,
   dispatcherOf,
+  historyReader,
+  observeFlow,
   parkedCommand,
   type ReactionDeps,
   stampCommand,
@@ -152,15 +154,14 @@ export class ProcessManagerCoordinator {
       const { response, pmCover } = await this.decide(pm, cover, trigger ? { trigger } : undefined);
       const events = response.processEvents?.pages ?? [];
       const commands = response.commands.map((c) => stampCommand(c, pm.name, cover, cause.sequence));
+      const pmRef = await this.deps.pipeline.editions.ref(pmCover);
       const booksOf = (stored: EventPage[][]) =>
         stored.filter((p) => p.length > 0).map((pages) => create(EventBookSchema, { cover: pmCover, pages }));
       const [result] = await this.deps.outbox.write([
         {
           causations: keys,
           appends:
-            events.length > 0
-              ? [{ ref: refOf(pmCover), pages: events, correlationId: cover.correlationId }]
-              : [],
+            events.length > 0 ? [{ ref: pmRef, pages: events, correlationId: cover.correlationId }] : [],
           enqueue: commands.map((command, index) => ({
             cause,
             name: `command-${index}`,
@@ -187,6 +188,7 @@ export class ProcessManagerCoordinator {
           this.log.warn("bus.publish_failed", { domain: book.cover?.domain, error: (err as Error).message });
         }
         reaction.books.push(book);
+        observeFlow(this.deps, cause, book);
         this.onProcessEvents?.(pm, pmCover, book.pages);
       }
       mergeReaction(reaction, await this.dispatcher.deliver(lane, result.enqueued));
@@ -194,15 +196,19 @@ export class ProcessManagerCoordinator {
     }
   }
 
-  /** Trigger history + PM state → prepare → fetch → handle. No side effects. */
+  /**
+   * Trigger history + PM state → prepare → fetch → handle. No side effects. Books not supplied are
+   * read now, or as of `asOf` (speculation).
+   */
   async decide(
     pm: ProcessManagerHandler,
     triggerCover: Cover,
     supplied?: { trigger?: EventBook; processState?: EventBook; destinations?: EventBook[] },
+    asOf?: TemporalQuery,
   ): Promise<{ response: ProcessManagerHandleResponse; pmCover: Cover }> {
-    const upcast = this.deps.upcast ? { upcast: this.deps.upcast } : {};
+    const read = historyReader(this.deps, asOf);
     const edition = Covers.edition(triggerCover);
-    const trigger = supplied?.trigger ?? (await readHistory(this.deps.events, triggerCover, upcast));
+    const trigger = supplied?.trigger ?? (await read(triggerCover));
     const stampedTrigger = create(EventBookSchema, {
       ...trigger,
       cover: create(CoverSchema, {
@@ -211,15 +217,13 @@ export class ProcessManagerCoordinator {
       }),
     });
     const pmCover = this.pmCover(pm, triggerCover);
-    const processState = supplied?.processState ?? (await readHistory(this.deps.events, pmCover, upcast));
+    const processState = supplied?.processState ?? (await read(pmCover));
     let destinations = supplied?.destinations ?? [];
     if (!supplied?.destinations || supplied.destinations.length === 0) {
       const prepared = await pm.prepare(
         create(ProcessManagerPrepareRequestSchema, { trigger: stampedTrigger, processState }),
       );
-      destinations = await Promise.all(
-        prepared.destinations.map((d) => readHistory(this.deps.events, d, { edition, ...upcast })),
-      );
+      destinations = await Promise.all(prepared.destinations.map((d) => read(d, edition)));
     }
     const response = await pm.handle(
       create(ProcessManagerHandleRequestSchema, { trigger: stampedTrigger, processState, destinations }),
@@ -250,10 +254,16 @@ export class ProcessManagerCoordinator {
       };
     };
     return {
-      answered: (entry, command, outcome) =>
-        outcome.kind === "events"
-          ? { status: "delivered", books: outcome.book.pages.length > 0 ? [outcome.book] : [], failures: [] }
-          : refused(entry, command, `revoked: ${outcome.revocation.reason}`),
+      answered: (entry, command, outcome) => {
+        if (outcome.kind !== "events")
+          return refused(entry, command, `revoked: ${outcome.revocation.reason}`);
+        if (outcome.book.pages.length > 0) observeFlow(this.deps, entry.cause, outcome.book);
+        return {
+          status: "delivered",
+          books: outcome.book.pages.length > 0 ? [outcome.book] : [],
+          failures: [],
+        };
+      },
       refused,
       parked: (entry, command, reason) => {
         this.log.error("pm.command_parked", {

@@ -5,29 +5,36 @@
 import {
   AnyPayload,
   CommandBookSchema,
+  CoverSchema,
+  EditionEventsDeletedSchema,
   type EventBook,
   EventBookSchema,
+  EventPageSchema,
   EventPages,
   ProcessTimeoutSchema,
   type Projection,
+  ProjectionSchema,
+  Timestamps,
   TypeUrl,
 } from "@angzarr/proto";
-import { fromBinary } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import { create, fromBinary } from "@bufbuild/protobuf";
 import { matches } from "../bus/filter";
 import type { BusFilter } from "../bus/types";
 import { type Logger, log as rootLog } from "../observability/log";
 import { NotFoundError } from "../storage/errors";
 import type { DeadLetterEntry, EditionStore, OutboxEntry, PositionStore } from "../storage/types";
-import type { DownstreamRunner } from "./aggregate-pipeline";
+import type { CascadeResult, DownstreamRunner } from "./aggregate-pipeline";
 import type { BackoffPolicy } from "./backoff";
 import { EditionConsumers } from "./consumer";
 import { DeadlineScheduler } from "./deadlines";
+import { projectionDomain } from "./domains";
 import { deliveryKey, type OutboxDispatcher } from "./outbox-dispatcher";
 import { ProcessManagerCoordinator } from "./pm-coordinator";
 import type { ReactiveDirectory } from "./reactive-ports";
 import { dispatcherOf, type Reaction, type ReactionDeps, SagaCoordinator } from "./saga-coordinator";
+import { Speculator } from "./speculator";
 import type { Timer } from "./timer";
+import { upcastBook } from "./upcasting";
 
 export interface ReactiveHostOptions extends ReactionDeps {
   positions: PositionStore;
@@ -52,6 +59,8 @@ export class ReactiveHost implements DownstreamRunner {
   readonly sagas: SagaCoordinator;
   readonly processManagers: ProcessManagerCoordinator;
   readonly dispatcher: OutboxDispatcher;
+  /** What-if runs of the same components (SpeculativeService and the coordinator services). */
+  readonly speculator: Speculator;
   private readonly consumers: EditionConsumers[] = [];
   private readonly kinds = new Map<EditionConsumers, ConsumerKind>();
   private readonly deadlines: DeadlineScheduler;
@@ -65,6 +74,7 @@ export class ReactiveHost implements DownstreamRunner {
     const deps = { ...options, dispatcher: this.dispatcher };
     this.sagas = new SagaCoordinator(deps);
     this.processManagers = new ProcessManagerCoordinator(deps);
+    this.speculator = new Speculator(options.directory, this.sagas, this.processManagers, deps);
     this.deadlines = new DeadlineScheduler(this.processManagers, options.events, options.log, {
       deadLetters: options.deadLetters,
       ...(options.retry ? { retry: options.retry } : {}),
@@ -128,7 +138,8 @@ export class ReactiveHost implements DownstreamRunner {
     for (const projector of directory.projectors()) {
       this.consumers.push(
         this.consumer("projector", projector.name, projector.input, async (book) => {
-          await projector.handle(book);
+          const projection = await projector.handle(book);
+          await this.stream(projector.name, book, projection);
         }),
       );
     }
@@ -209,6 +220,8 @@ export class ReactiveHost implements DownstreamRunner {
       ...(this.options.onFailure ? { onFailure: this.options.onFailure } : {}),
       ...(this.options.retry ? { retry: this.options.retry } : {}),
       editions: this.editionSource(),
+      // Consumers hand on books already upcast (the type filter needs the current versions too).
+      ...(this.options.upcast ? { upcast: this.options.upcast } : {}),
     });
   }
 
@@ -261,21 +274,71 @@ export class ReactiveHost implements DownstreamRunner {
   /** Sync projectors of the book's domain (SYNC_MODE_SIMPLE). */
   async projectors(book: EventBook): Promise<Projection[]> {
     const out: Projection[] = [];
+    const upcast = await this.upcast(book);
     for (const projector of this.options.directory.projectors()) {
-      if (projector.synchronous && matches(projector.input, book)) out.push(await projector.handle(book));
+      if (projector.synchronous && matches(projector.input, upcast)) out.push(await projector.handle(upcast));
     }
     return out;
   }
 
-  /** Everything the book causes, transitively, with every projection; failures are reported. */
-  async cascade(book: EventBook): Promise<Projection[]> {
+  /** The book as handlers see it: upcast (runtime.md §9). */
+  private upcast(book: EventBook): Promise<EventBook> {
+    return upcastBook(this.options.upcast, book);
+  }
+
+  /**
+   * Streams a projector's output to whoever follows the correlation id (wire-contract §3.9): a book
+   * `_projection.{projector}.{source domain}` with one page numbered Projection.sequence. Bus only,
+   * never stored; a lost one is not repaired (the read model is the record).
+   */
+  private async stream(projector: string, source: EventBook, projection: Projection): Promise<void> {
+    const cover = source.cover;
+    if (!cover || cover.correlationId === "") return;
+    const book = create(EventBookSchema, {
+      cover: create(CoverSchema, { ...cover, domain: projectionDomain(projector, cover.domain) }),
+      pages: [
+        create(EventPageSchema, {
+          sequence: { case: "num", value: projection.sequence },
+          createdAt: Timestamps.now(),
+          event: AnyPayload.pack(ProjectionSchema, projection),
+        }),
+      ],
+    });
+    try {
+      await this.options.bus.publish(book);
+    } catch (err) {
+      this.log.warn("projection.stream_failed", { projector, error: (err as Error).message });
+    }
+  }
+
+  /**
+   * Tells every projector that an edition was deleted (one `angzarr.EditionEventsDeleted` page per
+   * input domain), so it drops its read model of that edition.
+   */
+  async deleteEditionReadModels(edition: string): Promise<void> {
+    for (const projector of this.options.directory.projectors()) {
+      const domain = projector.input.domain ?? "";
+      const deleted = create(EditionEventsDeletedSchema, {
+        edition,
+        domain,
+        deletedAt: new Date().toISOString(),
+      });
+      await projector.handle(
+        create(EventBookSchema, {
+          cover: create(CoverSchema, { domain, edition: { name: edition } }),
+          pages: [EventPages.forced(AnyPayload.pack(EditionEventsDeletedSchema, deleted))],
+        }),
+      );
+    }
+    this.log.info("edition.read_models_deleted", { edition });
+  }
+
+  /** Everything the book causes, transitively, with every projection and every failure. */
+  async cascade(book: EventBook): Promise<CascadeResult> {
     const projections: Projection[] = [];
     const failures: string[] = [];
     await this.follow(book, 0, projections, failures);
-    if (failures.length > 0) {
-      throw new ConnectError(`Cascade failed: ${failures.join("; ")}`, Code.FailedPrecondition);
-    }
-    return projections;
+    return { projections, failures };
   }
 
   private async follow(
@@ -285,10 +348,11 @@ export class ReactiveHost implements DownstreamRunner {
     failures: string[],
   ): Promise<void> {
     if (depth > (this.options.maxCascadeDepth ?? 16)) {
-      failures.push(`cascade deeper than ${this.options.maxCascadeDepth ?? 16} steps`);
+      failures.push(`runtime: cascade deeper than ${this.options.maxCascadeDepth ?? 16} steps`);
       return;
     }
     projections.push(...(await this.projectors(book)));
+    book = await this.upcast(book);
     const reactions: Reaction[] = [];
     for (const saga of this.options.directory.sagas()) {
       if (matches(saga.input, book)) reactions.push(await this.sagas.handleBook(saga, book));

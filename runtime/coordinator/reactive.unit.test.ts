@@ -3,6 +3,7 @@ import {
   AnyPayload,
   type BusinessResponse,
   BusinessResponseSchema,
+  CascadeFailureSchema,
   CommandBookSchema,
   CommandPageSchema,
   ComponentDescriptorSchema,
@@ -11,6 +12,7 @@ import {
   type EventBook,
   EventBookSchema,
   EventPageSchema,
+  EventPages,
   Identity,
   ProjectionSchema,
   RevocationResponseSchema,
@@ -191,6 +193,7 @@ describe("sagas through the reactive host", () => {
 
   test("each timeline has its own checkpoint, and saga reactions stay in the source's edition", async () => {
     build();
+    await storage.editions.create({ name: "what-if", description: "", createdAt: new Date() });
     await host.start();
     const root = Uuid.randomBytes();
     await pipeline.execute(command("src", root, "main-event", 0, "m"));
@@ -360,7 +363,17 @@ describe("sagas through the reactive host", () => {
       .execute(command("src", root, "reject-me", 0, "corr-R"), SyncMode.CASCADE)
       .catch((e) => e)) as ConnectError;
     expect(err.code).toBe(Code.FailedPrecondition);
-    expect(err.rawMessage).toContain("Not allowed here");
+    // The command itself was persisted: the caller is told so, with the events and who failed.
+    expect(err.rawMessage).toBe(
+      "Cascade failed after the command was persisted (src events 0..0): saga-src-dst: command to dst rejected: Not allowed here",
+    );
+    const [detail] = err.findDetails(CascadeFailureSchema);
+    expect(detail?.persisted?.events?.cover?.domain).toBe("src");
+    expect(detail?.persisted?.events?.pages.map((p) => EventPages.sequence(p))).toEqual([0]);
+    expect(detail?.failures.map((f) => [f.component, f.reason])).toEqual([
+      ["saga-src-dst", "command to dst rejected: Not allowed here"],
+    ]);
+    expect(await storage.events.get({ domain: "src", edition: "", root })).toHaveLength(1);
     const src = aggregates.get("src") as EchoAggregate;
     const revoke = src.calls.at(-1)?.command;
     expect(revoke?.pages[0]?.command?.typeUrl).toEndWith("angzarr.RevokeEventCommand");

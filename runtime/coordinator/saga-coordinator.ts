@@ -25,6 +25,7 @@ import {
   SagaPrepareRequestSchema,
   type SagaResponse,
   SagaResponseSchema,
+  type TemporalQuery,
   Timestamps,
   TypeUrl,
 } from "@angzarr/proto";
@@ -32,6 +33,7 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import type { EventBus } from "../bus/types";
 import { type Logger, log as rootLog } from "../observability/log";
 import type {
+  AggregateRef,
   CausationKey,
   CausationStore,
   DeadLetterInput,
@@ -42,7 +44,8 @@ import type {
 } from "../storage/types";
 import type { AggregatePipeline, PageUpcaster } from "./aggregate-pipeline";
 import type { BackoffPolicy } from "./backoff";
-import { readHistory, refOf } from "./history";
+import { SAGA_FAILURE_DOMAIN } from "./domains";
+import { readHistory } from "./history";
 import { KeyedMutex } from "./keyed-mutex";
 import {
   type DeliveryKind,
@@ -52,6 +55,7 @@ import {
 } from "./outbox-dispatcher";
 import { emptyReaction, encodeReaction, mergeReaction, type Reaction } from "./reaction";
 import type { SagaHandler } from "./reactive-ports";
+import type { FlowListener } from "./topology-recorder";
 
 export {
   decodeReaction,
@@ -62,8 +66,7 @@ export {
   type Reaction,
 } from "./reaction";
 
-/** System domain of `SagaCompensationFailed` records. */
-export const SAGA_FAILURE_DOMAIN = "angzarr.saga-failures";
+export { SAGA_FAILURE_DOMAIN };
 
 /** Outbox kinds written by sagas. */
 export const SAGA_COMMAND = "saga-command";
@@ -85,6 +88,8 @@ export interface ReactionDeps {
   /** Attempts and backoff of deliveries before parking (a dispatcher made here uses it). */
   retry?: BackoffPolicy;
   upcast?: PageUpcaster;
+  /** Hears about every flow a reaction causes (topology). */
+  flows?: FlowListener;
   log?: Logger;
 }
 
@@ -111,6 +116,33 @@ function pageMatches(types: string[] | undefined, typeUrl: string): boolean {
   if (!types || types.length === 0) return true;
   const name = TypeUrl.fullName(typeUrl);
   return types.some((t) => TypeUrl.matchesEventType(t, name));
+}
+
+/**
+ * Reads aggregate histories for a saga or PM: on the timeline given (default the cover's), with its
+ * registered branch point, upcast, whole or as of a point in time.
+ */
+export function historyReader(deps: ReactionDeps, asOf?: TemporalQuery) {
+  return (cover: Cover, edition?: string): Promise<EventBook> =>
+    readHistory(deps.events, cover, {
+      ...(edition !== undefined ? { edition } : {}),
+      ...(deps.upcast ? { upcast: deps.upcast } : {}),
+      ...(asOf ? { asOf } : {}),
+      resolve: (c, e) => deps.pipeline.editions.ref(c, e),
+    });
+}
+
+/**
+ * Tells the topology that events of the cause's domain made its component (a saga or PM; the part
+ * of the key before any `#`) write `written`.
+ */
+export function observeFlow(deps: ReactionDeps, cause: CausationKey, written: EventBook): void {
+  deps.flows?.flow({
+    from: cause.domain,
+    component: cause.component.split("#", 1)[0] ?? cause.component,
+    to: written.cover?.domain ?? "",
+    correlationId: written.cover?.correlationId ?? "",
+  });
 }
 
 /** One source page's causation key for a component. */
@@ -175,11 +207,13 @@ export class SagaCoordinator {
       }));
     const booksOf = (stored: EventPage[][]) =>
       stored.map((pages, i) => create(EventBookSchema, { cover: facts[i]?.cover, pages }));
+    // Facts land on their aggregate's timeline with its registered branch point.
+    const refs = await Promise.all(facts.map((f) => this.deps.pipeline.editions.ref(f.cover)));
     const [result] = await this.deps.outbox.write([
       {
         causations: [key],
-        appends: facts.map((f) => ({
-          ref: refOf(f.cover),
+        appends: facts.map((f, i) => ({
+          ref: refs[i] as AggregateRef,
           pages: f.pages,
           correlationId: f.cover.correlationId,
         })),
@@ -198,6 +232,7 @@ export class SagaCoordinator {
     for (const book of booksOf(result.stored)) {
       await this.publish(book);
       reaction.books.push(book);
+      observeFlow(this.deps, key, book);
     }
     mergeReaction(reaction, await this.dispatcher.deliver(lane, result.enqueued));
     return reaction;
@@ -211,18 +246,23 @@ export class SagaCoordinator {
     }
   }
 
-  /** Prepare → fetch → execute → stamp, with no side effects (also used for speculation). */
-  async decide(saga: SagaHandler, source: EventBook, supplied?: EventBook[]): Promise<SagaResponse> {
+  /**
+   * Prepare → fetch → execute → stamp, with no side effects (also used for speculation, with
+   * supplied destinations or destinations read as of a point in time).
+   */
+  async decide(
+    saga: SagaHandler,
+    source: EventBook,
+    supplied?: EventBook[],
+    asOf?: TemporalQuery,
+  ): Promise<SagaResponse> {
     const cover = source.cover as Cover;
     let destinations = supplied ?? [];
     if (supplied === undefined || supplied.length === 0) {
       const prepared = await saga.prepare(create(SagaPrepareRequestSchema, { source }));
+      const read = historyReader(this.deps, asOf);
       const edition = Covers.edition(cover);
-      destinations = await Promise.all(
-        prepared.destinations.map((d) =>
-          readHistory(this.deps.events, d, { edition, ...this.upcastOption() }),
-        ),
-      );
+      destinations = await Promise.all(prepared.destinations.map((d) => read(d, edition)));
     }
     const response = await saga.execute(create(SagaExecuteRequestSchema, { source, destinations }));
     const first = source.pages[0];
@@ -231,10 +271,6 @@ export class SagaCoordinator {
       commands: response.commands.map((c) => stampCommand(c, saga.name, cover, sequence)),
       events: response.events.map((b) => stampFacts(b, cover)),
     });
-  }
-
-  private upcastOption(): { upcast?: PageUpcaster } {
-    return this.deps.upcast ? { upcast: this.deps.upcast } : {};
   }
 
   /** A saga command: delivered, or refused and compensated, or parked. */
@@ -264,10 +300,17 @@ export class SagaCoordinator {
       };
     };
     return {
-      answered: (entry, command, outcome) =>
-        outcome.kind === "events"
-          ? { status: "delivered", books: outcome.book.pages.length > 0 ? [outcome.book] : [], failures: [] }
-          : refused(entry, command, `Command revoked: ${outcome.revocation.reason}`),
+      answered: (entry, command, outcome) => {
+        if (outcome.kind !== "events") {
+          return refused(entry, command, `Command revoked: ${outcome.revocation.reason}`);
+        }
+        if (outcome.book.pages.length > 0) observeFlow(this.deps, entry.cause, outcome.book);
+        return {
+          status: "delivered",
+          books: outcome.book.pages.length > 0 ? [outcome.book] : [],
+          failures: [],
+        };
+      },
       refused,
       parked: (entry, command, reason) => {
         this.log.error("saga.command_parked", {

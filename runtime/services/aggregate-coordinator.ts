@@ -1,7 +1,7 @@
-// AggregateCoordinator (Handle, HandleSync, DryRunHandle) and SpeculativeService.DryRunCommand:
-// thin adapters over the aggregate pipeline. The coordinator reports unknown domains with its own
+// AggregateCoordinator (Handle, HandleSync, DryRunHandle): thin adapters over the aggregate
+// pipeline. The coordinator reports unknown domains with its own
 // message (`No handler registered for domain: {d}`), raised by the pipeline.
-import { AggregateCoordinator, SpeculativeService, SyncMode } from "@angzarr/proto";
+import { AggregateCoordinator, SyncMode } from "@angzarr/proto";
 import type { ServiceImpl } from "@connectrpc/connect";
 import * as E from "../coordinator/errors";
 import { normalizeSyncMode } from "./command-gateway";
@@ -20,11 +20,4 @@ export function aggregateCoordinatorService(deps: ServiceDeps): ServiceImpl<type
   };
 }
 
-/** Only DryRunCommand for now; the other speculative RPCs answer UNIMPLEMENTED. */
-export function speculativeService(deps: ServiceDeps): Partial<ServiceImpl<typeof SpeculativeService>> {
-  return {
-    dryRunCommand: (request, ctx) => guarded(ctx, deps.log, () => deps.pipeline.dryRun(request)),
-  };
-}
-
-export { AggregateCoordinator, SpeculativeService };
+export { AggregateCoordinator };

@@ -14,6 +14,7 @@ import {
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import * as E from "../coordinator/errors";
+import { upcastBook } from "../coordinator/upcasting";
 import { openCorrelationFeed, PageLedger } from "./correlation-feed";
 import type { ServiceDeps } from "./deps";
 import { guarded, guardedStream } from "./wire-errors";
@@ -57,13 +58,13 @@ async function* executeStream(deps: ServiceDeps, request: CommandBook, ctx: Hand
     const own: EventBook | undefined = response.events;
     if (own) {
       ledger.admit(own);
-      yield own;
+      yield await upcastBook(deps.upcast, own);
     }
     for (;;) {
       const next = await feed.queue.next(deps.streamIdleMs, ctx.signal);
       if (next === undefined) break;
       const fresh = ledger.admit(next);
-      if (fresh) yield fresh;
+      if (fresh) yield await upcastBook(deps.upcast, fresh);
     }
     deps.log.debug("gateway.stream_end", {
       correlationId,

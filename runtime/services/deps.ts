@@ -3,6 +3,7 @@
 import type { EventBus } from "../bus/types";
 import type { AggregatePipeline, PageUpcaster } from "../coordinator/aggregate-pipeline";
 import type { HandlerDirectory } from "../coordinator/ports";
+import type { Speculator } from "../coordinator/speculator";
 import type { Logger } from "../observability/log";
 import type { DeadLetterEntry, Storage } from "../storage/types";
 
@@ -42,12 +43,21 @@ export interface ServiceDeps {
   storage: Storage;
   bus: EventBus;
   handlers: HandlerDirectory;
+  /**
+   * Every domain a component owns: aggregate domains and process-manager state domains. Queries
+   * on any other business domain are NOT_FOUND unless the store holds events of it.
+   */
+  domains(): string[];
   /** ExecuteStream ends after this long without a new book. */
   streamIdleMs: number;
   /** Applied to pages returned by queries (runtime.md §9); identity when absent. */
   upcast?: PageUpcaster;
   /** Processes a dead-lettered case again (the reactive host); absent = replay unavailable. */
   replayDeadLetter?: (entry: DeadLetterEntry) => Promise<void>;
+  /** Runs sagas, process managers and projectors speculatively (the reactive host's). */
+  speculator?: Speculator;
+  /** Removes the projectors' read-model rows of a deleted edition (the reactive host). */
+  deleteEditionReadModels?: (edition: string) => Promise<void>;
   /** Resets a projector's checkpoint and replays (the reactive host); resolves with the events replayed. */
   rebuildProjection?: (projector: string) => Promise<number>;
   /** Components and consumer checkpoints; absent = topology and checkpoints answer UNIMPLEMENTED. */

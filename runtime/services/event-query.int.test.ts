@@ -2,11 +2,13 @@
 // error messages of wire-contract §3.8, GetAggregateRoots and Synchronize.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
+  AnyPayload,
   CommandGateway,
   type Cover,
   CoverSchema,
   Covers,
   EditionSchema,
+  EventPages,
   EventQuery,
   type Query,
   QuerySchema,
@@ -16,6 +18,7 @@ import {
 import { create, type MessageInitShape } from "@bufbuild/protobuf";
 import { StringValueSchema } from "@bufbuild/protobuf/wkt";
 import { createClient } from "@connectrpc/connect";
+import { INCLUDE_INTERNAL_HEADER } from "./event-query";
 import { Code, collect, failure, sequences, text } from "./testing/clients";
 import { ECHO_DOMAIN, echoAggregate } from "./testing/echo-aggregate";
 import { aggregateEntry, command, startTestRuntime, type TestRuntime } from "./testing/harness";
@@ -42,6 +45,7 @@ beforeAll(async () => {
   await gateway.execute(command("ledger", ledgerRoot, StringValueSchema, text("l0"), 0, "q-3"));
   await gateway.execute(command(ECHO_DOMAIN, sibling, StringValueSchema, text("s1"), 1, "q-3"));
   // An edition of `root` holding one event of its own on top of the inherited history.
+  await rt.storage.editions.create({ name: "what-if", description: "", createdAt: new Date() });
   const branch = command(ECHO_DOMAIN, root, StringValueSchema, text("branch"), 5, "q-edition");
   branch.cover = Covers.make({ domain: ECHO_DOMAIN, root, correlationId: "q-edition", edition: "what-if" });
   await gateway.execute(branch);
@@ -212,16 +216,59 @@ describe("errors (wire-contract §3.8)", () => {
   });
 });
 
+describe("domains", () => {
+  test("a domain no component owns and the store never held is NOT_FOUND, on every RPC", async () => {
+    const q = createClient(EventQuery, rt.grpc());
+    const byRoot = query(cover({ root, domain: "nope" }));
+    const byCorrelation = query(cover({ correlationId: "q-1", domain: "nope" }));
+    for (const call of [
+      () => q.getEventBook(byRoot),
+      () => collect(q.getEvents(byRoot)),
+      () => q.getEventBook(byCorrelation),
+      () =>
+        collect(
+          q.synchronize(
+            (async function* () {
+              yield byRoot;
+            })(),
+          ),
+        ),
+    ]) {
+      const err = await failure(call);
+      expect([err.code, err.rawMessage]).toEqual([Code.NotFound, "No service registered for domain: nope"]);
+    }
+  });
+
+  test("a known domain without events for the root is an empty book", async () => {
+    const book = await createClient(EventQuery, rt.connect()).getEventBook(
+      query(cover({ root: Uuid.randomBytes(), domain: "ledger" })),
+    );
+    expect(book.pages).toEqual([]);
+    expect(book.cover?.domain).toBe("ledger");
+  });
+});
+
 describe("GetAggregateRoots and Synchronize", () => {
-  test("GetAggregateRoots streams every (domain, root) once", async () => {
-    const roots = await collect(createClient(EventQuery, rt.grpc()).getAggregateRoots({}));
-    const listed = roots.map((r) => `${r.domain}/${Uuid.toText(r.root?.value ?? new Uint8Array())}`).sort();
-    expect(listed).toEqual(
-      [
-        `${ECHO_DOMAIN}/${Uuid.toText(root)}`,
-        `${ECHO_DOMAIN}/${Uuid.toText(sibling)}`,
-        `ledger/${Uuid.toText(ledgerRoot)}`,
-      ].sort(),
+  test("GetAggregateRoots streams every (domain, edition, root), internal domains only when asked", async () => {
+    const failureRoot = Uuid.randomBytes();
+    await rt.storage.events.append(
+      { domain: "angzarr.saga-failures", edition: "", root: failureRoot },
+      [EventPages.forced(AnyPayload.pack(StringValueSchema, text("failed")))],
+      { correlationId: "q-failure" },
+    );
+    const list = async (headers?: Record<string, string>) =>
+      (await collect(createClient(EventQuery, rt.grpc()).getAggregateRoots({}, headers ? { headers } : {})))
+        .map((r) => `${r.domain}@${r.edition}/${Uuid.toText(r.root?.value ?? new Uint8Array())}`)
+        .sort();
+    const business = [
+      `${ECHO_DOMAIN}@/${Uuid.toText(root)}`,
+      `${ECHO_DOMAIN}@what-if/${Uuid.toText(root)}`,
+      `${ECHO_DOMAIN}@/${Uuid.toText(sibling)}`,
+      `ledger@/${Uuid.toText(ledgerRoot)}`,
+    ];
+    expect(await list()).toEqual(business.sort());
+    expect(await list({ [INCLUDE_INTERNAL_HEADER]: "true" })).toEqual(
+      [...business, `angzarr.saga-failures@/${Uuid.toText(failureRoot)}`].sort(),
     );
   });
 

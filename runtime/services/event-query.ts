@@ -15,6 +15,12 @@
 // (upper absent = to the end, upper < lower = nothing); `sequences` = exactly those numbers (an
 // empty set selects nothing); `temporal.as_of_time` = created_at <= t; `temporal.as_of_sequence`
 // = sequence <= n. Queries never use snapshots. An aggregate without events is an empty book.
+// Domain: a cover naming a business domain no component owns and the store has never seen is
+// NOT_FOUND (`No service registered for domain: {d}`); a known domain without events for the root
+// is an empty book. Internal domains (`_meta.*`, `angzarr.*`) are always readable.
+// GetAggregateRoots streams every (domain, edition, root) with the edition in the extension field
+// `AggregateRoot.edition` (empty = main); internal domains only when the request carries the
+// header `x-angzarr-include-internal: true`.
 import {
   type AggregateRoot,
   AggregateRootSchema,
@@ -30,12 +36,18 @@ import {
   Uuid,
 } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
-import type { ServiceImpl } from "@connectrpc/connect";
+import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
+import { isInternalDomain } from "../coordinator/domains";
 import * as E from "../coordinator/errors";
+import { applyUpcaster } from "../coordinator/upcasting";
 import { InvalidInputError } from "../storage/errors";
-import type { AggregateRef, Divergence, EventStore } from "../storage/types";
+import type { AggregateRef, EventStore } from "../storage/types";
+import { gatewayMessages } from "./command-gateway";
 import type { ServiceDeps } from "./deps";
 import { guarded, guardedStream } from "./wire-errors";
+
+/** Header asking GetAggregateRoots to list internal domains too. */
+export const INCLUDE_INTERNAL_HEADER = "x-angzarr-include-internal";
 
 export const queryMessages = {
   noCover: "Query must have a cover with domain/root or correlation_id",
@@ -57,35 +69,38 @@ function checkSelection(selection: Selection): void {
   }
 }
 
+/** NOT_FOUND for a business domain nobody owns and the store has never held. */
+async function checkDomain(deps: ServiceDeps, domain: string): Promise<void> {
+  if (domain === "" || isInternalDomain(domain) || deps.domains().includes(domain)) return;
+  let stored: string[];
+  try {
+    stored = await deps.storage.events.listDomains();
+  } catch (err) {
+    throw loadError(err);
+  }
+  if (!stored.includes(domain)) throw E.notFound(gatewayMessages.unknownService(domain));
+}
+
 async function resolve(deps: ServiceDeps, query: Query): Promise<Target> {
   const cover = query.cover;
   if (!cover) throw E.invalid(queryMessages.noCover);
   checkSelection(query.selection);
+  await checkDomain(deps, cover.domain);
   const root = cover.root?.value;
   if (root !== undefined && root.length > 0) {
     if (root.length !== 16) throw E.invalid(E.Messages.invalidUuid(`expected 16 bytes, got ${root.length}`));
     if (cover.domain === "") throw E.invalid(queryMessages.noCover);
-    return { kind: "aggregate", cover, ref: await refFor(deps, cover, root) };
+    return { kind: "aggregate", cover, ref: await deps.pipeline.editions.ref(cover) };
   }
   if (cover.correlationId === "") throw E.invalid(queryMessages.noRoot);
+  const edition = Editions.nameOf(cover.edition);
+  if (edition !== Editions.MAIN) await deps.pipeline.editions.registered(edition);
   return {
     kind: "correlation",
     cover,
     correlationId: cover.correlationId,
     edition: Editions.nameOf(cover.edition),
   };
-}
-
-/** The aggregate on the cover's timeline, with the branch point the pipeline would use. */
-async function refFor(deps: ServiceDeps, cover: Cover, root: Uint8Array): Promise<AggregateRef> {
-  const edition = Editions.nameOf(cover.edition);
-  const base = { domain: cover.domain, edition, root };
-  if (edition === Editions.MAIN) return base;
-  const explicit = Editions.divergenceFor(cover.edition, cover.domain);
-  let divergence: Divergence | undefined =
-    explicit === undefined ? undefined : { kind: "sequence", sequence: explicit };
-  if (divergence === undefined) divergence = (await deps.storage.editions.get(edition))?.divergence;
-  return divergence === undefined ? base : { ...base, divergence };
 }
 
 /** Reads the selected pages of one aggregate straight from the store. */
@@ -150,13 +165,8 @@ function loadError(err: unknown): unknown {
   return E.internal(E.Messages.loadFailed(err instanceof Error ? err.message : String(err)));
 }
 
-async function upcast(deps: ServiceDeps, domain: string, pages: EventPage[]): Promise<EventPage[]> {
-  if (!deps.upcast || pages.length === 0) return pages;
-  try {
-    return await deps.upcast(domain, pages);
-  } catch (err) {
-    throw E.internal(E.Messages.upcasterFailed(err instanceof Error ? err.message : String(err)));
-  }
+function upcast(deps: ServiceDeps, domain: string, pages: EventPage[]): Promise<EventPage[]> {
+  return applyUpcaster(deps.upcast, domain, pages);
 }
 
 /** Every book the query selects (one for an aggregate target, one per aggregate by correlation). */
@@ -201,20 +211,17 @@ async function* allBooks(deps: ServiceDeps, query: Query): AsyncGenerator<EventB
   yield* await selectBooks(deps, target, query.selection);
 }
 
-async function* aggregateRoots(deps: ServiceDeps): AsyncGenerator<AggregateRoot> {
+async function* aggregateRoots(deps: ServiceDeps, ctx: HandlerContext): AsyncGenerator<AggregateRoot> {
+  const internal = (ctx.requestHeader.get(INCLUDE_INTERNAL_HEADER) ?? "").toLowerCase() === "true";
   let aggregates: { domain: string; edition: string; root: Uint8Array }[];
   try {
     aggregates = await deps.storage.events.listAggregates();
   } catch (err) {
     throw loadError(err);
   }
-  // AggregateRoot has no edition: report each (domain, root) once, whatever timelines hold it.
-  const seen = new Set<string>();
-  for (const { domain, root } of aggregates) {
-    const key = `${domain}\u0000${Buffer.from(root).toString("hex")}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    yield create(AggregateRootSchema, { domain, root: Uuid.message(root) });
+  for (const { domain, edition, root } of aggregates) {
+    if (!internal && isInternalDomain(domain)) continue;
+    yield create(AggregateRootSchema, { domain, root: Uuid.message(root), edition });
   }
 }
 
@@ -226,7 +233,7 @@ export function eventQueryService(deps: ServiceDeps): ServiceImpl<typeof EventQu
       guardedStream(ctx, deps.log, async function* () {
         for await (const query of requests) yield await oneBook(deps, query);
       }),
-    getAggregateRoots: (_request, ctx) => guardedStream(ctx, deps.log, () => aggregateRoots(deps)),
+    getAggregateRoots: (_request, ctx) => guardedStream(ctx, deps.log, () => aggregateRoots(deps, ctx)),
   };
 }
 

@@ -1,8 +1,9 @@
 // EventStream.Subscribe (runtime.md §8): live books with one correlation id, no replay, until the
-// client cancels or the server shuts down.
+// client cancels or the server shuts down. Books are upcast (runtime.md §9).
 import { EventStream } from "@angzarr/proto";
 import type { ServiceImpl } from "@connectrpc/connect";
 import * as E from "../coordinator/errors";
+import { upcastBook } from "../coordinator/upcasting";
 import { openCorrelationFeed } from "./correlation-feed";
 import type { ServiceDeps } from "./deps";
 import { guardedStream } from "./wire-errors";
@@ -21,7 +22,7 @@ export function eventStreamService(deps: ServiceDeps): ServiceImpl<typeof EventS
           for (;;) {
             const book = await feed.queue.next(Number.POSITIVE_INFINITY, ctx.signal);
             if (book === undefined) return;
-            yield book;
+            yield await upcastBook(deps.upcast, book);
           }
         } finally {
           feed.close();

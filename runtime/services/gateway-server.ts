@@ -12,11 +12,15 @@ import {
   AggregateCoordinator,
   CommandGateway,
   DeadLetterService,
+  EditionService,
   EventQuery,
   EventStream,
   Health,
   InspectionService,
+  ProcessManagerCoordinator,
   ProjectionService,
+  ProjectorCoordinator,
+  SagaCoordinator,
   HealthCheckResponse_ServingStatus as ServingStatus,
   SpeculativeService,
 } from "@angzarr/proto";
@@ -25,17 +29,27 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { EventBus } from "../bus/types";
 import type { AggregatePipeline, PageUpcaster } from "../coordinator/aggregate-pipeline";
 import type { HandlerDirectory } from "../coordinator/ports";
+import type { Speculator } from "../coordinator/speculator";
 import { type Logger, log as rootLog } from "../observability/log";
 import type { DeadLetterEntry, Storage } from "../storage/types";
-import { aggregateCoordinatorService, speculativeService } from "./aggregate-coordinator";
+import { aggregateCoordinatorService } from "./aggregate-coordinator";
 import { commandGatewayService } from "./command-gateway";
 import { deadLetterService } from "./dead-letter-service";
 import { DEFAULT_STREAM_IDLE_MS, type RuntimeCatalog, type ServiceDeps } from "./deps";
+import { editionService } from "./edition-service";
 import { eventQueryService } from "./event-query";
 import { eventStreamService } from "./event-stream";
 import { HealthBoard, healthService } from "./health";
 import { inspectionService } from "./inspection-service";
 import { projectionService } from "./projection-service";
+import {
+  processManagerCoordinatorService,
+  projectorCoordinatorService,
+  sagaCoordinatorService,
+  speculativeService,
+} from "./speculative-service";
+import { TopologyGraph } from "./topology-map";
+import { type HttpRoute, unroutedHandler } from "./unrouted";
 
 export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
@@ -50,6 +64,8 @@ export interface GatewayOptions {
   storage: Storage;
   bus: EventBus;
   handlers: HandlerDirectory;
+  /** Domains components own besides the aggregates' (process-manager state domains). */
+  extraDomains?: () => string[];
   /** Idle timeout of CommandGateway.ExecuteStream, ms (default 30 000). */
   streamIdleMs?: number;
   upcast?: PageUpcaster;
@@ -64,6 +80,12 @@ export interface GatewayOptions {
    * the request.
    */
   httpRoutes?: HttpRoutes;
+  /** Plain HTTP GET routes answered where no RPC matches (e.g. `/topology`), by path. */
+  getRoutes?: Record<string, HttpRoute>;
+  /** Speculative runs of the reactive components (the reactive host's). */
+  speculator?: Speculator;
+  /** Read-model cleanup of a deleted edition (the reactive host's). */
+  deleteEditionReadModels?: (edition: string) => Promise<void>;
   /** Largest request or response message, bytes (default 64 MiB). */
   maxMessageBytes?: number;
   /** How long stop() lets in-flight calls finish before closing connections, ms (default 2 000). */
@@ -92,6 +114,10 @@ export const GATEWAY_SERVICES = [
   EventStream.typeName,
   AggregateCoordinator.typeName,
   SpeculativeService.typeName,
+  EditionService.typeName,
+  SagaCoordinator.typeName,
+  ProcessManagerCoordinator.typeName,
+  ProjectorCoordinator.typeName,
 ];
 
 /** Registers every gateway service on a Connect router. */
@@ -102,6 +128,10 @@ export function gatewayRoutes(deps: ServiceDeps, health: HealthBoard): (router: 
     router.service(EventStream, eventStreamService(deps));
     router.service(AggregateCoordinator, aggregateCoordinatorService(deps));
     router.service(SpeculativeService, speculativeService(deps));
+    router.service(EditionService, editionService(deps));
+    router.service(SagaCoordinator, sagaCoordinatorService(deps));
+    router.service(ProcessManagerCoordinator, processManagerCoordinatorService(deps));
+    router.service(ProjectorCoordinator, projectorCoordinatorService(deps));
     router.service(Health, healthService(health));
     router.service(DeadLetterService, deadLetterService(deps));
     router.service(ProjectionService, projectionService(deps));
@@ -127,20 +157,31 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     storage: opts.storage,
     bus: opts.bus,
     handlers: opts.handlers,
+    domains: () => [...opts.handlers.aggregateDomains(), ...(opts.extraDomains?.() ?? [])],
     streamIdleMs: opts.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS,
     log,
     ...(opts.upcast ? { upcast: opts.upcast } : {}),
     ...(opts.replayDeadLetter ? { replayDeadLetter: opts.replayDeadLetter } : {}),
     ...(opts.rebuildProjection ? { rebuildProjection: opts.rebuildProjection } : {}),
     ...(opts.catalog ? { catalog: opts.catalog } : {}),
+    ...(opts.deleteEditionReadModels ? { deleteEditionReadModels: opts.deleteEditionReadModels } : {}),
+    ...(opts.speculator ? { speculator: opts.speculator } : {}),
   };
   const health = new HealthBoard(["", ...GATEWAY_SERVICES]);
+  const topology = new TopologyGraph(opts.storage.events);
   const shutdown = new AbortController();
   const adapter = connectNodeAdapter({
     routes: gatewayRoutes(deps, health),
     readMaxBytes: maxBytes,
     writeMaxBytes: maxBytes,
     shutdownSignal: shutdown.signal,
+    fallback: unroutedHandler({
+      "/topology": async () => {
+        await topology.refresh();
+        return { contentType: "application/json", body: JSON.stringify(topology.snapshot()) };
+      },
+      ...opts.getRoutes,
+    }),
   });
 
   const sockets = new Set<net.Socket>();

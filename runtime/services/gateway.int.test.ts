@@ -348,6 +348,29 @@ describe("AggregateCoordinator and SpeculativeService", () => {
     expect(stored.length).toBe(2);
   }, 10_000);
 
+  test("a dry run checks the command's sequence against the history as of its point in time", async () => {
+    // Connect: connect-es's gRPC client cannot read the reference's raw-EventBook trailer.
+    const coordinator = createClient(AggregateCoordinator, rt.connect());
+    const speculative = createClient(SpeculativeService, rt.connect());
+    const root = Uuid.randomBytes();
+    await coordinator.handle(echo(root, "a"));
+    await coordinator.handle(echo(root, "b", 1));
+    const asOf = (value: number) =>
+      create(TemporalQuerySchema, { pointInTime: { case: "asOfSequence", value } });
+    // As of sequence 0 the aggregate is at 1: a command expecting 2 (its current position) is stale.
+    for (const call of [
+      () => coordinator.dryRunHandle({ command: echo(root, "c", 2), pointInTime: asOf(0) }),
+      () => speculative.dryRunCommand({ command: echo(root, "c", 0), pointInTime: asOf(0) }),
+    ]) {
+      const err = await failure(call);
+      expect(err.code).toBe(Code.Aborted);
+      expect(err.rawMessage).toMatch(/^Sequence mismatch: command expects [02], aggregate at 1$/);
+    }
+    const ok = await speculative.dryRunCommand({ command: echo(root, "c", 1), pointInTime: asOf(0) });
+    expect(sequences(ok.events)).toEqual([1]);
+    expect((await rt.storage.events.get({ domain: ECHO_DOMAIN, edition: "", root })).length).toBe(2);
+  });
+
   test("dry runs without a command or a point in time are INVALID_ARGUMENT", async () => {
     const speculative = createClient(SpeculativeService, rt.connect());
     const noCommand = await failure(() => speculative.dryRunCommand(create(DryRunRequestSchema)));
@@ -359,8 +382,9 @@ describe("AggregateCoordinator and SpeculativeService", () => {
       Code.InvalidArgument,
       "DryRun requires either as_of_sequence or as_of_timestamp",
     ]);
-    const unimplemented = await failure(() => speculative.speculateProjector({}));
-    expect(unimplemented.code).toBe(Code.Unimplemented);
+    // This runtime hosts no projector: every name is unknown.
+    const unknown = await failure(() => speculative.speculateProjector({ projectorName: "x" }));
+    expect(unknown.code).toBe(Code.NotFound);
   });
 });
 

@@ -43,6 +43,7 @@ interface PythonReport {
     } | null;
   };
   unknown_domain: { code: string; details: string } | null;
+  unrouted: { code: string; details: string } | null;
 }
 
 let rt: TestRuntime;
@@ -127,6 +128,11 @@ describe("python grpcio → gateway", () => {
     expect(report.unknown_domain).toEqual({
       code: "NOT_FOUND",
       details: "No service registered for domain: nope",
+    });
+
+    expect(report.unrouted).toEqual({
+      code: "UNIMPLEMENTED",
+      details: "Method not found: /angzarr.NoSuchService/Missing",
     });
 
     const stored = await rt.storage.events.get({ domain: "order", edition: "", root });

@@ -6,4 +6,5 @@ export * from "./event-query";
 export * from "./event-stream";
 export * from "./gateway-server";
 export * from "./health";
+export * from "./speculative-service";
 export * from "./wire-errors";

@@ -118,6 +118,11 @@ export interface EventStore {
   nextSequence(ref: AggregateRef): Promise<number>;
   /** Deletes the edition's events of one domain. Main timeline → InvalidInputError. Returns the count. */
   deleteEdition(domain: string, edition: string): Promise<number>;
+  /**
+   * Events written into the edition itself (not the inherited main-timeline ones), per domain,
+   * sorted by domain; domains without any are left out. Main timeline → InvalidInputError.
+   */
+  countEdition(edition: string): Promise<{ domain: string; events: number }[]>;
   /** Events after `afterPosition` in global order, at most `limit`, never skipping a late commit. */
   readAll(afterPosition: bigint, limit: number, filter?: GlobalReadFilter): Promise<StoredEvent[]>;
   /** Highest position a reader may safely have seen (0n when empty). */
@@ -139,6 +144,8 @@ export interface PositionStore {
   put(consumer: string, domain: string, edition: string, position: bigint): Promise<void>;
   /** Removes the checkpoint (projection rebuild). */
   reset(consumer: string, domain: string, edition: string): Promise<void>;
+  /** Removes every checkpoint of the edition (edition deletion). Main → InvalidInputError. Returns the count. */
+  deleteEdition(edition: string): Promise<number>;
 }
 
 export interface DeadLetterInput {
@@ -192,6 +199,11 @@ export interface CausationStore {
   has(key: CausationKey): Promise<boolean>;
   /** The outcome stored with the record, if any. */
   outcome(key: CausationKey): Promise<Uint8Array | undefined>;
+  /**
+   * Forgets every record whose source is on the edition (edition deletion: a re-created edition
+   * of the same name starts afresh). Main → InvalidInputError. Returns the count.
+   */
+  deleteEdition(edition: string): Promise<number>;
 }
 
 /**
@@ -285,6 +297,8 @@ export interface EditionRecord {
   createdAt: Date;
   /** Branch point from main (the first sequence the edition owns, or a time); none = implicit. */
   divergence?: Divergence;
+  /** Branch points of single domains, overriding `divergence` there; sorted by domain. */
+  domainDivergences?: { domain: string; divergence: Divergence }[];
 }
 
 export interface EditionStore {

@@ -21,8 +21,10 @@ import type {
   ReactiveDirectory,
   SagaHandler,
 } from "../coordinator/reactive-ports";
+import { UpcasterRegistry } from "../coordinator/upcasting";
 import { type Logger, log as rootLog } from "../observability/log";
 import { processManagerClient, projectorClient, sagaClient } from "../transport/reactive-clients";
+import { servesUpcaster, upcasterClient } from "../transport/upcaster-client";
 import { SupervisedProgram } from "./program";
 
 /** GetDescriptor of a reactive program, on the service that matches its kind. */
@@ -167,6 +169,35 @@ export class Supervisor implements HandlerDirectory {
       });
     }
     return { sagas: () => sagas, projectors: () => projectors, processManagers: () => processManagers };
+  }
+
+  /** GetDescriptor of every program (aggregates on `Aggregate`, the others on their own service). */
+  async descriptors(): Promise<ComponentDescriptor[]> {
+    const out: ComponentDescriptor[] = [];
+    for (const program of this.programsByName.values()) {
+      const c = program.component;
+      out.push(
+        c.kind === "aggregate" ? await program.handler.descriptor() : await describe(c.kind, program.rpc),
+      );
+    }
+    return out;
+  }
+
+  /**
+   * The domains' upcasters: every aggregate program that reports `angzarr.Upcaster` SERVING in
+   * its health service (unless its component says `upcaster: false`) upcasts its own domain.
+   * Asked once the programs are healthy.
+   */
+  async upcasters(): Promise<UpcasterRegistry> {
+    const registry = new UpcasterRegistry();
+    for (const [domain, program] of this.byDomain) {
+      if (program.component.upcaster === false) continue;
+      const serves = program.component.upcaster === true || (await servesUpcaster(program.rpc));
+      if (!serves) continue;
+      registry.set(domain, upcasterClient(program.rpc, this.options.handlers.timeoutMs));
+      this.log.info("supervisor.upcaster_found", { domain, program: program.component.program });
+    }
+    return registry;
   }
 
   // HandlerDirectory

@@ -3,7 +3,10 @@
 // ProjectorCoordinator.HandleSync; ProjectorCoordinator.HandleSpeculative computes the same
 // result without writing anything.
 import {
+  AnyPayload,
   ComponentDescriptorSchema,
+  EditionEventsDeletedSchema,
+  Editions,
   type EventBook,
   type Projection,
   ProjectionSchema,
@@ -31,6 +34,11 @@ export interface ProjectorDefinition {
    * payload to report, if any. Must not write when `context.speculative`.
    */
   project: (pages: DecodedPage[], context: ProjectionContext) => Projection["projection"] | undefined;
+  /**
+   * Drops everything the projector keeps for an edition the runtime deleted (it sends a book with
+   * one `angzarr.EditionEventsDeleted` page). Absent: such books are skipped like any unknown event.
+   */
+  deleteEdition?: (edition: string) => void;
 }
 
 export class ProjectorProgram {
@@ -51,6 +59,12 @@ export class ProjectorProgram {
   }
 
   handle(book: EventBook, speculative = false): Projection {
+    const deletion = book.pages.find((p) => AnyPayload.is(p.event, EditionEventsDeletedSchema));
+    if (deletion) {
+      const edition = AnyPayload.unpack(deletion.event, EditionEventsDeletedSchema).edition;
+      if (!speculative && !Editions.isMain(edition)) this.definition.deleteEdition?.(edition);
+      return create(ProjectionSchema, { ...(book.cover ? { cover: book.cover } : {}), projector: this.name });
+    }
     const pages = this.types.decode(book, (page, why) => this.logSkip(page, why));
     const known = new Set(this.types.names());
     for (const page of book.pages) {

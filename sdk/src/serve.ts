@@ -34,6 +34,15 @@ export function aggregateComponent<SD extends DescMessage>(aggregate: Aggregate<
   };
 }
 
+/** Several components in one program (an aggregate and its domain's upcaster). */
+export function combine(...components: Component[]): Component {
+  return {
+    register(router) {
+      return components.flatMap((c) => c.register(router));
+    },
+  };
+}
+
 /** Builds the full router (component + health) without serving it: for in-memory tests. */
 export function buildRouter(component: Component): UnaryRouter {
   const router = new UnaryRouter();

@@ -153,10 +153,11 @@ const KINDS: Record<string, Code> = {
   invalid: Code.InvalidArgument,
   "refused by the current state": Code.FailedPrecondition,
   "not found": Code.NotFound,
+  "already existing": Code.AlreadyExists,
 };
 
 Then(
-  /^the request is refused as (invalid|refused by the current state|not found) with the message "(.*)"$/,
+  /^the request is refused as (invalid|refused by the current state|not found|already existing) with the message "(.*)"$/,
   function (this: AcceptanceWorld, kind: string, message: string) {
     const err = this.lastError();
     expect(err.code === KINDS[kind], `expected a refusal as ${kind}, got ${describeError(err)}`);

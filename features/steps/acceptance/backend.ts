@@ -14,13 +14,17 @@ import {
   CommandGateway,
   type CommandResponse,
   Covers,
+  EditionService,
   type EventBook,
   EventQuery,
+  SpeculativeService,
   SyncMode,
 } from "@angzarr/proto";
+import { editionDbPath } from "@angzarr/sdk";
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { createClient } from "@connectrpc/connect";
+import { type Client, createClient } from "@connectrpc/connect";
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import type { TopologyMap } from "../../../runtime/services/topology-map";
 
 /** Decides whether the bus drops one book on its way to one subscriber (true = drop). */
 export type DropRule = (subscriber: string, book: EventBook) => boolean;
@@ -69,12 +73,18 @@ export interface AcceptanceBackend {
   readonly mode: "standalone" | "gateway";
   /** Sends one command and waits as the sync mode says. Rejects with the gateway's error. */
   execute(book: CommandBook, syncMode?: SyncMode): Promise<CommandResponse>;
-  /** The full stored history of one aggregate. */
-  history(domain: string, root: Uint8Array): Promise<EventBook>;
+  /** The full stored history of one aggregate (on an edition when named). */
+  history(domain: string, root: Uint8Array, edition?: string): Promise<EventBook>;
+  /** The gateway's EditionService, SpeculativeService and EventQuery. */
+  readonly editions: Client<typeof EditionService>;
+  readonly speculative: Client<typeof SpeculativeService>;
+  readonly queries: Client<typeof EventQuery>;
+  /** The gateway's `GET /topology`. */
+  topology(): Promise<TopologyMap>;
   /** Every aggregate's events that carry the correlation id, one book per aggregate. */
   byCorrelation(correlationId: string): Promise<EventBook[]>;
   /** Reads a projector's read model (opened read-only); undefined while it does not exist yet. */
-  readModel<T>(program: string, read: (db: Database) => T): T | undefined;
+  readModel<T>(program: string, read: (db: Database) => T, edition?: string): T | undefined;
   /** Present only for an in-process runtime. */
   readonly embedded: EmbeddedControls | undefined;
   /** The runtime's handler programs; undefined when they cannot be reached. */
@@ -94,10 +104,12 @@ const CALL_TIMEOUT_MS = 15_000;
 export class GatewayAccess {
   private readonly sessions: Http2SessionManager;
   private readonly commands;
-  private readonly queries;
+  readonly queries;
+  readonly editions;
+  readonly speculative;
 
   constructor(
-    baseUrl: string,
+    private readonly baseUrl: string,
     private readonly readModelsDir: string,
   ) {
     this.sessions = new Http2SessionManager(baseUrl);
@@ -109,6 +121,16 @@ export class GatewayAccess {
     });
     this.commands = createClient(CommandGateway, transport);
     this.queries = createClient(EventQuery, transport);
+    this.editions = createClient(EditionService, transport);
+    this.speculative = createClient(SpeculativeService, transport);
+  }
+
+  async topology(): Promise<TopologyMap> {
+    const response = await fetch(new URL("/topology", this.baseUrl), {
+      signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+    });
+    if (!response.ok) throw new Error(`GET /topology: HTTP ${response.status}`);
+    return (await response.json()) as TopologyMap;
   }
 
   execute(book: CommandBook, syncMode: SyncMode = SyncMode.NONE): Promise<CommandResponse> {
@@ -117,9 +139,9 @@ export class GatewayAccess {
     return this.commands.executeSync({ command: book, syncMode }, options);
   }
 
-  history(domain: string, root: Uint8Array): Promise<EventBook> {
+  history(domain: string, root: Uint8Array, edition = ""): Promise<EventBook> {
     return this.queries.getEventBook(
-      { cover: Covers.make({ domain, root }) },
+      { cover: Covers.make({ domain, root, edition }) },
       { timeoutMs: CALL_TIMEOUT_MS },
     );
   }
@@ -134,8 +156,9 @@ export class GatewayAccess {
     return books;
   }
 
-  readModel<T>(program: string, read: (db: Database) => T): T | undefined {
-    const path = join(this.readModelsDir, `${program}.db`);
+  readModel<T>(program: string, read: (db: Database) => T, edition = ""): T | undefined {
+    const main = join(this.readModelsDir, `${program}.db`);
+    const path = edition === "" ? main : (editionDbPath(main, edition) ?? main);
     if (!existsSync(path)) return undefined;
     const db = new Database(path, { readonly: true });
     try {

@@ -1,8 +1,16 @@
 // The two backends behind AcceptanceBackend, chosen by ANGZARR_TEST_MODE.
+import type { Database } from "bun:sqlite";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Covers, type EventBook, EventBookSchema, EventPages } from "@angzarr/proto";
+import {
+  type CommandBook,
+  Covers,
+  type EventBook,
+  EventBookSchema,
+  EventPages,
+  type SyncMode,
+} from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import { type Standalone, startStandalone } from "../../../runtime/app/standalone";
@@ -141,10 +149,7 @@ async function startStandaloneBackend(): Promise<AcceptanceBackend> {
   const writer = writerOver((raw as Storage | undefined)?.events ?? app.storage.events);
   return {
     mode: "standalone",
-    execute: (book, mode) => access.execute(book, mode),
-    history: (domain, root) => access.history(domain, root),
-    byCorrelation: (id) => access.byCorrelation(id),
-    readModel: (name, read) => access.readModel(name, read),
+    ...gatewayParts(access),
     embedded,
     programs: {
       pid: embedded.pid,
@@ -180,10 +185,7 @@ async function gatewayBackend(): Promise<AcceptanceBackend> {
   const store = file && existsSync(file) ? await openStorage({ backend: "sqlite", path: file }) : undefined;
   return {
     mode: "gateway",
-    execute: (book, mode) => access.execute(book, mode),
-    history: (domain, root) => access.history(domain, root),
-    byCorrelation: (id) => access.byCorrelation(id),
-    readModel: (name, read) => access.readModel(name, read),
+    ...gatewayParts(access),
     embedded: undefined,
     programs: data ? processPrograms(data) : undefined,
     writer: store ? writerOver(store.events) : undefined,
@@ -199,4 +201,19 @@ export async function openBackend(): Promise<AcceptanceBackend> {
   if (mode === "standalone") return startStandaloneBackend();
   if (mode === "gateway") return await gatewayBackend();
   throw new Error(`ANGZARR_TEST_MODE: expected standalone or gateway, got ${JSON.stringify(mode)}`);
+}
+
+/** What both backends do through the gateway. */
+function gatewayParts(access: GatewayAccess) {
+  return {
+    execute: (book: CommandBook, mode?: SyncMode) => access.execute(book, mode),
+    history: (domain: string, root: Uint8Array, edition?: string) => access.history(domain, root, edition),
+    byCorrelation: (id: string) => access.byCorrelation(id),
+    readModel: <T>(name: string, read: (db: Database) => T, edition?: string) =>
+      access.readModel(name, read, edition),
+    editions: access.editions,
+    speculative: access.speculative,
+    queries: access.queries,
+    topology: () => access.topology(),
+  };
 }

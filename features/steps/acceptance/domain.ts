@@ -88,6 +88,8 @@ export interface OrderPlacement {
   product: ProductRef;
   unitPriceCents: number;
   syncMode?: SyncMode;
+  /** Place it in an edition instead of the real business. */
+  edition?: string;
 }
 
 /** Sends the order's command with the order's workflow id and remembers what was recorded. */
@@ -135,6 +137,7 @@ export function placeOrder(
       sequence: 0,
       ...(workflow === undefined ? {} : { workflow }),
       ...(placement.syncMode === undefined ? {} : { syncMode: placement.syncMode }),
+      ...(placement.edition === undefined ? {} : { edition: placement.edition }),
     }),
   );
 }

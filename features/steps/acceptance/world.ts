@@ -10,6 +10,7 @@ import {
   type CommandBook,
   CommandBooks,
   type CommandResponse,
+  CommandResponseSchema,
   Covers,
   type EventBook,
   EventBooks,
@@ -18,7 +19,7 @@ import {
   SyncMode,
   Uuid,
 } from "@angzarr/proto";
-import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import { ConnectError } from "@connectrpc/connect";
 import {
@@ -91,6 +92,8 @@ export interface SendOptions {
   /** Correlation id; "" sends none, so the runtime assigns one. */
   workflow?: string;
   syncMode?: SyncMode;
+  /** The edition to send into (default: the real business, the main timeline). */
+  edition?: string;
 }
 
 export class AcceptanceWorld extends World {
@@ -118,6 +121,11 @@ export class AcceptanceWorld extends World {
   }
 
   workflow(label: string): string {
+    return `${label}-${this.token}`;
+  }
+
+  /** The edition a feature calls `label`, unique to the scenario. */
+  edition(label: string): string {
     return `${label}-${this.token}`;
   }
 
@@ -157,8 +165,9 @@ export class AcceptanceWorld extends World {
     payload: Any,
     options: SendOptions = {},
   ): Promise<CommandResponse> {
-    const sequence = options.sequence ?? (await this.nextSequence(domain, root));
-    const cover = Covers.make({ domain, root, correlationId: options.workflow ?? "" });
+    const edition = options.edition ?? "";
+    const sequence = options.sequence ?? (await this.nextSequence(domain, root, edition));
+    const cover = Covers.make({ domain, root, correlationId: options.workflow ?? "", edition });
     const book: CommandBook = CommandBooks.make(cover, payload, sequence);
     return this.backend.execute(book, options.syncMode ?? SyncMode.NONE);
   }
@@ -169,8 +178,19 @@ export class AcceptanceWorld extends World {
     return this.last;
   }
 
-  async nextSequence(domain: string, root: Uint8Array): Promise<number> {
-    return EventBooks.nextSequence(await this.backend.history(domain, root));
+  /** Like attempt, for calls that are not commands (editions, speculation): refused or not. */
+  async attemptCall(run: () => Promise<unknown>): Promise<Outcome> {
+    try {
+      await run();
+      this.last = { ok: true, response: create(CommandResponseSchema) };
+    } catch (err) {
+      this.last = { ok: false, error: ConnectError.from(err) };
+    }
+    return this.last;
+  }
+
+  async nextSequence(domain: string, root: Uint8Array, edition = ""): Promise<number> {
+    return EventBooks.nextSequence(await this.backend.history(domain, root, edition));
   }
 
   lastResponse(): CommandResponse {

@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file angzarr/edition.proto.
  */
 export const file_angzarr_edition: GenFile = /*@__PURE__*/
-  fileDesc("ChVhbmd6YXJyL2VkaXRpb24ucHJvdG8SB2FuZ3phcnIiawoUQ3JlYXRlRWRpdGlvblJlcXVlc3QSDAoEbmFtZRgBIAEoCRIwChBkaXZlcmdlbmNlX3BvaW50GAIgASgLMhYuYW5nemFyci5UZW1wb3JhbFF1ZXJ5EhMKC2Rlc2NyaXB0aW9uGAMgASgJIjkKFUNyZWF0ZUVkaXRpb25SZXNwb25zZRIMCgRuYW1lGAEgASgJEhIKCmNyZWF0ZWRfYXQYAiABKAkiJAoURGVsZXRlRWRpdGlvblJlcXVlc3QSDAoEbmFtZRgBIAEoCSIXChVEZWxldGVFZGl0aW9uUmVzcG9uc2UiFQoTTGlzdEVkaXRpb25zUmVxdWVzdCI+ChRMaXN0RWRpdGlvbnNSZXNwb25zZRImCghlZGl0aW9ucxgBIAMoCzIULmFuZ3phcnIuRWRpdGlvbkluZm8idgoLRWRpdGlvbkluZm8SDAoEbmFtZRgBIAEoCRISCgpjcmVhdGVkX2F0GAIgASgJEjAKEGRpdmVyZ2VuY2VfcG9pbnQYAyABKAsyFi5hbmd6YXJyLlRlbXBvcmFsUXVlcnkSEwoLZGVzY3JpcHRpb24YBCABKAky/QEKDkVkaXRpb25TZXJ2aWNlEk4KDUNyZWF0ZUVkaXRpb24SHS5hbmd6YXJyLkNyZWF0ZUVkaXRpb25SZXF1ZXN0Gh4uYW5nemFyci5DcmVhdGVFZGl0aW9uUmVzcG9uc2USTgoNRGVsZXRlRWRpdGlvbhIdLmFuZ3phcnIuRGVsZXRlRWRpdGlvblJlcXVlc3QaHi5hbmd6YXJyLkRlbGV0ZUVkaXRpb25SZXNwb25zZRJLCgxMaXN0RWRpdGlvbnMSHC5hbmd6YXJyLkxpc3RFZGl0aW9uc1JlcXVlc3QaHS5hbmd6YXJyLkxpc3RFZGl0aW9uc1Jlc3BvbnNlQjkKC2Rldi5hbmd6YXJyUAFaKGdpdGh1Yi5jb20vYW5nemFyci9hbmd6YXJyL3Byb3RvL2FuZ3phcnJiBnByb3RvMw", [file_angzarr_types]);
+  fileDesc("ChVhbmd6YXJyL2VkaXRpb24ucHJvdG8SB2FuZ3phcnIikAIKFENyZWF0ZUVkaXRpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkSMAoQZGl2ZXJnZW5jZV9wb2ludBgCIAEoCzIWLmFuZ3phcnIuVGVtcG9yYWxRdWVyeRITCgtkZXNjcmlwdGlvbhgDIAEoCRJRChJkb21haW5fZGl2ZXJnZW5jZXMY6AcgAygLMjQuYW5nemFyci5DcmVhdGVFZGl0aW9uUmVxdWVzdC5Eb21haW5EaXZlcmdlbmNlc0VudHJ5GlAKFkRvbWFpbkRpdmVyZ2VuY2VzRW50cnkSCwoDa2V5GAEgASgJEiUKBXZhbHVlGAIgASgLMhYuYW5nemFyci5UZW1wb3JhbFF1ZXJ5OgI4ASI5ChVDcmVhdGVFZGl0aW9uUmVzcG9uc2USDAoEbmFtZRgBIAEoCRISCgpjcmVhdGVkX2F0GAIgASgJIiQKFERlbGV0ZUVkaXRpb25SZXF1ZXN0EgwKBG5hbWUYASABKAkiFwoVRGVsZXRlRWRpdGlvblJlc3BvbnNlIhUKE0xpc3RFZGl0aW9uc1JlcXVlc3QiPgoUTGlzdEVkaXRpb25zUmVzcG9uc2USJgoIZWRpdGlvbnMYASADKAsyFC5hbmd6YXJyLkVkaXRpb25JbmZvIoQDCgtFZGl0aW9uSW5mbxIMCgRuYW1lGAEgASgJEhIKCmNyZWF0ZWRfYXQYAiABKAkSMAoQZGl2ZXJnZW5jZV9wb2ludBgDIAEoCzIWLmFuZ3phcnIuVGVtcG9yYWxRdWVyeRITCgtkZXNjcmlwdGlvbhgEIAEoCRJIChJkb21haW5fZGl2ZXJnZW5jZXMY6AcgAygLMisuYW5nemFyci5FZGl0aW9uSW5mby5Eb21haW5EaXZlcmdlbmNlc0VudHJ5EjwKDGV2ZW50X2NvdW50cxjpByADKAsyJS5hbmd6YXJyLkVkaXRpb25JbmZvLkV2ZW50Q291bnRzRW50cnkaUAoWRG9tYWluRGl2ZXJnZW5jZXNFbnRyeRILCgNrZXkYASABKAkSJQoFdmFsdWUYAiABKAsyFi5hbmd6YXJyLlRlbXBvcmFsUXVlcnk6AjgBGjIKEEV2ZW50Q291bnRzRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgNOgI4ATL9AQoORWRpdGlvblNlcnZpY2USTgoNQ3JlYXRlRWRpdGlvbhIdLmFuZ3phcnIuQ3JlYXRlRWRpdGlvblJlcXVlc3QaHi5hbmd6YXJyLkNyZWF0ZUVkaXRpb25SZXNwb25zZRJOCg1EZWxldGVFZGl0aW9uEh0uYW5nemFyci5EZWxldGVFZGl0aW9uUmVxdWVzdBoeLmFuZ3phcnIuRGVsZXRlRWRpdGlvblJlc3BvbnNlEksKDExpc3RFZGl0aW9ucxIcLmFuZ3phcnIuTGlzdEVkaXRpb25zUmVxdWVzdBodLmFuZ3phcnIuTGlzdEVkaXRpb25zUmVzcG9uc2VCOQoLZGV2LmFuZ3phcnJQAVooZ2l0aHViLmNvbS9hbmd6YXJyL2FuZ3phcnIvcHJvdG8vYW5nemFycmIGcHJvdG8z", [file_angzarr_types]);
 
 /**
  * @generated from message angzarr.CreateEditionRequest
@@ -34,6 +34,14 @@ export type CreateEditionRequest = Message<"angzarr.CreateEditionRequest"> & {
    * @generated from field: string description = 3;
    */
   description: string;
+
+  /**
+   * Extension (wire-contract §10): branch points per domain (as of a sequence or a time), overriding
+   * divergence_point for that domain. Absent: divergence_point for every domain.
+   *
+   * @generated from field: map<string, angzarr.TemporalQuery> domain_divergences = 1000;
+   */
+  domainDivergences: { [key: string]: TemporalQuery };
 };
 
 /**
@@ -148,6 +156,20 @@ export type EditionInfo = Message<"angzarr.EditionInfo"> & {
    * @generated from field: string description = 4;
    */
   description: string;
+
+  /**
+   * Extension (wire-contract §10): per-domain branch points given at creation.
+   *
+   * @generated from field: map<string, angzarr.TemporalQuery> domain_divergences = 1000;
+   */
+  domainDivergences: { [key: string]: TemporalQuery };
+
+  /**
+   * Extension: events written into the edition, per domain.
+   *
+   * @generated from field: map<string, uint32> event_counts = 1001;
+   */
+  eventCounts: { [key: string]: number };
 };
 
 /**

@@ -8,7 +8,7 @@ import type { GenFile, GenMessage, GenService } from "@bufbuild/protobuf/codegen
 import { fileDesc, messageDesc, serviceDesc } from "@bufbuild/protobuf/codegenv2";
 import type { ProcessManagerHandleResponseSchema } from "./process_manager_pb";
 import { file_angzarr_process_manager } from "./process_manager_pb";
-import type { CommandResponseSchema, DryRunRequestSchema, EventBook, ProjectionSchema, SagaResponseSchema } from "./types_pb";
+import type { CommandResponseSchema, DryRunRequestSchema, EventBook, ProjectionSchema, SagaResponseSchema, TemporalQuery } from "./types_pb";
 import { file_angzarr_types } from "./types_pb";
 import type { Message } from "@bufbuild/protobuf";
 
@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file angzarr/speculative.proto.
  */
 export const file_angzarr_speculative: GenFile = /*@__PURE__*/
-  fileDesc("Chlhbmd6YXJyL3NwZWN1bGF0aXZlLnByb3RvEgdhbmd6YXJyIlcKGVNwZWN1bGF0ZVByb2plY3RvclJlcXVlc3QSFgoOcHJvamVjdG9yX25hbWUYASABKAkSIgoGZXZlbnRzGAIgASgLMhIuYW5nemFyci5FdmVudEJvb2sidwoUU3BlY3VsYXRlU2FnYVJlcXVlc3QSEQoJc2FnYV9uYW1lGAEgASgJEiIKBnNvdXJjZRgCIAEoCzISLmFuZ3phcnIuRXZlbnRCb29rEigKDGRlc3RpbmF0aW9ucxgDIAMoCzISLmFuZ3phcnIuRXZlbnRCb29rIp8BChJTcGVjdWxhdGVQbVJlcXVlc3QSDwoHcG1fbmFtZRgBIAEoCRIjCgd0cmlnZ2VyGAIgASgLMhIuYW5nemFyci5FdmVudEJvb2sSKQoNcHJvY2Vzc19zdGF0ZRgDIAEoCzISLmFuZ3phcnIuRXZlbnRCb29rEigKDGRlc3RpbmF0aW9ucxgEIAMoCzISLmFuZ3phcnIuRXZlbnRCb29rMswCChJTcGVjdWxhdGl2ZVNlcnZpY2USQQoNRHJ5UnVuQ29tbWFuZBIWLmFuZ3phcnIuRHJ5UnVuUmVxdWVzdBoYLmFuZ3phcnIuQ29tbWFuZFJlc3BvbnNlEk0KElNwZWN1bGF0ZVByb2plY3RvchIiLmFuZ3phcnIuU3BlY3VsYXRlUHJvamVjdG9yUmVxdWVzdBoTLmFuZ3phcnIuUHJvamVjdGlvbhJFCg1TcGVjdWxhdGVTYWdhEh0uYW5nemFyci5TcGVjdWxhdGVTYWdhUmVxdWVzdBoVLmFuZ3phcnIuU2FnYVJlc3BvbnNlEl0KF1NwZWN1bGF0ZVByb2Nlc3NNYW5hZ2VyEhsuYW5nemFyci5TcGVjdWxhdGVQbVJlcXVlc3QaJS5hbmd6YXJyLlByb2Nlc3NNYW5hZ2VySGFuZGxlUmVzcG9uc2VCOQoLZGV2LmFuZ3phcnJQAVooZ2l0aHViLmNvbS9hbmd6YXJyL2FuZ3phcnIvcHJvdG8vYW5nemFycmIGcHJvdG8z", [file_angzarr_process_manager, file_angzarr_types]);
+  fileDesc("Chlhbmd6YXJyL3NwZWN1bGF0aXZlLnByb3RvEgdhbmd6YXJyIn8KGVNwZWN1bGF0ZVByb2plY3RvclJlcXVlc3QSFgoOcHJvamVjdG9yX25hbWUYASABKAkSIgoGZXZlbnRzGAIgASgLMhIuYW5nemFyci5FdmVudEJvb2sSJgoFYXNfb2YY6AcgASgLMhYuYW5nemFyci5UZW1wb3JhbFF1ZXJ5Ip8BChRTcGVjdWxhdGVTYWdhUmVxdWVzdBIRCglzYWdhX25hbWUYASABKAkSIgoGc291cmNlGAIgASgLMhIuYW5nemFyci5FdmVudEJvb2sSKAoMZGVzdGluYXRpb25zGAMgAygLMhIuYW5nemFyci5FdmVudEJvb2sSJgoFYXNfb2YY6AcgASgLMhYuYW5nemFyci5UZW1wb3JhbFF1ZXJ5IscBChJTcGVjdWxhdGVQbVJlcXVlc3QSDwoHcG1fbmFtZRgBIAEoCRIjCgd0cmlnZ2VyGAIgASgLMhIuYW5nemFyci5FdmVudEJvb2sSKQoNcHJvY2Vzc19zdGF0ZRgDIAEoCzISLmFuZ3phcnIuRXZlbnRCb29rEigKDGRlc3RpbmF0aW9ucxgEIAMoCzISLmFuZ3phcnIuRXZlbnRCb29rEiYKBWFzX29mGOgHIAEoCzIWLmFuZ3phcnIuVGVtcG9yYWxRdWVyeTLMAgoSU3BlY3VsYXRpdmVTZXJ2aWNlEkEKDURyeVJ1bkNvbW1hbmQSFi5hbmd6YXJyLkRyeVJ1blJlcXVlc3QaGC5hbmd6YXJyLkNvbW1hbmRSZXNwb25zZRJNChJTcGVjdWxhdGVQcm9qZWN0b3ISIi5hbmd6YXJyLlNwZWN1bGF0ZVByb2plY3RvclJlcXVlc3QaEy5hbmd6YXJyLlByb2plY3Rpb24SRQoNU3BlY3VsYXRlU2FnYRIdLmFuZ3phcnIuU3BlY3VsYXRlU2FnYVJlcXVlc3QaFS5hbmd6YXJyLlNhZ2FSZXNwb25zZRJdChdTcGVjdWxhdGVQcm9jZXNzTWFuYWdlchIbLmFuZ3phcnIuU3BlY3VsYXRlUG1SZXF1ZXN0GiUuYW5nemFyci5Qcm9jZXNzTWFuYWdlckhhbmRsZVJlc3BvbnNlQjkKC2Rldi5hbmd6YXJyUAFaKGdpdGh1Yi5jb20vYW5nemFyci9hbmd6YXJyL3Byb3RvL2FuZ3phcnJiBnByb3RvMw", [file_angzarr_process_manager, file_angzarr_types]);
 
 /**
  * @generated from message angzarr.SpeculateProjectorRequest
@@ -31,6 +31,13 @@ export type SpeculateProjectorRequest = Message<"angzarr.SpeculateProjectorReque
    * @generated from field: angzarr.EventBook events = 2;
    */
   events?: EventBook | undefined;
+
+  /**
+   * Extension (wire-contract §10): books not supplied are fetched as of this point (default: now).
+   *
+   * @generated from field: angzarr.TemporalQuery as_of = 1000;
+   */
+  asOf?: TemporalQuery | undefined;
 };
 
 /**
@@ -58,6 +65,13 @@ export type SpeculateSagaRequest = Message<"angzarr.SpeculateSagaRequest"> & {
    * @generated from field: repeated angzarr.EventBook destinations = 3;
    */
   destinations: EventBook[];
+
+  /**
+   * Extension (wire-contract §10): books not supplied are fetched as of this point (default: now).
+   *
+   * @generated from field: angzarr.TemporalQuery as_of = 1000;
+   */
+  asOf?: TemporalQuery | undefined;
 };
 
 /**
@@ -90,6 +104,13 @@ export type SpeculatePmRequest = Message<"angzarr.SpeculatePmRequest"> & {
    * @generated from field: repeated angzarr.EventBook destinations = 4;
    */
   destinations: EventBook[];
+
+  /**
+   * Extension (wire-contract §10): books not supplied are fetched as of this point (default: now).
+   *
+   * @generated from field: angzarr.TemporalQuery as_of = 1000;
+   */
+  asOf?: TemporalQuery | undefined;
 };
 
 /**

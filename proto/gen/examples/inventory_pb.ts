@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file examples/inventory.proto.
  */
 export const file_examples_inventory: GenFile = /*@__PURE__*/
-  fileDesc("ChhleGFtcGxlcy9pbnZlbnRvcnkucHJvdG8SCGV4YW1wbGVzIlQKD0luaXRpYWxpemVTdG9jaxISCgpwcm9kdWN0X2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgFEhsKE2xvd19zdG9ja190aHJlc2hvbGQYAyABKAUiMwoMUmVjZWl2ZVN0b2NrEhAKCHF1YW50aXR5GAEgASgFEhEKCXJlZmVyZW5jZRgCIAEoCSIyCgxSZXNlcnZlU3RvY2sSEAoIcXVhbnRpdHkYASABKAUSEAoIb3JkZXJfaWQYAiABKAkiJgoSUmVsZWFzZVJlc2VydmF0aW9uEhAKCG9yZGVyX2lkGAEgASgJIiUKEUNvbW1pdFJlc2VydmF0aW9uEhAKCG9yZGVyX2lkGAEgASgJIokBChBTdG9ja0luaXRpYWxpemVkEhIKCnByb2R1Y3RfaWQYASABKAkSEAoIcXVhbnRpdHkYAiABKAUSGwoTbG93X3N0b2NrX3RocmVzaG9sZBgDIAEoBRIyCg5pbml0aWFsaXplZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAiegoNU3RvY2tSZWNlaXZlZBIQCghxdWFudGl0eRgBIAEoBRITCgtuZXdfb25faGFuZBgCIAEoBRIRCglyZWZlcmVuY2UYAyABKAkSLwoLcmVjZWl2ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wIqYBCg1TdG9ja1Jlc2VydmVkEhAKCHF1YW50aXR5GAEgASgFEhAKCG9yZGVyX2lkGAIgASgJEhUKDW5ld19hdmFpbGFibGUYAyABKAUSLwoLcmVzZXJ2ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDG5ld19yZXNlcnZlZBgFIAEoBRITCgtuZXdfb25faGFuZBgGIAEoBSKsAQoTUmVzZXJ2YXRpb25SZWxlYXNlZBIQCghvcmRlcl9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRIVCg1uZXdfYXZhaWxhYmxlGAMgASgFEi8KC3JlbGVhc2VkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxuZXdfcmVzZXJ2ZWQYBSABKAUSEwoLbmV3X29uX2hhbmQYBiABKAUilwEKFFJlc2VydmF0aW9uQ29tbWl0dGVkEhAKCG9yZGVyX2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgFEhMKC25ld19vbl9oYW5kGAMgASgFEjAKDGNvbW1pdHRlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMbmV3X3Jlc2VydmVkGAUgASgFInkKDUxvd1N0b2NrQWxlcnQSEgoKcHJvZHVjdF9pZBgBIAEoCRIRCglhdmFpbGFibGUYAiABKAUSEQoJdGhyZXNob2xkGAMgASgFEi4KCmFsZXJ0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wItsBCg5JbnZlbnRvcnlTdGF0ZRISCgpwcm9kdWN0X2lkGAEgASgJEg8KB29uX2hhbmQYAiABKAUSEAoIcmVzZXJ2ZWQYAyABKAUSGwoTbG93X3N0b2NrX3RocmVzaG9sZBgEIAEoBRJACgxyZXNlcnZhdGlvbnMYBSADKAsyKi5leGFtcGxlcy5JbnZlbnRvcnlTdGF0ZS5SZXNlcnZhdGlvbnNFbnRyeRozChFSZXNlcnZhdGlvbnNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAU6AjgBYgZwcm90bzM", [file_google_protobuf_timestamp]);
+  fileDesc("ChhleGFtcGxlcy9pbnZlbnRvcnkucHJvdG8SCGV4YW1wbGVzIlQKD0luaXRpYWxpemVTdG9jaxISCgpwcm9kdWN0X2lkGAEgASgJEhAKCHF1YW50aXR5GAIgASgFEhsKE2xvd19zdG9ja190aHJlc2hvbGQYAyABKAUiMwoMUmVjZWl2ZVN0b2NrEhAKCHF1YW50aXR5GAEgASgFEhEKCXJlZmVyZW5jZRgCIAEoCSIyCgxSZXNlcnZlU3RvY2sSEAoIcXVhbnRpdHkYASABKAUSEAoIb3JkZXJfaWQYAiABKAkiJgoSUmVsZWFzZVJlc2VydmF0aW9uEhAKCG9yZGVyX2lkGAEgASgJIiUKEUNvbW1pdFJlc2VydmF0aW9uEhAKCG9yZGVyX2lkGAEgASgJIokBChBTdG9ja0luaXRpYWxpemVkEhIKCnByb2R1Y3RfaWQYASABKAkSEAoIcXVhbnRpdHkYAiABKAUSGwoTbG93X3N0b2NrX3RocmVzaG9sZBgDIAEoBRIyCg5pbml0aWFsaXplZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXAibgoSU3RvY2tJbml0aWFsaXplZFYxEhIKCnByb2R1Y3RfaWQYASABKAkSEAoIcXVhbnRpdHkYAiABKAUSMgoOaW5pdGlhbGl6ZWRfYXQYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wInoKDVN0b2NrUmVjZWl2ZWQSEAoIcXVhbnRpdHkYASABKAUSEwoLbmV3X29uX2hhbmQYAiABKAUSEQoJcmVmZXJlbmNlGAMgASgJEi8KC3JlY2VpdmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCKmAQoNU3RvY2tSZXNlcnZlZBIQCghxdWFudGl0eRgBIAEoBRIQCghvcmRlcl9pZBgCIAEoCRIVCg1uZXdfYXZhaWxhYmxlGAMgASgFEi8KC3Jlc2VydmVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIUCgxuZXdfcmVzZXJ2ZWQYBSABKAUSEwoLbmV3X29uX2hhbmQYBiABKAUirAEKE1Jlc2VydmF0aW9uUmVsZWFzZWQSEAoIb3JkZXJfaWQYASABKAkSEAoIcXVhbnRpdHkYAiABKAUSFQoNbmV3X2F2YWlsYWJsZRgDIAEoBRIvCgtyZWxlYXNlZF9hdBgEIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASFAoMbmV3X3Jlc2VydmVkGAUgASgFEhMKC25ld19vbl9oYW5kGAYgASgFIpcBChRSZXNlcnZhdGlvbkNvbW1pdHRlZBIQCghvcmRlcl9pZBgBIAEoCRIQCghxdWFudGl0eRgCIAEoBRITCgtuZXdfb25faGFuZBgDIAEoBRIwCgxjb21taXR0ZWRfYXQYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhQKDG5ld19yZXNlcnZlZBgFIAEoBSJ5Cg1Mb3dTdG9ja0FsZXJ0EhIKCnByb2R1Y3RfaWQYASABKAkSEQoJYXZhaWxhYmxlGAIgASgFEhEKCXRocmVzaG9sZBgDIAEoBRIuCgphbGVydGVkX2F0GAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCLbAQoOSW52ZW50b3J5U3RhdGUSEgoKcHJvZHVjdF9pZBgBIAEoCRIPCgdvbl9oYW5kGAIgASgFEhAKCHJlc2VydmVkGAMgASgFEhsKE2xvd19zdG9ja190aHJlc2hvbGQYBCABKAUSQAoMcmVzZXJ2YXRpb25zGAUgAygLMiouZXhhbXBsZXMuSW52ZW50b3J5U3RhdGUuUmVzZXJ2YXRpb25zRW50cnkaMwoRUmVzZXJ2YXRpb25zRW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgFOgI4AWIGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * @generated from message examples.InitializeStock
@@ -152,6 +152,36 @@ export const StockInitializedSchema: GenMessage<StockInitialized> = /*@__PURE__*
   messageDesc(file_examples_inventory, 5);
 
 /**
+ * Version 1 of StockInitialized, as stored by the first release: no threshold, and the time at
+ * field 3. Never written any more; the inventory upcaster turns it into StockInitialized.
+ *
+ * @generated from message examples.StockInitializedV1
+ */
+export type StockInitializedV1 = Message<"examples.StockInitializedV1"> & {
+  /**
+   * @generated from field: string product_id = 1;
+   */
+  productId: string;
+
+  /**
+   * @generated from field: int32 quantity = 2;
+   */
+  quantity: number;
+
+  /**
+   * @generated from field: google.protobuf.Timestamp initialized_at = 3;
+   */
+  initializedAt?: Timestamp | undefined;
+};
+
+/**
+ * Describes the message examples.StockInitializedV1.
+ * Use `create(StockInitializedV1Schema)` to create a new message.
+ */
+export const StockInitializedV1Schema: GenMessage<StockInitializedV1> = /*@__PURE__*/
+  messageDesc(file_examples_inventory, 6);
+
+/**
  * @generated from message examples.StockReceived
  */
 export type StockReceived = Message<"examples.StockReceived"> & {
@@ -181,7 +211,7 @@ export type StockReceived = Message<"examples.StockReceived"> & {
  * Use `create(StockReceivedSchema)` to create a new message.
  */
 export const StockReceivedSchema: GenMessage<StockReceived> = /*@__PURE__*/
-  messageDesc(file_examples_inventory, 6);
+  messageDesc(file_examples_inventory, 7);
 
 /**
  * @generated from message examples.StockReserved
@@ -223,7 +253,7 @@ export type StockReserved = Message<"examples.StockReserved"> & {
  * Use `create(StockReservedSchema)` to create a new message.
  */
 export const StockReservedSchema: GenMessage<StockReserved> = /*@__PURE__*/
-  messageDesc(file_examples_inventory, 7);
+  messageDesc(file_examples_inventory, 8);
 
 /**
  * @generated from message examples.ReservationReleased
@@ -265,7 +295,7 @@ export type ReservationReleased = Message<"examples.ReservationReleased"> & {
  * Use `create(ReservationReleasedSchema)` to create a new message.
  */
 export const ReservationReleasedSchema: GenMessage<ReservationReleased> = /*@__PURE__*/
-  messageDesc(file_examples_inventory, 8);
+  messageDesc(file_examples_inventory, 9);
 
 /**
  * @generated from message examples.ReservationCommitted
@@ -302,7 +332,7 @@ export type ReservationCommitted = Message<"examples.ReservationCommitted"> & {
  * Use `create(ReservationCommittedSchema)` to create a new message.
  */
 export const ReservationCommittedSchema: GenMessage<ReservationCommitted> = /*@__PURE__*/
-  messageDesc(file_examples_inventory, 9);
+  messageDesc(file_examples_inventory, 10);
 
 /**
  * @generated from message examples.LowStockAlert
@@ -334,7 +364,7 @@ export type LowStockAlert = Message<"examples.LowStockAlert"> & {
  * Use `create(LowStockAlertSchema)` to create a new message.
  */
 export const LowStockAlertSchema: GenMessage<LowStockAlert> = /*@__PURE__*/
-  messageDesc(file_examples_inventory, 10);
+  messageDesc(file_examples_inventory, 11);
 
 /**
  * @generated from message examples.InventoryState
@@ -373,5 +403,5 @@ export type InventoryState = Message<"examples.InventoryState"> & {
  * Use `create(InventoryStateSchema)` to create a new message.
  */
 export const InventoryStateSchema: GenMessage<InventoryState> = /*@__PURE__*/
-  messageDesc(file_examples_inventory, 11);
+  messageDesc(file_examples_inventory, 12);
 

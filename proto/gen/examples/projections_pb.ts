@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file examples/projections.proto.
  */
 export const file_examples_projections: GenFile = /*@__PURE__*/
-  fileDesc("ChpleGFtcGxlcy9wcm9qZWN0aW9ucy5wcm90bxIIZXhhbXBsZXMinwIKB1JlY2VpcHQSEAoIb3JkZXJfaWQYASABKAkSEwoLY3VzdG9tZXJfaWQYAiABKAkSIQoFaXRlbXMYAyADKAsyEi5leGFtcGxlcy5MaW5lSXRlbRIWCg5zdWJ0b3RhbF9jZW50cxgEIAEoBRIWCg5kaXNjb3VudF9jZW50cxgFIAEoBRIZChFmaW5hbF90b3RhbF9jZW50cxgGIAEoBRIWCg5wYXltZW50X21ldGhvZBgHIAEoCRIdChVsb3lhbHR5X3BvaW50c19lYXJuZWQYCCABKAUSMAoMY29tcGxldGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5mb3JtYXR0ZWRfdGV4dBgKIAEoCSKGAQoKU3RvY2tMZXZlbBISCgpwcm9kdWN0X2lkGAEgASgJEg8KB29uX2hhbmQYAiABKAUSEAoIcmVzZXJ2ZWQYAyABKAUSEQoJYXZhaWxhYmxlGAQgASgFEhsKE2xvd19zdG9ja190aHJlc2hvbGQYBSABKAUSEQoJbG93X3N0b2NrGAYgASgIIncKDkxveWFsdHlCYWxhbmNlEg0KBWVtYWlsGAEgASgJEgwKBG5hbWUYAiABKAkSFgoOY3VycmVudF9wb2ludHMYAyABKAUSFwoPbGlmZXRpbWVfcG9pbnRzGAQgASgFEhcKD3JlZGVlbWVkX3BvaW50cxgFIAEoBWIGcHJvdG8z", [file_google_protobuf_timestamp, file_examples_order]);
+  fileDesc("ChpleGFtcGxlcy9wcm9qZWN0aW9ucy5wcm90bxIIZXhhbXBsZXMinwIKB1JlY2VpcHQSEAoIb3JkZXJfaWQYASABKAkSEwoLY3VzdG9tZXJfaWQYAiABKAkSIQoFaXRlbXMYAyADKAsyEi5leGFtcGxlcy5MaW5lSXRlbRIWCg5zdWJ0b3RhbF9jZW50cxgEIAEoBRIWCg5kaXNjb3VudF9jZW50cxgFIAEoBRIZChFmaW5hbF90b3RhbF9jZW50cxgGIAEoBRIWCg5wYXltZW50X21ldGhvZBgHIAEoCRIdChVsb3lhbHR5X3BvaW50c19lYXJuZWQYCCABKAUSMAoMY29tcGxldGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIWCg5mb3JtYXR0ZWRfdGV4dBgKIAEoCSLyAQoMT3JkZXJTdW1tYXJ5EhAKCG9yZGVyX2lkGAEgASgJEhMKC2N1c3RvbWVyX2lkGAIgASgJEg4KBnN0YXR1cxgDIAEoCRISCgppdGVtX2NvdW50GAQgASgFEhYKDnN1YnRvdGFsX2NlbnRzGAUgASgFEhYKDmRpc2NvdW50X2NlbnRzGAYgASgFEhMKC3RvdGFsX2NlbnRzGAcgASgFEhsKE2xveWFsdHlfcG9pbnRzX3VzZWQYCCABKAUSHQoVbG95YWx0eV9wb2ludHNfZWFybmVkGAkgASgFEhYKDnBheW1lbnRfbWV0aG9kGAogASgJIoYBCgpTdG9ja0xldmVsEhIKCnByb2R1Y3RfaWQYASABKAkSDwoHb25faGFuZBgCIAEoBRIQCghyZXNlcnZlZBgDIAEoBRIRCglhdmFpbGFibGUYBCABKAUSGwoTbG93X3N0b2NrX3RocmVzaG9sZBgFIAEoBRIRCglsb3dfc3RvY2sYBiABKAgidwoOTG95YWx0eUJhbGFuY2USDQoFZW1haWwYASABKAkSDAoEbmFtZRgCIAEoCRIWCg5jdXJyZW50X3BvaW50cxgDIAEoBRIXCg9saWZldGltZV9wb2ludHMYBCABKAUSFwoPcmVkZWVtZWRfcG9pbnRzGAUgASgFYgZwcm90bzM", [file_google_protobuf_timestamp, file_examples_order]);
 
 /**
  * Built by projector-order-summary when an order completes.
@@ -81,6 +81,70 @@ export const ReceiptSchema: GenMessage<Receipt> = /*@__PURE__*/
   messageDesc(file_examples_projections, 0);
 
 /**
+ * Returned by projector-order-summary for every book but a completion: the order's summary row.
+ *
+ * @generated from message examples.OrderSummary
+ */
+export type OrderSummary = Message<"examples.OrderSummary"> & {
+  /**
+   * @generated from field: string order_id = 1;
+   */
+  orderId: string;
+
+  /**
+   * @generated from field: string customer_id = 2;
+   */
+  customerId: string;
+
+  /**
+   * @generated from field: string status = 3;
+   */
+  status: string;
+
+  /**
+   * @generated from field: int32 item_count = 4;
+   */
+  itemCount: number;
+
+  /**
+   * @generated from field: int32 subtotal_cents = 5;
+   */
+  subtotalCents: number;
+
+  /**
+   * @generated from field: int32 discount_cents = 6;
+   */
+  discountCents: number;
+
+  /**
+   * @generated from field: int32 total_cents = 7;
+   */
+  totalCents: number;
+
+  /**
+   * @generated from field: int32 loyalty_points_used = 8;
+   */
+  loyaltyPointsUsed: number;
+
+  /**
+   * @generated from field: int32 loyalty_points_earned = 9;
+   */
+  loyaltyPointsEarned: number;
+
+  /**
+   * @generated from field: string payment_method = 10;
+   */
+  paymentMethod: string;
+};
+
+/**
+ * Describes the message examples.OrderSummary.
+ * Use `create(OrderSummarySchema)` to create a new message.
+ */
+export const OrderSummarySchema: GenMessage<OrderSummary> = /*@__PURE__*/
+  messageDesc(file_examples_projections, 1);
+
+/**
  * Returned by projector-inventory-stock.
  *
  * @generated from message examples.StockLevel
@@ -122,7 +186,7 @@ export type StockLevel = Message<"examples.StockLevel"> & {
  * Use `create(StockLevelSchema)` to create a new message.
  */
 export const StockLevelSchema: GenMessage<StockLevel> = /*@__PURE__*/
-  messageDesc(file_examples_projections, 1);
+  messageDesc(file_examples_projections, 2);
 
 /**
  * Returned by projector-customer-loyalty.
@@ -161,5 +225,5 @@ export type LoyaltyBalance = Message<"examples.LoyaltyBalance"> & {
  * Use `create(LoyaltyBalanceSchema)` to create a new message.
  */
 export const LoyaltyBalanceSchema: GenMessage<LoyaltyBalance> = /*@__PURE__*/
-  messageDesc(file_examples_projections, 2);
+  messageDesc(file_examples_projections, 3);
 

@@ -2,6 +2,7 @@
 // - google.protobuf.StringValue "text"         → one StringValue event echoing it
 // - StringValue "reject:<reason>"              → FAILED_PRECONDITION <reason>
 // - StringValue "twice:<text>"                 → two StringValue events
+// - StringValue "count"                        → one StringValue event "count:<events the state holds>"
 // - google.protobuf.BytesValue                 → one BytesValue event with the same bytes
 // State (also the snapshot): the number of events held, as a UInt32Value.
 import { defineAggregate, failedPrecondition, handle, on } from "@angzarr/sdk";
@@ -28,8 +29,9 @@ export function echoAggregate(domain = ECHO_DOMAIN) {
       }),
     ],
     commands: [
-      handle<UInt32Value, typeof StringValueSchema>(StringValueSchema, (command): Message[] => {
+      handle<UInt32Value, typeof StringValueSchema>(StringValueSchema, (command, state): Message[] => {
         const text = command.value;
+        if (text === "count") return [create(StringValueSchema, { value: `count:${state.value}` })];
         if (text.startsWith("reject:")) throw failedPrecondition(text.slice("reject:".length));
         if (text.startsWith("twice:")) {
           const value = text.slice("twice:".length);

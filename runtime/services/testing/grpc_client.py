@@ -138,6 +138,17 @@ def main() -> int:
         except grpc.RpcError as err:
             out["unknown_domain"] = {"code": err.code().name, "details": err.details()}
 
+        unrouted = channel.unary_unary(
+            "/angzarr.NoSuchService/Missing",
+            request_serializer=types_pb2.Query.SerializeToString,
+            response_deserializer=types_pb2.EventBook.FromString,
+        )
+        try:
+            unrouted(types_pb2.Query(cover=cover), timeout=10)
+            out["unrouted"] = None
+        except grpc.RpcError as err:
+            out["unrouted"] = {"code": err.code().name, "details": err.details()}
+
     json.dump(out, sys.stdout)
     print()
     return 0

@@ -1,7 +1,19 @@
 // An in-process runtime behind a real gateway socket, for integration tests: memory storage, the
 // in-process bus, the aggregate pipeline, and aggregates reached through the SDK router in memory.
 import { AnyPayload, type CommandBook, CommandBooks, Covers, Uuid } from "@angzarr/proto";
-import { type Aggregate, aggregateComponent, buildRouter, type Component, MemoryClient } from "@angzarr/sdk";
+import {
+  type Aggregate,
+  aggregateComponent,
+  buildRouter,
+  type Component,
+  MemoryClient,
+  type ProcessManagerProgram,
+  type ProjectorProgram,
+  processManagerComponent,
+  projectorComponent,
+  type Saga,
+  sagaComponent,
+} from "@angzarr/sdk";
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
@@ -9,9 +21,14 @@ import { MemoryBus } from "../../bus/memory/memory-bus";
 import type { BusFilter, BusHandler, BusSubscription, EventBus } from "../../bus/types";
 import { AggregatePipeline } from "../../coordinator/aggregate-pipeline";
 import type { AggregateHandler, HandlerDirectory } from "../../coordinator/ports";
+import { ReactiveHost } from "../../coordinator/reactive-host";
+import type { ReactiveDirectory } from "../../coordinator/reactive-ports";
+import { TopologyRecorder } from "../../coordinator/topology-recorder";
+import type { Upcasters } from "../../coordinator/upcasting";
 import { createMemoryStorage } from "../../storage/memory";
 import type { DeadLetterEntry, Storage } from "../../storage/types";
 import { aggregateClient } from "../../transport/aggregate-client";
+import { processManagerClient, projectorClient, sagaClient } from "../../transport/reactive-clients";
 import type { RuntimeCatalog } from "../deps";
 import { type Gateway, startGateway } from "../gateway-server";
 
@@ -53,6 +70,10 @@ export class CountingBus implements EventBus {
 
 export interface TestRuntime {
   storage: Storage;
+  /** The topology recorder, when asked for. */
+  topology: TopologyRecorder | undefined;
+  /** The sagas, PMs and projectors host, when the runtime was given any. */
+  reactive: ReactiveHost | undefined;
   bus: CountingBus;
   pipeline: AggregatePipeline;
   gateway: Gateway;
@@ -88,6 +109,37 @@ export function directoryOf(entries: AggregateEntry[]): HandlerDirectory {
   };
 }
 
+/** SDK sagas, process managers and projectors served in memory, as the coordinator sees them. */
+export function reactiveDirectoryOf(entries: {
+  sagas?: Saga[];
+  // biome-ignore lint/suspicious/noExplicitAny: any state schema
+  processManagers?: ProcessManagerProgram<any>[];
+  projectors?: { program: ProjectorProgram; synchronous?: boolean }[];
+}): ReactiveDirectory {
+  const client = (component: Component) => new MemoryClient(buildRouter(component));
+  const filter = (i: { domain: string; eventTypes: string[] }) => ({
+    domain: i.domain,
+    eventTypes: [...i.eventTypes],
+  });
+  const sagas = (entries.sagas ?? []).map((s) => {
+    const input = filter(s.descriptor().inputs[0] ?? { domain: "", eventTypes: [] });
+    return sagaClient(s.name, input, client(sagaComponent(s)));
+  });
+  const pms = (entries.processManagers ?? []).map((pm) =>
+    processManagerClient(
+      pm.name,
+      pm.definition.stateDomain,
+      pm.descriptor().inputs.map(filter),
+      client(processManagerComponent(pm)),
+    ),
+  );
+  const projectors = (entries.projectors ?? []).map(({ program, synchronous }) => {
+    const input = filter(program.descriptor().inputs[0] ?? { domain: "", eventTypes: [] });
+    return projectorClient(program.name, input, synchronous ?? false, client(projectorComponent(program)));
+  });
+  return { sagas: () => sagas, processManagers: () => pms, projectors: () => projectors };
+}
+
 export async function startTestRuntime(
   aggregates: AggregateEntry[],
   options: {
@@ -96,18 +148,59 @@ export async function startTestRuntime(
     replayDeadLetter?: (entry: DeadLetterEntry) => Promise<void>;
     rebuildProjection?: (projector: string) => Promise<number>;
     catalog?: RuntimeCatalog;
+    deleteEditionReadModels?: (edition: string) => Promise<void>;
+    /** Sagas, PMs and projectors: a reactive host is started for them. */
+    reactive?: ReactiveDirectory;
+    upcasters?: Upcasters;
+    /** Default: memory storage. */
+    storage?: Storage;
+    /** Records the topology under this publisher name (components described at start, flows). */
+    topology?: string;
   } = {},
 ): Promise<TestRuntime> {
-  const storage = createMemoryStorage();
+  const storage = options.storage ?? createMemoryStorage();
   const bus = new CountingBus(new MemoryBus());
   const handlers = directoryOf(aggregates);
+  const { reactive: directory, upcasters, storage: _storage, topology, ...gatewayOptions } = options;
+  let recorder: TopologyRecorder | undefined;
+  if (topology) {
+    recorder = new TopologyRecorder(storage.events, bus, topology);
+    const descriptors = await Promise.all([
+      ...handlers.aggregateDomains().map((d) => (handlers.aggregate(d) as AggregateHandler).descriptor()),
+      ...(directory?.sagas() ?? []).map((s) => s.descriptor()),
+      ...(directory?.processManagers() ?? []).map((p) => p.descriptor()),
+      ...(directory?.projectors() ?? []).map((p) => p.descriptor()),
+    ]);
+    await recorder.start(descriptors);
+  }
   const pipeline = new AggregatePipeline({
     events: storage.events,
     snapshots: storage.snapshots,
     editions: storage.editions,
     handlers,
     bus,
+    ...(upcasters ? { upcasters } : {}),
   });
+  let reactive: ReactiveHost | undefined;
+  if (directory) {
+    reactive = new ReactiveHost({
+      pipeline,
+      events: storage.events,
+      causations: storage.causations,
+      deadLetters: storage.deadLetters,
+      outbox: storage.outbox,
+      positions: storage.positions,
+      editions: storage.editions,
+      bus,
+      directory,
+      pollMs: 50,
+      ...(upcasters ? { upcast: upcasters.upcast } : {}),
+      ...(recorder ? { flows: recorder } : {}),
+    });
+    pipeline.setDownstream(reactive);
+    await reactive.start();
+  }
+  const host = reactive;
   const gateway = await startGateway({
     port: 0,
     pipeline,
@@ -115,7 +208,16 @@ export async function startTestRuntime(
     bus,
     handlers,
     shutdownGraceMs: 200,
-    ...options,
+    ...(upcasters ? { upcast: upcasters.upcast } : {}),
+    ...(host
+      ? {
+          speculator: host.speculator,
+          extraDomains: () => directory?.processManagers().map((pm) => pm.stateDomain) ?? [],
+          deleteEditionReadModels: (edition: string) => host.deleteEditionReadModels(edition),
+          rebuildProjection: (name: string) => host.rebuildProjection(name),
+        }
+      : {}),
+    ...gatewayOptions,
   });
   const managers: Http2SessionManager[] = [];
   const manager = () => {
@@ -125,6 +227,8 @@ export async function startTestRuntime(
   };
   return {
     storage,
+    topology: recorder,
+    reactive,
     bus,
     pipeline,
     gateway,
@@ -142,6 +246,7 @@ export async function startTestRuntime(
     async stop() {
       for (const m of managers) m.abort();
       await gateway.stop();
+      await reactive?.stop();
       await bus.close();
       await storage.close();
     },

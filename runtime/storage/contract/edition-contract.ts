@@ -154,6 +154,25 @@ export function defineEditionContract(ctx: ContractContext): void {
     });
   });
 
+  describe("edition event counts", () => {
+    test("count only the edition's own events, per domain; main is refused", async () => {
+      await seedMain(ctx);
+      expect(await ctx.storage.events.countEdition("what-if")).toEqual([]);
+      await ctx.storage.events.append(ref("orders", 1, "what-if"), forced("e5", "e6"), CORR);
+      await ctx.storage.events.append(ref("orders", 2, "what-if"), forced("f0"), CORR);
+      await ctx.storage.events.append(ref("carts", 1, "what-if"), forced("c0"), CORR);
+      await ctx.storage.events.append(ref("carts", 1, "other"), forced("o0"), CORR);
+      expect(await ctx.storage.events.countEdition("what-if")).toEqual([
+        { domain: "carts", events: 1 },
+        { domain: "orders", events: 3 },
+      ]);
+      expect(await thrown(() => ctx.storage.events.countEdition(""))).toBeInstanceOf(InvalidInputError);
+      expect(await thrown(() => ctx.storage.events.countEdition("angzarr"))).toBeInstanceOf(
+        InvalidInputError,
+      );
+    });
+  });
+
   describe("edition deletion", () => {
     test("deleting the main timeline is refused and changes nothing", async () => {
       const main = await seedMain(ctx);

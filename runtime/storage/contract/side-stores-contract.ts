@@ -128,6 +128,22 @@ export function defineSideStoresContract(ctx: ContractContext): void {
       await p.put("proj", "orders", "", 0n);
       expect(await p.get("proj", "orders", "")).toBe(0n);
     });
+
+    test("deleteEdition removes every checkpoint of that edition only; main is refused", async () => {
+      const p = ctx.storage.positions;
+      await p.put("proj", "orders", "branch", 7n);
+      await p.put("saga", "carts", "branch", 8n);
+      await p.put("proj", "orders", "other", 9n);
+      await p.put("proj", "orders", "", 10n);
+      expect(await p.deleteEdition("branch")).toBe(2);
+      expect(await p.get("proj", "orders", "branch")).toBeUndefined();
+      expect(await p.get("saga", "carts", "branch")).toBeUndefined();
+      expect(await p.get("proj", "orders", "other")).toBe(9n);
+      expect(await p.get("proj", "orders", "")).toBe(10n);
+      expect(await thrown(() => p.deleteEdition(""))).toBeInstanceOf(InvalidInputError);
+      expect(await thrown(() => p.deleteEdition("angzarr"))).toBeInstanceOf(InvalidInputError);
+      expect(await p.get("proj", "orders", "")).toBe(10n);
+    });
   });
 
   describe("dead letters", () => {
@@ -287,6 +303,22 @@ export function defineSideStoresContract(ctx: ContractContext): void {
       }
       expect(await c.has(causation())).toBe(true);
     });
+
+    test("deleteEdition forgets the records of sources on that edition only; main is refused", async () => {
+      const c = ctx.storage.causations;
+      await c.record(causation({ edition: "branch" }));
+      await c.record(causation({ edition: "branch", sequence: 9 }), new Uint8Array([1]));
+      await c.record(causation({ edition: "other" }));
+      await c.record(causation());
+      expect(await c.deleteEdition("branch")).toBe(2);
+      expect(await c.has(causation({ edition: "branch" }))).toBe(false);
+      expect(await c.has(causation({ edition: "branch", sequence: 9 }))).toBe(false);
+      expect(await c.has(causation({ edition: "other" }))).toBe(true);
+      expect(await c.has(causation())).toBe(true);
+      // Recorded again from scratch.
+      expect(await c.record(causation({ edition: "branch" }))).toBe(true);
+      expect(await thrown(() => c.deleteEdition(""))).toBeInstanceOf(InvalidInputError);
+    });
   });
 
   describe("editions registry", () => {
@@ -324,6 +356,7 @@ export function defineSideStoresContract(ctx: ContractContext): void {
 
       const names = (await e.list()).map((r) => r.name).sort();
       expect(names).toEqual(["by-seq", "by-time", "what-if"]);
+      expect((await e.get("by-seq"))?.domainDivergences).toBeUndefined();
 
       await e.delete("what-if");
       expect(await e.get("what-if")).toBeUndefined();
@@ -331,6 +364,31 @@ export function defineSideStoresContract(ctx: ContractContext): void {
       // The name is free again.
       await e.create({ name: "what-if", description: "again", createdAt });
       expect((await e.get("what-if"))?.description).toBe("again");
+    });
+
+    test("per-domain branch points round-trip, by sequence and by time", async () => {
+      const e = ctx.storage.editions;
+      await e.create({
+        name: "per-domain",
+        description: "",
+        createdAt: new Date(),
+        divergence: { kind: "sequence", sequence: 3 },
+        domainDivergences: [
+          { domain: "carts", divergence: { kind: "time", time: at(1_700_000_123, 42) } },
+          { domain: "orders", divergence: { kind: "sequence", sequence: 0 } },
+        ],
+      });
+      const got = await e.get("per-domain");
+      expect(got?.divergence).toEqual({ kind: "sequence", sequence: 3 });
+      const domains = got?.domainDivergences ?? [];
+      expect(domains.map((d) => d.domain)).toEqual(["carts", "orders"]);
+      const carts = domains[0]?.divergence;
+      expect(carts?.kind === "time" ? [carts.time.seconds, carts.time.nanos] : carts).toEqual([
+        1_700_000_123n,
+        42,
+      ]);
+      expect(domains[1]?.divergence).toEqual({ kind: "sequence", sequence: 0 });
+      expect((await e.list()).find((r) => r.name === "per-domain")?.domainDivergences).toEqual(domains);
     });
 
     test("a duplicate is an AlreadyExistsError and keeps the original", async () => {

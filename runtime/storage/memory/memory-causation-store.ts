@@ -1,5 +1,6 @@
 // Causation records in memory: which component already handled which source page.
 import { Editions } from "@angzarr/proto";
+import { InvalidInputError } from "../errors";
 import type { CausationKey, CausationStore } from "../types";
 import { aggregateKey, checkRoot, checkSequence } from "./validation";
 
@@ -12,11 +13,14 @@ function key(k: CausationKey): string {
 export class MemoryCausationStore implements CausationStore {
   /** Key → outcome (undefined when recorded without one). */
   readonly #records = new Map<string, Uint8Array | undefined>();
+  /** Key → the source's edition, for edition deletion. */
+  readonly #editions = new Map<string, string>();
 
   async record(k: CausationKey, outcome?: Uint8Array): Promise<boolean> {
     const id = key(k);
     if (this.#records.has(id)) return false;
     this.#records.set(id, outcome?.slice());
+    this.#editions.set(id, Editions.normalize(k.edition));
     return true;
   }
 
@@ -25,6 +29,7 @@ export class MemoryCausationStore implements CausationStore {
     const id = key(k);
     if (this.#records.has(id)) return false;
     this.#records.set(id, undefined);
+    this.#editions.set(id, Editions.normalize(k.edition));
     return true;
   }
 
@@ -49,5 +54,17 @@ export class MemoryCausationStore implements CausationStore {
 
   async outcome(k: CausationKey): Promise<Uint8Array | undefined> {
     return this.#records.get(key(k))?.slice();
+  }
+
+  async deleteEdition(edition: string): Promise<number> {
+    const name = Editions.normalize(edition);
+    if (Editions.isMain(name)) throw new InvalidInputError("Cannot delete main timeline causations");
+    let count = 0;
+    for (const [id, e] of [...this.#editions]) {
+      if (e !== name) continue;
+      this.#editions.delete(id);
+      if (this.#records.delete(id)) count++;
+    }
+    return count;
   }
 }

@@ -19,6 +19,14 @@ function copy(record: EditionRecord): EditionRecord {
     description: record.description,
     createdAt: new Date(record.createdAt),
     ...(record.divergence ? { divergence: copyDivergence(record.divergence) } : {}),
+    ...(record.domainDivergences
+      ? {
+          domainDivergences: record.domainDivergences.map((d) => ({
+            domain: d.domain,
+            divergence: copyDivergence(d.divergence),
+          })),
+        }
+      : {}),
   };
 }
 
@@ -29,6 +37,7 @@ export class MemoryEditionStore implements EditionStore {
     if (Editions.isMain(record.name))
       throw new InvalidInputError("Cannot create the main timeline as an edition");
     checkDivergence(record.divergence);
+    for (const d of record.domainDivergences ?? []) checkDivergence(d.divergence);
     if (this.#records.has(record.name))
       throw new AlreadyExistsError(`Edition already exists: ${record.name}`);
     this.#records.set(record.name, copy(record));

@@ -260,6 +260,20 @@ export class MemoryEventStore implements EventStore {
     return count;
   }
 
+  async countEdition(edition: string): Promise<{ domain: string; events: number }[]> {
+    const name = Editions.normalize(edition);
+    if (Editions.isMain(name))
+      throw new InvalidInputError("Count the events of an edition, not of the main timeline");
+    const counts = new Map<string, number>();
+    for (const stream of this.#streams.values()) {
+      if (stream.edition !== name || stream.pages.length === 0) continue;
+      counts.set(stream.domain, (counts.get(stream.domain) ?? 0) + stream.pages.length);
+    }
+    return [...counts.entries()]
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([domain, events]) => ({ domain, events }));
+  }
+
   async readAll(afterPosition: bigint, limit: number, filter: GlobalReadFilter = {}): Promise<StoredEvent[]> {
     checkPosition(afterPosition, "afterPosition");
     if (!Number.isInteger(limit) || limit < 0) throw new InvalidInputError(`Invalid limit: ${limit}`);

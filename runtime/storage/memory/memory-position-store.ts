@@ -1,5 +1,6 @@
 // Consumer checkpoints in memory: (consumer, domain, edition) → last processed position.
 import { Editions } from "@angzarr/proto";
+import { InvalidInputError } from "../errors";
 import type { PositionStore } from "../types";
 import { checkPosition } from "./validation";
 
@@ -21,5 +22,15 @@ export class MemoryPositionStore implements PositionStore {
 
   async reset(consumer: string, domain: string, edition: string): Promise<void> {
     this.#positions.delete(key(consumer, domain, edition));
+  }
+
+  async deleteEdition(edition: string): Promise<number> {
+    const name = Editions.normalize(edition);
+    if (Editions.isMain(name)) throw new InvalidInputError("Cannot delete main timeline checkpoints");
+    let count = 0;
+    for (const k of [...this.#positions.keys()]) {
+      if (k.split("\u0000")[2] === name && this.#positions.delete(k)) count++;
+    }
+    return count;
   }
 }

@@ -387,6 +387,19 @@ export class PostgresEventStore implements EventStore {
     });
   }
 
+  async countEdition(edition: string): Promise<{ domain: string; events: number }[]> {
+    const name = checkEdition(edition);
+    if (name === Editions.MAIN) {
+      throw new InvalidInputError("Count the events of an edition, not of the main timeline");
+    }
+    return await guarded("countEdition", async () => {
+      const rows = (await this.sql`
+        SELECT domain, count(*)::int4 AS events FROM events WHERE edition = ${name}
+        GROUP BY domain ORDER BY domain`) as { domain: string; events: number }[];
+      return rows.map((r) => ({ domain: r.domain, events: Number(r.events) }));
+    });
+  }
+
   // Catch-up reads see only rows below the safe high-water mark: rows whose transaction id is
   // below the xmin of the reader's snapshot, i.e. every transaction that could still add a row
   // there has finished. A transaction that took a lower position but commits late keeps xmin at

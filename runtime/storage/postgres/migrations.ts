@@ -177,6 +177,12 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM positions WHERE edition = '*' AND domain <> '';
     `,
   },
+  {
+    version: 5,
+    name: "edition domain divergences",
+    // JSON array of {domain, kind: "sequence"|"time", sequence?, seconds?, nanos?}; NULL = none.
+    sql: () => "ALTER TABLE editions ADD COLUMN domain_divergences jsonb",
+  },
 ];
 
 /** Creates the schema if needed and applies every migration it has not seen yet. */

@@ -119,6 +119,14 @@ export class PostgresPositionStore implements PositionStore {
         DELETE FROM positions WHERE consumer = ${consumer} AND domain = ${domain} AND edition = ${name}`;
     });
   }
+  async deleteEdition(edition: string): Promise<number> {
+    const name = checkEdition(edition);
+    if (name === Editions.MAIN) throw new InvalidInputError("Cannot delete main timeline checkpoints");
+    return await guarded("position deleteEdition", async () => {
+      const result = await this.sql`DELETE FROM positions WHERE edition = ${name}`;
+      return result.count;
+    });
+  }
 }
 
 /** Checks a (consumer, domain, edition) key; returns the normalised edition. */
@@ -291,6 +299,14 @@ export class PostgresCausationStore implements CausationStore {
       return row?.outcome ? bytes(row.outcome) : undefined;
     });
   }
+  async deleteEdition(edition: string): Promise<number> {
+    const name = checkEdition(edition);
+    if (name === Editions.MAIN) throw new InvalidInputError("Cannot delete main timeline causations");
+    return await guarded("causation deleteEdition", async () => {
+      const result = await this.sql`DELETE FROM causations WHERE edition = ${name}`;
+      return result.count;
+    });
+  }
 }
 
 interface EditionRow {
@@ -301,6 +317,38 @@ interface EditionRow {
   divergence_sequence: bigint | null;
   divergence_seconds: bigint | null;
   divergence_nanos: number | null;
+  domain_divergences: StoredDomainDivergence[] | string | null;
+}
+
+/** One per-domain branch point as stored in the JSON column. */
+interface StoredDomainDivergence {
+  domain: string;
+  kind: "sequence" | "time";
+  sequence?: number;
+  seconds?: string;
+  nanos?: number;
+}
+
+function divergenceFromStored(d: StoredDomainDivergence): Divergence {
+  return d.kind === "sequence"
+    ? { kind: "sequence", sequence: d.sequence ?? 0 }
+    : {
+        kind: "time",
+        time: create(TimestampSchema, { seconds: BigInt(d.seconds ?? 0), nanos: d.nanos ?? 0 }),
+      };
+}
+
+function storedDomainDivergences(record: EditionRecord): string | null {
+  if (record.domainDivergences === undefined) return null;
+  return JSON.stringify(
+    record.domainDivergences.map(({ domain, divergence }): StoredDomainDivergence => {
+      checkText(domain, "divergence domain");
+      checkDivergence(divergence);
+      return divergence.kind === "sequence"
+        ? { domain, kind: "sequence", sequence: divergence.sequence }
+        : { domain, kind: "time", seconds: String(divergence.time.seconds), nanos: divergence.time.nanos };
+    }),
+  );
 }
 
 function editionFromRow(row: EditionRow): EditionRecord {
@@ -316,11 +364,18 @@ function editionFromRow(row: EditionRow): EditionRecord {
       }),
     };
   }
+  const stored =
+    typeof row.domain_divergences === "string"
+      ? (JSON.parse(row.domain_divergences) as StoredDomainDivergence[])
+      : row.domain_divergences;
   return {
     name: row.name,
     description: row.description,
     createdAt: row.created_at,
     ...(divergence ? { divergence } : {}),
+    ...(stored
+      ? { domainDivergences: stored.map((d) => ({ domain: d.domain, divergence: divergenceFromStored(d) })) }
+      : {}),
   };
 }
 
@@ -338,14 +393,16 @@ export class PostgresEditionStore implements EditionStore {
     }
     checkDivergence(record.divergence);
     const d = record.divergence;
+    const domains = storedDomainDivergences(record);
     const rows = await guarded("edition create", async () => {
       return await this.sql`
         INSERT INTO editions (name, description, created_at, divergence_kind, divergence_sequence,
-                              divergence_seconds, divergence_nanos)
+                              divergence_seconds, divergence_nanos, domain_divergences)
         VALUES (${record.name}, ${record.description ?? ""}, ${record.createdAt}, ${d?.kind ?? null},
                 ${d?.kind === "sequence" ? d.sequence : null}::int8,
                 ${d?.kind === "time" ? d.time.seconds : null}::int8,
-                ${d?.kind === "time" ? d.time.nanos : null}::int4)
+                ${d?.kind === "time" ? d.time.nanos : null}::int4,
+                ${domains}::jsonb)
         ON CONFLICT (name) DO NOTHING
         RETURNING 1 AS inserted`;
     });

@@ -1,4 +1,6 @@
 // CausationStore on bun:sqlite: which component has handled which source page, plus its outcome.
+import { Editions } from "@angzarr/proto";
+import { InvalidInputError } from "../errors";
 import type { CausationKey, CausationStore } from "../types";
 import type { SqliteDb, Stmt } from "./db";
 import * as check from "./validate";
@@ -23,10 +25,21 @@ export function validKey(key: CausationKey): CausationKey {
 export class SqliteCausationStore implements CausationStore {
   private readonly insert: Stmt;
   private readonly select: Stmt;
+  private readonly removeEdition: Stmt;
 
   constructor(private readonly db: SqliteDb) {
     this.insert = db.prepare(CAUSATION_INSERT);
     this.select = db.prepare(`SELECT outcome FROM causations WHERE ${KEY}`);
+    this.removeEdition = db.prepare("DELETE FROM causations WHERE edition = ?1");
+  }
+
+  async deleteEdition(name: string): Promise<number> {
+    const edition = check.edition(name);
+    if (edition === Editions.MAIN) throw new InvalidInputError("Cannot delete main timeline causations");
+    return this.db.write(
+      `delete causations of edition ${edition}`,
+      () => this.removeEdition.run(edition).changes,
+    );
   }
 
   async record(key: CausationKey, outcome?: Uint8Array): Promise<boolean> {

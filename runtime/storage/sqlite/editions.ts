@@ -7,21 +7,57 @@ import type { SqliteDb, Stmt } from "./db";
 import * as check from "./validate";
 
 const COLUMNS =
-  "name, description, created_at_ms, divergence_kind, divergence_sequence, divergence_s, divergence_n";
-type Row = [string, string, number, string | null, number | null, number | null, number | null];
+  "name, description, created_at_ms, divergence_kind, divergence_sequence, divergence_s, divergence_n, domain_divergences";
+type Row = [
+  string,
+  string,
+  number,
+  string | null,
+  number | null,
+  number | null,
+  number | null,
+  string | null,
+];
+
+/** One per-domain branch point as stored in the JSON column. */
+interface StoredDomainDivergence {
+  domain: string;
+  kind: "sequence" | "time";
+  sequence?: number;
+  seconds?: string;
+  nanos?: number;
+}
+
+function timestamp(seconds: number | string | null | undefined, nanos: number | null | undefined): Timestamp {
+  return { $typeName: "google.protobuf.Timestamp", seconds: BigInt(seconds ?? 0), nanos: nanos ?? 0 };
+}
 
 function record(row: Row): EditionRecord {
   const out: EditionRecord = { name: row[0], description: row[1], createdAt: new Date(row[2]) };
   if (row[3] === "sequence") out.divergence = { kind: "sequence", sequence: row[4] ?? 0 };
-  else if (row[3] === "time") {
-    const time: Timestamp = {
-      $typeName: "google.protobuf.Timestamp",
-      seconds: BigInt(row[5] ?? 0),
-      nanos: row[6] ?? 0,
-    };
-    out.divergence = { kind: "time", time };
+  else if (row[3] === "time") out.divergence = { kind: "time", time: timestamp(row[5], row[6]) };
+  if (row[7] !== null) {
+    out.domainDivergences = (JSON.parse(row[7]) as StoredDomainDivergence[]).map((d) => ({
+      domain: d.domain,
+      divergence:
+        d.kind === "sequence"
+          ? { kind: "sequence", sequence: d.sequence ?? 0 }
+          : { kind: "time", time: timestamp(d.seconds, d.nanos) },
+    }));
   }
   return out;
+}
+
+function domainDivergencesColumn(record: EditionRecord): string | null {
+  if (record.domainDivergences === undefined) return null;
+  const stored = record.domainDivergences.map(({ domain, divergence }): StoredDomainDivergence => {
+    check.text(domain, "divergence domain");
+    const d = check.divergence(divergence) as Divergence;
+    return d.kind === "sequence"
+      ? { domain, kind: "sequence", sequence: d.sequence }
+      : { domain, kind: "time", seconds: String(d.time.seconds), nanos: d.time.nanos };
+  });
+  return JSON.stringify(stored);
 }
 
 function divergenceColumns(
@@ -40,7 +76,7 @@ export class SqliteEditionStore implements EditionStore {
 
   constructor(private readonly db: SqliteDb) {
     this.insert = db.prepare(
-      `INSERT OR IGNORE INTO editions (${COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)`,
+      `INSERT OR IGNORE INTO editions (${COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)`,
     );
     this.select = db.prepare(`SELECT ${COLUMNS} FROM editions WHERE name = ?1`);
     this.all = db.prepare(`SELECT ${COLUMNS} FROM editions ORDER BY name`);
@@ -56,9 +92,10 @@ export class SqliteEditionStore implements EditionStore {
     const createdAt = edition.createdAt instanceof Date ? edition.createdAt.getTime() : Number.NaN;
     if (!Number.isFinite(createdAt)) throw new InvalidInputError("edition createdAt must be a valid Date");
     const divergence = divergenceColumns(check.divergence(edition.divergence));
+    const domains = domainDivergencesColumn(edition);
     const added = this.db.write(
       `create edition ${name}`,
-      () => this.insert.run(name, description, createdAt, ...divergence).changes,
+      () => this.insert.run(name, description, createdAt, ...divergence, domains).changes,
     );
     if (added === 0) throw new AlreadyExistsError(`Edition already exists: ${name}`);
   }

@@ -131,6 +131,7 @@ export class SqliteEventStore implements EventStore {
   private readonly aggregates: Stmt;
   private readonly domains: Stmt;
   private readonly deleteEditionStmt: Stmt;
+  private readonly countEditionStmt: Stmt;
   private readonly log: Stmt;
 
   constructor(private readonly db: SqliteDb) {
@@ -182,6 +183,7 @@ export class SqliteEventStore implements EventStore {
     );
     this.domains = db.prepare("SELECT DISTINCT domain FROM events ORDER BY domain");
     this.deleteEditionStmt = db.prepare("DELETE FROM events WHERE domain = ?1 AND edition = ?2");
+    this.countEditionStmt = db.prepare("SELECT count(*) FROM events WHERE domain = ?1 AND edition = ?2");
     this.log = db.prepare(
       `SELECT position, correlation_id, domain, edition, root, ${PAGE} FROM events
        WHERE position > ?1 AND (?2 IS NULL OR domain = ?2) AND (?3 IS NULL OR edition = ?3)
@@ -387,6 +389,22 @@ export class SqliteEventStore implements EventStore {
     return this.db.write(`delete edition ${edition} of ${domain}`, () => {
       this.raiseFloor.run();
       return this.deleteEditionStmt.run(domain, edition).changes;
+    });
+  }
+
+  async countEdition(name: string): Promise<{ domain: string; events: number }[]> {
+    const edition = check.edition(name);
+    if (edition === Editions.MAIN) {
+      throw new InvalidInputError("Count the events of an edition, not of the main timeline");
+    }
+    // One primary-key range per domain: (domain, edition) is the key's prefix.
+    return this.db.read(`count the events of edition ${edition}`, () => {
+      const out: { domain: string; events: number }[] = [];
+      for (const [domain] of this.domains.values() as [string][]) {
+        const events = (this.countEditionStmt.values(domain, edition)[0]?.[0] as number | undefined) ?? 0;
+        if (events > 0) out.push({ domain, events });
+      }
+      return out;
     });
   }
 

@@ -173,4 +173,10 @@ export const MIGRATIONS: readonly Migration[] = [
     name: "positions_drop_domain_wide",
     sql: "DELETE FROM positions WHERE edition = '*' AND domain <> ''",
   },
+  {
+    version: 15,
+    name: "edition domain divergences",
+    // JSON array of {domain, kind: "sequence"|"time", sequence?, seconds?, nanos?}; NULL = none.
+    sql: "ALTER TABLE editions ADD COLUMN domain_divergences TEXT",
+  },
 ];

@@ -1,4 +1,6 @@
 // PositionStore on bun:sqlite: (consumer, domain, edition) → last processed global position.
+import { Editions } from "@angzarr/proto";
+import { InvalidInputError } from "../errors";
 import type { PositionStore } from "../types";
 import type { SqliteDb, Stmt } from "./db";
 import * as check from "./validate";
@@ -7,6 +9,7 @@ export class SqlitePositionStore implements PositionStore {
   private readonly select: Stmt;
   private readonly upsert: Stmt;
   private readonly remove: Stmt;
+  private readonly removeEdition: Stmt;
 
   constructor(private readonly db: SqliteDb) {
     // Positions are 64-bit: read them as bigint so large values stay exact.
@@ -18,6 +21,7 @@ export class SqlitePositionStore implements PositionStore {
        ON CONFLICT (consumer, domain, edition) DO UPDATE SET position = excluded.position`,
     );
     this.remove = db.prepare("DELETE FROM positions WHERE consumer = ?1 AND domain = ?2 AND edition = ?3");
+    this.removeEdition = db.prepare("DELETE FROM positions WHERE edition = ?1");
   }
 
   async get(consumer: string, domain: string, edition: string): Promise<bigint | undefined> {
@@ -37,6 +41,15 @@ export class SqlitePositionStore implements PositionStore {
   async reset(consumer: string, domain: string, edition: string): Promise<void> {
     const e = this.key(consumer, domain, edition);
     this.db.write(`reset position of ${consumer}`, () => this.remove.run(consumer, domain, e));
+  }
+
+  async deleteEdition(name: string): Promise<number> {
+    const edition = check.edition(name);
+    if (edition === Editions.MAIN) throw new InvalidInputError("Cannot delete main timeline checkpoints");
+    return this.db.write(
+      `delete checkpoints of edition ${edition}`,
+      () => this.removeEdition.run(edition).changes,
+    );
   }
 
   /** Checks the key; returns the normalised edition. */
