@@ -14,10 +14,12 @@ import {
   CommandGateway,
   CommandPageSchema,
   Covers,
+  EditionService,
   type EventBook,
   EventQuery,
   Identity,
   SyncMode,
+  TemporalQuerySchema,
   TypeUrl,
   Uuid,
 } from "@angzarr/proto";
@@ -156,6 +158,14 @@ export async function runLifecycle(
   // What if the order had been cancelled after the payment was submitted?
   const edition = `what-if-${run}`;
   const divergence = 2;
+  // An edition must be created before anything is sent into it (EditionService).
+  await createClient(EditionService, transport).createEdition({
+    name: edition,
+    description: "the order cancelled after the payment",
+    domainDivergences: {
+      order: create(TemporalQuerySchema, { pointInTime: { case: "asOfSequence", value: divergence - 1 } }),
+    },
+  });
   await send(
     "order",
     orderRoot,

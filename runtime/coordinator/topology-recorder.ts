@@ -149,7 +149,9 @@ export class TopologyRecorder implements FlowListener {
       ),
     );
     this.writes = this.writes
-      .then(() => this.events.append(this.ref, [page], { correlationId: flow.correlationId }))
+      // Stored under the recorder's own correlation id: the workflow's queries never see it (the
+      // workflow it was seen with is in the payload).
+      .then(() => this.events.append(this.ref, [page], { correlationId: `topology:${this.publisher}` }))
       .catch((err: unknown) => {
         this.known.delete(key); // try again when it is seen next
         this.log.warn("topology.flow_not_recorded", { ...flow, error: (err as Error).message });

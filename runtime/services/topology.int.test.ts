@@ -92,6 +92,9 @@ describe("topology", () => {
       { from: SOURCE, to: LEDGER, via: "saga-src-ledger", correlationId: "topo-1" },
       { from: SOURCE, to: WATCH, via: "pmg-watch", correlationId: "topo-1" },
     ]);
+    // The recorded flows stay out of the workflow's own history.
+    const workflow = await rt.storage.events.getByCorrelation("topo-1");
+    expect(workflow.map((b) => b.cover?.domain)).not.toContain(TOPOLOGY_DOMAIN);
     // Another process reading the same store draws the same graph.
     const elsewhere = new TopologyGraph(rt.storage.events);
     await elsewhere.refresh();

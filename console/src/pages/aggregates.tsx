@@ -13,6 +13,8 @@ const seq = (p: EventPage) => (p.sequence.case === "num" ? p.sequence.value : -1
 async function listRoots(): Promise<Map<string, string[]>> {
   const byDomain = new Map<string, string[]>();
   for await (const r of api.query.getAggregateRoots({})) {
+    // The timelines here are the main one's; edition roots come with their edition (ext field).
+    if (r.edition !== "") continue;
     const list = byDomain.get(r.domain) ?? [];
     list.push(uuidText(r.root?.value));
     byDomain.set(r.domain, list);
