@@ -30,6 +30,65 @@ export function ratioOf(f: Figure): number | null {
   return f.better === "lower" ? f.peer / f.value : f.value / f.peer;
 }
 
+/**
+ * The throughput issue's budgets relative to a floor measured in the same run (the machines'
+ * speed varies up to 2× between runs): `of` / `to`, each a figure name.
+ */
+export const FLOOR_RATIOS: {
+  name: string;
+  of: string;
+  to: string;
+  budget: number;
+  better: "lower" | "higher";
+}[] = [
+  {
+    name: "rebuild 100k / bare sqlite read of them",
+    of: "end-to-end rebuild 100k events (no snapshot)",
+    to: "bare sqlite read of the same 100k events",
+    budget: 1.3,
+    better: "lower",
+  },
+  {
+    name: "gateway commands/s / bare Bun.serve answers/s",
+    of: "commands through the gateway (64 clients)",
+    to: "bare Bun.serve answers (64 clients)",
+    budget: 0.4,
+    better: "higher",
+  },
+  {
+    name: "saga hop events/s / gateway commands/s",
+    of: "saga hop (OrderCreated → StockReserved)",
+    to: "commands through the gateway (64 clients)",
+    budget: 0.5,
+    better: "higher",
+  },
+  {
+    name: "projector events/s / sqlite append in batches of 100",
+    of: "projector catch-up (inventory → read model)",
+    to: "sqlite append, batches of 100 (1000 aggregates)",
+    budget: 0.2,
+    better: "higher",
+  },
+];
+
+/** The FLOOR_RATIOS whose two figures were both measured, as figures (unit "×"). */
+export function floorRatios(figures: Figure[]): Figure[] {
+  const out: Figure[] = [];
+  for (const ratio of FLOOR_RATIOS) {
+    const of = figures.find((f) => f.name === ratio.of);
+    const to = figures.find((f) => f.name === ratio.to);
+    if (of === undefined || to === undefined || to.value === 0) continue;
+    out.push({
+      name: ratio.name,
+      value: of.value / to.value,
+      unit: "×",
+      budget: ratio.budget,
+      better: ratio.better,
+    });
+  }
+  return out;
+}
+
 /** A workload module: `export default async function (r: BenchReporter) { ... }`. */
 export type Workload = (r: BenchReporter) => Promise<void>;
 

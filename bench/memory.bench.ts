@@ -7,7 +7,7 @@ import type { BenchReporter } from "./harness";
 
 const IDLE_MS = 3_000;
 
-function rssMb(pid: number): number {
+export function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1] ?? 0);
   return kb / 1024;

@@ -2,13 +2,30 @@
 // the words on the command line), prints the machine, a progress line per step, the table of
 // figures (with the peer's figure and the ratio where a peer ran), and writes
 // bench/results/latest.json. Peer workloads (peer-*.bench.ts) run last: they attach their figures
-// to ours.
+// to ours. After the workloads, the floor-relative ratios of the throughput issue are derived
+// from figures of the same run (FLOOR_RATIOS) and recorded as figures of their own.
+// `--breakdown`: instead, the per-stage breakdown of one command and of one saga hop
+// (bench/breakdown.ts).
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type Figure, machineLine, ratioOf, type Workload } from "./harness";
+import { type Figure, FLOOR_RATIOS, floorRatios, machineLine, ratioOf, type Workload } from "./harness";
+import {
+  checkedFigure,
+  checkedValue,
+  exitCodeOf,
+  failureOf,
+  resultsDocument,
+  type WorkloadFailure,
+} from "./results";
 
 const dir = import.meta.dir;
-const wanted = process.argv.slice(2);
+const args = process.argv.slice(2);
+if (args.includes("--breakdown")) {
+  const { breakdown } = await import("./breakdown");
+  await breakdown();
+  process.exit(0);
+}
+const wanted = args.filter((a) => !a.startsWith("--"));
 const isPeer = (f: string) => f.startsWith("peer-");
 const files = readdirSync(dir)
   .filter((f) => f.endsWith(".bench.ts"))
@@ -19,33 +36,54 @@ const machine = machineLine();
 const runStarted = performance.now();
 console.log(`machine: ${machine}`);
 const figures: Figure[] = [];
+const failures: WorkloadFailure[] = [];
 for (const file of files) {
   const started = performance.now();
   console.log(`\n▶ ${file}`);
-  const mod = (await import(join(dir, file))) as { default: Workload };
-  await mod.default({
-    record(figure) {
-      figures.push(figure);
-      const budget =
-        figure.budget === null ? "" : ` (budget ${figure.better === "lower" ? "≤" : "≥"} ${figure.budget})`;
-      console.log(`  ${figure.name}: ${format(figure.value)} ${figure.unit}${budget}`);
-    },
-    progress(message) {
-      console.log(`  … ${message}`);
-    },
-    attachPeer(name, peer, peerBudget) {
-      const ours = figures.find((f) => f.name === name);
-      if (ours === undefined) {
-        console.log(`  (no figure "${name}" in this run: run its workload too for the ratio)`);
-        return false;
-      }
-      ours.peer = peer;
-      ours.peerBudget = peerBudget;
-      console.log(`  ${name}: ours/peer ${(ratioOf(ours) ?? 0).toFixed(2)}× (asked ≥ ${peerBudget}×)`);
-      return true;
-    },
-  });
-  console.log(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  // A workload that throws (or records a figure that is not a number) is recorded as failed and
+  // the run goes on; the figures it recorded before failing stay.
+  try {
+    const mod = (await import(join(dir, file))) as { default: Workload };
+    await mod.default({
+      record(figure) {
+        figures.push(checkedFigure(figure));
+        const budget =
+          figure.budget === null ? "" : ` (budget ${figure.better === "lower" ? "≤" : "≥"} ${figure.budget})`;
+        console.log(`  ${figure.name}: ${format(figure.value)} ${figure.unit}${budget}`);
+      },
+      progress(message) {
+        console.log(`  … ${message}`);
+      },
+      attachPeer(name, peer, peerBudget) {
+        const ours = figures.find((f) => f.name === name);
+        if (ours === undefined) {
+          console.log(`  (no figure "${name}" in this run: run its workload too for the ratio)`);
+          return false;
+        }
+        ours.peer = checkedValue(`peer of "${name}"`, peer);
+        ours.peerBudget = peerBudget;
+        console.log(`  ${name}: ours/peer ${(ratioOf(ours) ?? 0).toFixed(2)}× (asked ≥ ${peerBudget}×)`);
+        return true;
+      },
+    });
+    console.log(`  done in ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  } catch (thrown) {
+    const failure = failureOf(file, thrown);
+    failures.push(failure);
+    console.log(`  ✗ FAILED after ${((performance.now() - started) / 1000).toFixed(1)} s: ${failure.error}`);
+    if (thrown instanceof Error && thrown.stack) console.error(thrown.stack);
+  }
+}
+
+const derived = floorRatios(figures);
+if (derived.length > 0) console.log("\nratios to the floor measured in this run:");
+for (const f of derived) {
+  figures.push(f);
+  console.log(`  ${f.name}: ${format(f.value)}× (budget ${f.better === "lower" ? "≤" : "≥"} ${f.budget}×)`);
+}
+const missing = FLOOR_RATIOS.filter((r) => !derived.some((f) => f.name === r.name));
+if (derived.length > 0 && missing.length > 0) {
+  console.log(`  (not derived: ${missing.map((r) => r.name).join("; ")}: run their workloads too)`);
 }
 
 function format(v: number): string {
@@ -76,9 +114,12 @@ for (const f of figures) {
     } | ${verdict(f)} |`,
   );
 }
+for (const f of failures) console.log(`| ${f.workload} | | | FAILED: ${f.error} | | | FAILED |`);
 console.log(`\nbench finished in ${((performance.now() - runStarted) / 1000).toFixed(0)} s`);
+const doc = resultsDocument(machine, new Date(), figures, failures);
 mkdirSync(join(dir, "results"), { recursive: true });
-writeFileSync(
-  join(dir, "results", "latest.json"),
-  `${JSON.stringify({ machine, at: new Date().toISOString(), figures }, null, 2)}\n`,
-);
+writeFileSync(join(dir, "results", "latest.json"), `${JSON.stringify(doc, null, 2)}\n`);
+if (failures.length > 0) {
+  console.log(`\n${failures.length} workload(s) FAILED: ${failures.map((f) => f.workload).join(", ")}`);
+}
+process.exitCode = exitCodeOf(doc);

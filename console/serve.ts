@@ -1,10 +1,14 @@
-// Serves the console's bundled page under /console on a node:http(2) listener. The bundle is
-// built once, in memory, with Bun's bundler from the HTML entry point on the first request
-// (every script, style and library inlined into hashed assets: no CDN, works offline). The page
-// then talks to the runtime only through the Connect services on the same origin.
+// Serves the console under /console on a node:http(2) listener as ONE self-contained HTML page:
+// Bun's bundler inlines every script, style and library (no CDN, works offline). A compiled
+// executable carries that page, bundled at build time (scripts/build.ts embeds it as the asset
+// CONSOLE_ASSET), since it holds neither the console's sources nor its libraries; run from
+// source, the page is bundled in memory on the first request. The page then talks to the runtime
+// only through the Connect services on the same origin.
 import { join } from "node:path";
 
 export const CONSOLE_PATH = "/console";
+/** The name of the bundled page inside a compiled executable. */
+export const CONSOLE_ASSET = "angzarr-console.html";
 const ENTRY = join(import.meta.dir, "index.html");
 
 interface Asset {
@@ -12,23 +16,27 @@ interface Asset {
   type: string;
 }
 
-/** Builds the console: path under /console → asset. Throws with the bundler's messages. */
-export async function buildConsole(): Promise<Map<string, Asset>> {
-  const result = await Bun.build({
-    entrypoints: [ENTRY],
-    target: "browser",
-    minify: true,
-    publicPath: `${CONSOLE_PATH}/`,
-    naming: { entry: "[name].[ext]", chunk: "[name]-[hash].[ext]", asset: "[name]-[hash].[ext]" },
-  });
-  if (!result.success) throw new Error(result.logs.map((l) => l.message).join("\n"));
-  const assets = new Map<string, Asset>();
-  for (const output of result.outputs) {
-    const name = output.path.replace(/^\.\//, "");
-    const type = output.type || "application/octet-stream";
-    assets.set(name === "index.html" ? "" : name, { body: new Uint8Array(await output.arrayBuffer()), type });
+/** Bundles the console into one self-contained HTML page. Throws with the bundler's messages. */
+export async function bundleConsole(): Promise<Uint8Array> {
+  const result = await Bun.build({ entrypoints: [ENTRY], target: "browser", compile: true, minify: true });
+  const page = result.outputs.find((o) => o.path.endsWith(".html"));
+  if (!result.success || !page || result.outputs.length !== 1) {
+    const why = result.logs.map((l) => l.message).join("\n");
+    throw new Error(why || `expected one self-contained page, got ${result.outputs.length} outputs`);
   }
-  return assets;
+  return new Uint8Array(await page.arrayBuffer());
+}
+
+/** The page embedded in this executable by `bun run build`, if it is one. */
+function embeddedPage(): Blob | undefined {
+  return Bun.embeddedFiles.find((file) => (file as Blob & { name?: string }).name === CONSOLE_ASSET);
+}
+
+/** The console's assets (path under /console → asset): the embedded page, else a fresh bundle. */
+export async function buildConsole(): Promise<Map<string, Asset>> {
+  const embedded = embeddedPage();
+  const body = embedded ? new Uint8Array(await embedded.arrayBuffer()) : await bundleConsole();
+  return new Map([["", { body, type: "text/html;charset=utf-8" }]]);
 }
 
 /** What the handler needs of a node:http or node:http2 request and response. */

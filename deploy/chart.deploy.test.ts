@@ -2,7 +2,7 @@
 // Kubernetes schemas, the policy, the runtime accepting the ConfigMap, values refused by the
 // schema; and each check shown to fail on a deliberately broken copy.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { loadConfig } from "../runtime/config/load";
 import { removeDir, tempDir } from "../runtime/testing/processes";
@@ -44,12 +44,14 @@ function scriptSecrets(): Manifest[] {
 }
 
 const profiles: Profile[] = ["distributed", "standalone"];
+/** The example system with another language's programs (distributed mode, values-<language>.yaml). */
+const languages: Profile[] = ["python", "go"];
 const rendered = new Map<Profile, Manifest[]>();
 let secrets: Manifest[] = [];
 let scratch: string;
 
 beforeAll(() => {
-  for (const p of profiles) rendered.set(p, render(p));
+  for (const p of [...profiles, ...languages]) rendered.set(p, render(p));
   secrets = scriptSecrets();
   scratch = tempDir("az-chart-test-");
 }, 120_000); // helm is fetched here on first use when the test command has not fetched it
@@ -98,6 +100,9 @@ describe.each(profiles)("profile %s", (profile) => {
       `service/rel-angzarr-${profile === "standalone" ? "standalone" : "gateway"} 1310:1310`,
     );
     expect(notes).toContain("wait_ready.py --namespace angzarr --release rel");
+    if (profile === "distributed")
+      expect(notes).toContain("port-forward deployment/rel-angzarr-admin 1311:1311");
+    else expect(notes).not.toContain("Admin role");
   });
 
   test("the runtime accepts the ConfigMap's YAML", () => {
@@ -118,10 +123,10 @@ describe.each(profiles)("profile %s", (profile) => {
   });
 });
 
-test("distributed: a gateway and one Deployment per component, each with its program as a native sidecar", () => {
+test("distributed: a gateway, the admin role and one Deployment per component, each with its program as a native sidecar", () => {
   const ms = manifestsOf("distributed");
   const deployments = ms.filter((m) => m.kind === "Deployment");
-  expect(deployments).toHaveLength(chartValues("distributed").components.length + 1);
+  expect(deployments).toHaveLength(chartValues("distributed").components.length + 2);
   const order = find(ms, "Deployment", "rel-angzarr-agg-order");
   const pod = order.spec.template.spec;
   expect(pod.initContainers[0]).toMatchObject({
@@ -148,6 +153,140 @@ test("distributed: a gateway and one Deployment per component, each with its pro
   );
   expect(env("ANGZARR_REACTIVE_PEERS")).not.toContain("order=http://rel-angzarr-agg-order");
   expect(env("ANGZARR_HANDLER_SOCKET")).toBe("/run/angzarr/agg-order.sock");
+});
+
+describe("distributed: the admin role", () => {
+  const adminOf = (ms: Manifest[]) => find(ms, "Deployment", "rel-angzarr-admin");
+  const envOf = (container: Loose) =>
+    new Map<string, Loose>(container.env.map((e: Loose) => [e.name, e.value ?? e.valueFrom]));
+
+  test("`angzarr admin` on its port, probed by `angzarr health` there; loopback only, so no Service", () => {
+    const ms = manifestsOf("distributed");
+    const admin = adminOf(ms);
+    expect(admin.spec.replicas).toBe(1);
+    const [container] = admin.spec.template.spec.containers;
+    expect(container.image).toBe("angzarr:0.1.0");
+    expect(container.args).toEqual([
+      "admin",
+      "--config",
+      "/etc/angzarr/angzarr.yaml",
+      "--admin-port",
+      "1311",
+    ]);
+    expect(container.ports).toEqual([{ name: "admin", containerPort: 1311, protocol: "TCP" }]);
+    for (const probe of ["startupProbe", "readinessProbe", "livenessProbe"])
+      expect(container[probe].exec.command).toEqual([
+        "/usr/local/bin/angzarr",
+        "health",
+        "--addr",
+        "http://127.0.0.1:1311",
+      ]);
+    const env = envOf(container);
+    // It asks the roles over the peer transport and reads the shared store and bus.
+    expect(env.get("ANGZARR_PEERS")).toContain("order=http://rel-angzarr-agg-order:1320");
+    expect(env.get("ANGZARR_REACTIVE_PEERS")).toContain(
+      "projector-order-summary=http://rel-angzarr-projector-order-summary:1320",
+    );
+    expect(env.get("ANGZARR_PG_URL").secretKeyRef.name).toBe("angzarr-postgres");
+    expect(env.has("ANGZARR_ADMIN_HOST")).toBe(false);
+    expect(env.has("ANGZARR_ADMIN_TOKEN")).toBe(false);
+    expect(find(ms, "Service", "rel-angzarr-admin")).toBeUndefined();
+    expect(find(ms, "PodDisruptionBudget", "rel-angzarr-admin")).toBeDefined();
+  });
+
+  test("with a token Secret: every interface, the token from the Secret, a Service; the runtime accepts it", () => {
+    const ms = render("distributed", {
+      set: ["admin.tokenSecret.name=angzarr-admin", "admin.tokenSecret.key=token"],
+    });
+    const [container] = adminOf(ms).spec.template.spec.containers;
+    const env = envOf(container);
+    expect(env.get("ANGZARR_ADMIN_HOST")).toBe("0.0.0.0");
+    expect(env.get("ANGZARR_ADMIN_TOKEN")).toEqual({ secretKeyRef: { name: "angzarr-admin", key: "token" } });
+    const service = find(ms, "Service", "rel-angzarr-admin");
+    expect(service.spec.ports).toEqual([{ name: "admin", port: 1311, targetPort: "admin", protocol: "TCP" }]);
+    expect(service.spec.selector["app.kubernetes.io/component"]).toBe("admin");
+    const adminSecret: Manifest = { apiVersion: "v1", kind: "Secret", metadata: { name: "angzarr-admin" } };
+    const values = {
+      ...chartValues("distributed"),
+      admin: { tokenSecret: { name: "angzarr-admin", key: "token" } },
+    };
+    expect(validateKubernetes(ms)).toEqual([]);
+    expect(checkPolicy(ms, { values, externalSecrets: [...secrets, adminSecret] })).toEqual([]);
+    expect(checkPolicy(ms, { values, externalSecrets: secrets }).join("\n")).toContain(
+      "Secret angzarr-admin is referenced but neither rendered nor given",
+    );
+    // The shared ConfigMap with the admin pod's environment: bound beyond loopback, with the token;
+    // the same host without the token is refused (the other pods never get either).
+    const cm = ms.find((m) => m.kind === "ConfigMap") as Manifest & { data: Record<string, string> };
+    const file = join(scratch, "admin.yaml");
+    writeFileSync(file, cm.data["angzarr.yaml"] as string);
+    const base = { ANGZARR_PG_URL: "postgres://u@h/db", ANGZARR_ADMIN_HOST: "0.0.0.0" };
+    expect(loadConfig({ file, env: { ...base, ANGZARR_ADMIN_TOKEN: "t" } }).admin).toMatchObject({
+      host: "0.0.0.0",
+      token: "t",
+    });
+    expect(() => loadConfig({ file, env: base })).toThrow(/admin\.host/);
+  });
+
+  test("admin.enabled=false leaves it out, and the policy agrees", () => {
+    const ms = render("distributed", { set: ["admin.enabled=false"] });
+    expect(adminOf(ms)).toBeUndefined();
+    const values = { ...chartValues("distributed"), admin: { enabled: false } };
+    expect(checkPolicy(ms, { values, externalSecrets: secrets })).toEqual([]);
+  });
+
+  test("a chart without the admin Deployment fails the policy", () => {
+    const copy = chartCopy();
+    try {
+      rmSync(join(copy.dir, "templates", "admin.yaml"));
+      const problems = checkPolicy(render("distributed", { chart: copy.dir }), {
+        values: chartValues("distributed"),
+        externalSecrets: secrets,
+      });
+      expect(problems).toContain("the admin Deployment is not rendered");
+    } finally {
+      copy.remove();
+    }
+  });
+});
+
+describe.each(languages)("profile %s", (language) => {
+  test("helm lint --strict is clean, the schemas and the policy hold", () => {
+    const run = lint(language);
+    expect(run.stderr + run.stdout).toContain("0 chart(s) failed");
+    expect(validateKubernetes(manifestsOf(language))).toEqual([]);
+    expect(policy(language)).toEqual([]);
+  });
+
+  test("each component in that language runs its program from the language's image, over gRPC, probed by its health subcommand", () => {
+    const image = `examples-${language}`;
+    const ms = manifestsOf(language);
+    const mine = chartValues(language).components.filter((c) => c.image === image);
+    expect(mine.length).toBeGreaterThanOrEqual(10);
+    const cm = ms.find((m) => m.kind === "ConfigMap") as Manifest & { data: Record<string, string> };
+    const file = join(scratch, `${language}.yaml`);
+    writeFileSync(file, cm.data["angzarr.yaml"] as string);
+    const config = loadConfig({ file, env: { ANGZARR_PG_URL: "postgres://u@h/db" } });
+    for (const c of mine) {
+      const program = c.kind === "aggregate" ? `agg-${c.name}` : c.name;
+      const role = c.kind === "aggregate" ? `agg-${c.name}` : c.name;
+      const sidecar = find(ms, "Deployment", `rel-angzarr-${role}`).spec.template.spec.initContainers[0];
+      expect(sidecar.image).toBe(`${image}:0.1.0`);
+      expect(sidecar.command).toEqual([`/usr/local/bin/${program}`]);
+      expect(sidecar.args).toEqual(["--socket", `/run/angzarr/${program}.sock`]);
+      expect(sidecar.readinessProbe.exec.command).toEqual([
+        `/usr/local/bin/${program}`,
+        "health",
+        "--socket",
+        `/run/angzarr/${program}.sock`,
+      ]);
+      expect(config.components.find((x) => x.name === c.name)?.transport).toBe("grpc");
+    }
+    // The components without a version in that language keep their own (TypeScript) images.
+    const summary = find(ms, "Deployment", "rel-angzarr-projector-order-summary").spec.template.spec;
+    expect(summary.initContainers[0].image).toBe("projector-order-summary:0.1.0");
+    expect(summary.initContainers[0].command).toBeUndefined();
+  });
 });
 
 test("standalone: one StatefulSet with one replica, SQLite on a PersistentVolumeClaim", () => {
@@ -248,6 +387,12 @@ describe("bad values are refused at install time, naming the key path", () => {
       "/secrets/postgres/name",
     ],
     ["an unknown mode", ["mode=cluster"], "/mode"],
+    ["an unknown admin key", ["admin.host=0.0.0.0"], "/admin"],
+    [
+      "a token itself where the admin token's Secret name belongs",
+      ["admin.tokenSecret.name=s3cr3t Token", "admin.tokenSecret.key=token"],
+      "/admin/tokenSecret/name",
+    ],
   ])("%s", (_what, set, path) => {
     const run = template("distributed", { set });
     expect(run.code).not.toBe(0);
@@ -442,6 +587,23 @@ describe("the checks fail on broken copies", () => {
         );
       },
       "component process_manager pmg-order-fulfillment: no workload rendered",
+    ],
+    [
+      "admin role without Deployment",
+      (ms) => {
+        ms.splice(
+          ms.findIndex((m) => m.kind === "Deployment" && m.metadata.name === "rel-angzarr-admin"),
+          1,
+        );
+      },
+      "the admin Deployment is not rendered",
+    ],
+    [
+      "admin Deployment running another role",
+      (ms) => {
+        find(ms, "Deployment", "rel-angzarr-admin").spec.template.spec.containers[0].args[0] = "gateway";
+      },
+      "its container must run `angzarr admin`",
     ],
     [
       "sidecar not native",

@@ -11,6 +11,8 @@ export const CHART = join(ROOT, "charts", "angzarr");
 export const PROFILES: Record<string, string[]> = {
   distributed: [],
   standalone: ["values-standalone.yaml"],
+  python: ["values-python.yaml"],
+  go: ["values-go.yaml"],
 };
 export type Profile = keyof typeof PROFILES;
 
@@ -119,7 +121,10 @@ export interface ComponentValues {
   name: string;
   kind: "aggregate" | "saga" | "projector" | "process_manager";
   program?: string;
+  /** Image key when the program lives in an image of several programs (examples-python). */
+  image?: string;
   domain?: string;
+  handler?: { transport?: "connect" | "grpc"; command?: string[]; healthCommand?: string[] };
 }
 
 export interface ChartValues {
@@ -127,11 +132,18 @@ export interface ChartValues {
   images: Record<string, { repository: string; tag?: string | number; digest?: string }>;
   components: ComponentValues[];
   secrets: Record<string, { name: string; key: string }>;
+  /** The admin role (distributed mode); `tokenSecret` makes it bind beyond loopback. */
+  admin?: { enabled?: boolean; port?: number; tokenSecret?: { name: string; key: string } };
 }
 
-/** The program (image key) of a component, as the chart derives it. */
+/** The program of a component, as the chart derives it. */
 export function programOf(c: ComponentValues): string {
   return c.program ?? (c.kind === "aggregate" ? `agg-${c.domain ?? c.name}` : c.name);
+}
+
+/** The image key of a component: its `image`, else its program. */
+export function imageKeyOf(c: ComponentValues): string {
+  return c.image ?? programOf(c);
 }
 
 /** A scratch copy of the chart to break on purpose; removed by the returned function. */

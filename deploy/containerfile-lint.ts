@@ -1,9 +1,11 @@
 // Lint of the Containerfile: syntax and instruction checks from dockerfile-utils, plus the rules
 // that matter for these images (hadolint is not obtainable here):
-//   - the runtime base is a build argument defaulting to the distroless cc nonroot image;
+//   - the runtime base is a build argument defaulting to the distroless image of its kind (cc for the
+//     Bun programs, static for Go, python3 with grpcio for Python: CONTAINERFILES);
 //   - every FROM is a build argument or a pinned image (no latest, no untagged);
 //   - RUN and ENTRYPOINT in exec form (the builder may have no shell; the runtime has none);
-//   - no ADD; the final stage copies only from a build stage, sets USER 65532, runs no RUN;
+//   - no ADD; the final stage copies only from a build stage, sets USER 65532, runs no RUN, and has an
+//     ENTRYPOINT exactly when the image holds one program;
 //   - a build argument used in a stage is declared in that stage;
 //   - the ignore file whitelists the context and excludes node_modules; .containerignore = .dockerignore.
 import { existsSync, readFileSync, realpathSync } from "node:fs";
@@ -14,7 +16,35 @@ import { ROOT } from "./tools";
 
 export const DISTROLESS = "gcr.io/distroless/cc-debian12:nonroot";
 
-export function lintContainerfile(text: string): string[] {
+/** What one Containerfile must hold: its runtime base's default, and whether it names an entrypoint. */
+export interface ContainerfileRules {
+  base: string;
+  /** One program per image: ENTRYPOINT required. Several (a language's image): none, the program is the command. */
+  entrypoint: boolean;
+  /** Patterns its ignore file must exclude. */
+  excludes: string[];
+}
+
+/** The Containerfiles and their rules, by path (relative to the checkout; the folder is the context). */
+export const CONTAINERFILES: Record<string, ContainerfileRules> = {
+  Containerfile: { base: DISTROLESS, entrypoint: true, excludes: ["**/node_modules"] },
+  // Distroless python3 plus Debian's grpcio and protobuf, built locally (deploy/images.ts).
+  "examples/python/Containerfile": {
+    base: "localhost/angzarr-base-python:debian12",
+    entrypoint: false,
+    excludes: ["**/__pycache__"],
+  },
+  "examples/go/Containerfile": {
+    base: "gcr.io/distroless/static-debian12:nonroot",
+    entrypoint: false,
+    excludes: ["**/*_test.go"],
+  },
+};
+
+export function lintContainerfile(
+  text: string,
+  rules: ContainerfileRules = CONTAINERFILES.Containerfile as ContainerfileRules,
+): string[] {
   const out: string[] = [];
   for (const d of validate(text)) out.push(`line ${d.range.start.line + 1}: ${d.message}`);
   const file = DockerfileParser.parse(text);
@@ -48,8 +78,8 @@ export function lintContainerfile(text: string): string[] {
   }
   const last = froms.at(-1);
   const baseArg = last ? /^\$\{?(\w+)\}?$/.exec(last.getImage() ?? "")?.[1] : undefined;
-  if (!baseArg || globalArgs.get(baseArg) !== DISTROLESS)
-    out.push(`the runtime stage must be FROM a build argument defaulting to ${DISTROLESS}`);
+  if (!baseArg || globalArgs.get(baseArg) !== rules.base)
+    out.push(`the runtime stage must be FROM a build argument defaulting to ${rules.base}`);
 
   const finalStart = last?.getRange().start.line ?? 0;
   let user: string | undefined;
@@ -78,13 +108,17 @@ export function lintContainerfile(text: string): string[] {
   }
   if (user === undefined) out.push("the runtime stage must set USER 65532 (numeric, for runAsNonRoot)");
   else if (!/^65532(:65532)?$/.test(user)) out.push(`the runtime stage must run as USER 65532, not ${user}`);
-  if (!instructions.some((i) => i.getKeyword() === "ENTRYPOINT" && i.getRange().start.line >= finalStart))
-    out.push("the runtime stage must set an ENTRYPOINT");
+  const entrypoint = instructions.some(
+    (i) => i.getKeyword() === "ENTRYPOINT" && i.getRange().start.line >= finalStart,
+  );
+  if (rules.entrypoint && !entrypoint) out.push("the runtime stage must set an ENTRYPOINT");
+  if (!rules.entrypoint && entrypoint)
+    out.push("an image of several programs sets no ENTRYPOINT (the program is the command)");
   return out;
 }
 
 /** The ignore file(s) of the build context. */
-export function lintIgnoreFiles(root = ROOT): string[] {
+export function lintIgnoreFiles(root = ROOT, excludes = ["**/node_modules"]): string[] {
   const out: string[] = [];
   const docker = join(root, ".dockerignore");
   const podman = join(root, ".containerignore");
@@ -94,7 +128,8 @@ export function lintIgnoreFiles(root = ROOT): string[] {
     .map((l) => l.trim())
     .filter((l) => l && !l.startsWith("#"));
   if (lines[0] !== "*") out.push(".dockerignore must start with `*` and whitelist what the build needs");
-  if (!lines.includes("**/node_modules")) out.push(".dockerignore must exclude **/node_modules");
+  for (const pattern of excludes)
+    if (!lines.includes(pattern)) out.push(`.dockerignore must exclude ${pattern}`);
   if (!existsSync(podman)) out.push(".containerignore is missing");
   else if (
     realpathSync(podman) !== realpathSync(docker) &&

@@ -1,9 +1,15 @@
 // The Containerfile lint: clean on ours, and each rule shown to fail on a broken copy.
 import { afterEach, describe, expect, test } from "bun:test";
 import { readFileSync, symlinkSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { removeDir, tempDir } from "../runtime/testing/processes";
-import { lintContainerfile, lintIgnoreFiles } from "./containerfile-lint";
+import {
+  CONTAINERFILES,
+  type ContainerfileRules,
+  DISTROLESS,
+  lintContainerfile,
+  lintIgnoreFiles,
+} from "./containerfile-lint";
 import { ROOT } from "./tools";
 
 const ours = () => readFileSync(join(ROOT, "Containerfile"), "utf8");
@@ -11,6 +17,26 @@ const ours = () => readFileSync(join(ROOT, "Containerfile"), "utf8");
 test("the Containerfile and its ignore files are clean", () => {
   expect(lintContainerfile(ours())).toEqual([]);
   expect(lintIgnoreFiles()).toEqual([]);
+});
+
+test.each(Object.entries(CONTAINERFILES))("%s and its ignore files are clean", (path, rules) => {
+  expect(lintContainerfile(readFileSync(join(ROOT, path), "utf8"), rules)).toEqual([]);
+  expect(lintIgnoreFiles(join(ROOT, dirname(path)), rules.excludes)).toEqual([]);
+});
+
+test("a language image: another base default, or an ENTRYPOINT, is refused", () => {
+  const path = "examples/go/Containerfile";
+  const rules = CONTAINERFILES[path] as ContainerfileRules;
+  const text = readFileSync(join(ROOT, path), "utf8");
+  expect(lintContainerfile(text.replace(rules.base, DISTROLESS), rules).join("\n")).toContain(
+    `defaulting to ${rules.base}`,
+  );
+  expect(
+    lintContainerfile(
+      text.replace("USER 65532:65532", 'USER 65532:65532\nENTRYPOINT ["/usr/local/bin/agg-order"]'),
+      rules,
+    ).join("\n"),
+  ).toContain("sets no ENTRYPOINT");
 });
 
 describe("each rule fails on a broken copy", () => {

@@ -8,7 +8,12 @@
 //      --network none. Layers up to the compile step are shared by every program.
 // Images are tagged localhost/angzarr-test/<program>:ci and kept, so a later run reuses layers.
 //
-//   bun deploy/images.ts [program...]      build (default: every program) and print sizes
+//   4. the language images (examples-python, examples-go: every program of that language in one
+//      image) from examples/<language>/Containerfile: Python on a local distroless-python equivalent
+//      with Debian's grpcio and protobuf; Go built in GOPATH mode by a local builder holding Debian's
+//      Go toolchain and /usr/share/gocode, onto a local distroless-static equivalent.
+//
+//   bun deploy/images.ts [program...]      build (default: every program and language image) and print sizes
 import { createHash } from "node:crypto";
 import {
   chmodSync,
@@ -16,11 +21,13 @@ import {
   copyFileSync,
   existsSync,
   mkdirSync,
+  readdirSync,
   readFileSync,
+  realpathSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { targets } from "../scripts/build";
 import { CACHE, ROOT } from "./tools";
 
@@ -38,6 +45,91 @@ export const BASE_PACKAGES = [
   "libgcc-s1",
   "libstdc++6",
 ];
+
+/** Packages of distroless static (debian12): no C library, for static binaries (Go). */
+export const STATIC_PACKAGES = ["base-files", "netbase", "tzdata", "ca-certificates"];
+
+/**
+ * Distroless cc plus what distroless python3 (debian12) holds, and Debian's grpcio and protobuf
+ * with the libraries they link: the Python programs' base. Depends closure of python3-grpcio,
+ * python3-protobuf and python3-minimal, less the maintainer scripts' tools (dpkg, perl, tar,
+ * install-info, mailcap).
+ */
+export const PYTHON_PACKAGES = [
+  ...BASE_PACKAGES,
+  "gcc-12-base",
+  "python3",
+  "python3-minimal",
+  "python3.11",
+  "python3.11-minimal",
+  "libpython3-stdlib",
+  "libpython3.11-minimal",
+  "libpython3.11-stdlib",
+  "media-types",
+  "libbz2-1.0",
+  "libcrypt1",
+  "libdb5.3",
+  "libexpat1",
+  "libffi8",
+  "libgdbm6",
+  "liblzma5",
+  "libncursesw6",
+  "libtinfo6",
+  "libnsl2",
+  "libtirpc3",
+  "libtirpc-common",
+  "libgssapi-krb5-2",
+  "libk5crypto3",
+  "libkeyutils1",
+  "libkrb5-3",
+  "libkrb5support0",
+  "libcom-err2",
+  "libreadline8",
+  "libsqlite3-0",
+  "libssl3",
+  "libuuid1",
+  "zlib1g",
+  "python3-grpcio",
+  "python3-protobuf",
+  "libabsl20220623",
+  "libc-ares2",
+  "libprotobuf32",
+  "libre2-9",
+];
+
+/** A distroless-like base: which packages, and anything done to the unpacked tree before import. */
+interface BaseSpec {
+  /** Repository suffix: localhost/angzarr-base-<name>. */
+  name: string;
+  packages: string[];
+  finish?: (root: string) => void;
+}
+
+export const BASES = {
+  cc: { name: "cc", packages: BASE_PACKAGES },
+  static: { name: "static", packages: STATIC_PACKAGES },
+  python: {
+    name: "python",
+    packages: PYTHON_PACKAGES,
+    // Byte code compiled now, with this machine's python3 of the same Debian release (the root
+    // filesystem is read-only at run time), recorded under the image's own paths.
+    finish: (root: string) =>
+      sh([
+        "/usr/bin/python3",
+        "-m",
+        "compileall",
+        "-q",
+        "-j",
+        "0",
+        "-s",
+        root,
+        "-p",
+        "/",
+        join(root, "usr", "lib", "python3.11"),
+        join(root, "usr", "lib", "python3", "dist-packages"),
+      ]),
+  },
+} satisfies Record<string, BaseSpec>;
 
 const WORK = join(CACHE, "images");
 /** Carried by the local builder, so by every intermediate image of a build stage. */
@@ -115,9 +207,9 @@ const hash = (...parts: (string | Uint8Array)[]) => {
 const imageExists = (ref: string) => podman(["image", "exists", ref]).code === 0;
 
 /** The .deb files apt would fetch, by name (their versions make the base image's tag). */
-function baseDebs(): { name: string; url: string }[] {
+function baseDebs(packages: string[]): { name: string; url: string }[] {
   const ask = () =>
-    Bun.spawnSync(["apt-get", "download", "--print-uris", ...BASE_PACKAGES], {
+    Bun.spawnSync(["apt-get", "download", "--print-uris", ...packages], {
       stdout: "pipe",
       stderr: "pipe",
     });
@@ -130,8 +222,8 @@ function baseDebs(): { name: string; url: string }[] {
     url: m[1] as string,
     name: m[2] as string,
   }));
-  if (rows.length !== BASE_PACKAGES.length)
-    throw new Error(`apt-get download --print-uris found ${rows.length} of ${BASE_PACKAGES.length} packages`);
+  if (rows.length !== packages.length)
+    throw new Error(`apt-get download --print-uris found ${rows.length} of ${packages.length} packages`);
   return rows;
 }
 
@@ -144,16 +236,21 @@ function dropOthers(ref: string): void {
 
 /** Builds (or reuses) the local distroless-cc equivalent; returns its reference. */
 export function buildBase(say: (line: string) => void = () => {}): string {
-  const debs = baseDebs();
-  const ref = `localhost/angzarr-base-cc:debian12-${hash(...debs.map((d) => d.name))}`;
+  return buildBaseOf(BASES.cc, say);
+}
+
+/** Builds (or reuses) one distroless-like base from Debian packages; returns its reference. */
+export function buildBaseOf(spec: BaseSpec, say: (line: string) => void = () => {}): string {
+  const debs = baseDebs(spec.packages);
+  const ref = `localhost/angzarr-base-${spec.name}:debian12-${hash(...debs.map((d) => d.name))}`;
   if (imageExists(ref)) return ref;
-  const dir = join(WORK, "base");
+  const dir = join(WORK, `base-${spec.name}`);
   rmSync(dir, { recursive: true, force: true });
   const root = join(dir, "rootfs");
   mkdirSync(join(dir, "debs"), { recursive: true });
   mkdirSync(root, { recursive: true });
-  say(`base: apt-get download ${BASE_PACKAGES.join(" ")}`);
-  sh(["apt-get", "download", ...BASE_PACKAGES], join(dir, "debs"));
+  say(`base ${spec.name}: apt-get download ${spec.packages.join(" ")}`);
+  sh(["apt-get", "download", ...spec.packages], join(dir, "debs"));
   for (const deb of debs) sh(["dpkg-deb", "-x", join(dir, "debs", deb.name), root]);
   // What distroless keeps out: maintainer scripts' tools, manuals, no shell (none is unpacked).
   for (const path of [
@@ -186,6 +283,7 @@ export function buildBase(say: (line: string) => void = () => {}): string {
   chmodSync(join(root, "tmp"), 0o1777);
   chownSync(join(root, "home", "nonroot"), 65532, 65532);
   chmodSync(join(root, "home", "nonroot"), 0o700);
+  spec.finish?.(root);
   sh(["tar", "--numeric-owner", "-C", root, "-cf", join(dir, "rootfs.tar"), "."]);
   mustPodman([
     "import",
@@ -202,7 +300,7 @@ export function buildBase(say: (line: string) => void = () => {}): string {
   ]);
   rmSync(dir, { recursive: true, force: true });
   dropOthers(ref);
-  say(`base: ${ref}`);
+  say(`base ${spec.name}: ${ref}`);
   return ref;
 }
 
@@ -260,34 +358,21 @@ export interface Built {
   bytes: number;
 }
 
-/** Builds one program's image from the Containerfile, offline. */
-export async function buildImage(
-  program: string,
-  base: string,
-  builder: string,
-): Promise<Built & { replaced?: string }> {
-  const image = imageOf(program);
+/**
+ * `podman build` offline of `containerfile` in `context` as imageOf(name), with layers cached;
+ * the image it replaces is removed (unless still in use).
+ */
+async function podmanBuild(
+  name: string,
+  containerfile: string,
+  context: string,
+  args: string[],
+): Promise<Built> {
+  const image = imageOf(name);
   const previous = podman(["image", "inspect", "--format", "{{.Id}}", image]).stdout.trim();
   const started = performance.now();
   const proc = Bun.spawn(
-    [
-      "podman",
-      "build",
-      "--network",
-      "none",
-      "--layers",
-      "-f",
-      join(ROOT, "Containerfile"),
-      "--build-arg",
-      `PROGRAM=${program}`,
-      "--build-arg",
-      `BASE=${base}`,
-      "--build-arg",
-      `BUILDER=${builder}`,
-      "-t",
-      image,
-      ROOT,
-    ],
+    ["podman", "build", "--network", "none", "--layers", "-f", containerfile, ...args, "-t", image, context],
     { stdout: "pipe", stderr: "pipe", env: { ...process.env, CONTAINERS_CONF: containersConf() } },
   );
   const [code, out, err] = await Promise.all([
@@ -296,13 +381,28 @@ export async function buildImage(
     new Response(proc.stderr).text(),
   ]);
   if (code !== 0)
-    throw new Error(`podman build ${program} failed (${code}):\n${out.slice(-2000)}${err.slice(-2000)}`);
+    throw new Error(`podman build ${name} failed (${code}):\n${out.slice(-2000)}${err.slice(-2000)}`);
   const seconds = (performance.now() - started) / 1000;
   const [id, size] = mustPodman(["image", "inspect", "--format", "{{.Id}} {{.Size}}", image])
     .trim()
     .split(" ");
   if (previous && previous !== id) podman(["rmi", previous]); // the replaced image, unless still in use
-  return { program, image, seconds, bytes: Number(size) };
+  return { program: name, image, seconds, bytes: Number(size) };
+}
+
+const sizeLine = (b: Built) =>
+  `image ${b.program.padEnd(28)} ${(b.bytes / 1e6).toFixed(1).padStart(6)} MB  ${b.seconds.toFixed(1)}s`;
+
+/** Builds one program's image from the Containerfile, offline. */
+export function buildImage(program: string, base: string, builder: string): Promise<Built> {
+  return podmanBuild(program, join(ROOT, "Containerfile"), ROOT, [
+    "--build-arg",
+    `PROGRAM=${program}`,
+    "--build-arg",
+    `BASE=${base}`,
+    "--build-arg",
+    `BUILDER=${builder}`,
+  ]);
 }
 
 /** Every program: the coordinator and each domain program. */
@@ -320,21 +420,112 @@ export async function buildAll(
   const base = buildBase(say);
   const builder = buildBuilder(base, say);
   const out: Built[] = [];
-  const replaced: string[] = [];
   for (const program of programs) {
     const b = await buildImage(program, base, builder);
-    say(
-      `image ${b.program.padEnd(28)} ${(b.bytes / 1e6).toFixed(1).padStart(6)} MB  ${b.seconds.toFixed(1)}s`,
-    );
-    if (b.replaced) replaced.push(b.replaced);
+    say(sizeLine(b));
     out.push(b);
   }
-  // The images these builds replaced (an image still used by a container stays), and the build
-  // stages' intermediate images: each holds a compiled program (~110 MB) and would pile up run
-  // after run. The next run compiles each program again (seconds) instead of filling the disk.
-  for (const id of replaced) podman(["rmi", id]);
+  // The build stages' intermediate images (the images these builds replaced went already): each
+  // holds a compiled program (~110 MB) and would pile up run after run. The next run compiles
+  // each program again (seconds) instead of filling the disk.
   podman(["image", "prune", "--force", "--filter", `label=${BUILD_LABEL}`]);
   return out;
+}
+
+/** The images holding every program of one language, each built from its folder's Containerfile. */
+export const LANGUAGE_IMAGES = ["examples-python", "examples-go"] as const;
+export type LanguageImage = (typeof LANGUAGE_IMAGES)[number];
+
+/** The folder (build context) of a language image. */
+export const languageDir = (image: LanguageImage) => join(ROOT, "examples", image.replace(/^examples-/, ""));
+
+/** The programs a language image holds (its /usr/local/bin/<program>). */
+export function languagePrograms(image: LanguageImage): string[] {
+  if (image === "examples-go")
+    return readdirSync(join(languageDir(image), "cmd"), { withFileTypes: true })
+      .filter((d) => d.isDirectory())
+      .map((d) => d.name)
+      .sort();
+  return sh(["/usr/bin/python3", "-m", "angzarr_sdk.programs"], languageDir(image))
+    .split("\n")
+    .filter(Boolean)
+    .sort();
+}
+
+/** Debian's Go toolchain and Go packages, as the offline Go build reads them. */
+const GO_ROOT = "/usr/lib/go";
+const GOCODE = "/usr/share/gocode";
+
+/**
+ * Builds (or reuses) the local Go builder: the cc base plus this machine's Go toolchain and
+ * Debian's Go packages (/usr/share/gocode), so the Go Containerfile builds in GOPATH mode with no
+ * network. Not labelled as a build stage: its layers (and the compiled programs) stay cached.
+ */
+export function buildGoBuilder(base: string, say: (line: string) => void = () => {}): string {
+  const goroot = realpathSync(GO_ROOT);
+  const version = readFileSync(join(goroot, "VERSION"), "utf8").split("\n")[0] ?? "";
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own format fields
+  const gocode = sh(["dpkg-query", "-W", "-f", "${Package} ${Version}\n", "golang-*-dev"]);
+  const ref = `localhost/angzarr-go-builder:${version.replace(/[^\w.-]/g, "")}-${hash(base, version, gocode)}`;
+  if (imageExists(ref)) return ref;
+  const dir = join(WORK, "go-builder");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  say(`go builder: ${version} and ${GOCODE}`);
+  // Debian keeps the toolchain's sources beside it (src -> /usr/share/go-1.19/src); its tests stay out.
+  const shared = dirname(realpathSync(join(goroot, "src")));
+  sh([
+    "tar",
+    "-C",
+    "/",
+    `--exclude=${shared.slice(1)}/test`,
+    "-cf",
+    join(dir, "go.tar"),
+    goroot.slice(1),
+    shared.slice(1),
+    GOCODE.slice(1),
+  ]);
+  writeFileSync(
+    join(dir, "Containerfile"),
+    [
+      `FROM ${base}`,
+      "ADD go.tar /",
+      `ENV PATH=${goroot}/bin:/usr/local/bin:/usr/bin:/bin HOME=/tmp GOCACHE=/tmp/go-cache`,
+      "USER 0:0",
+      "",
+    ].join("\n"),
+  );
+  mustPodman(["build", "--network", "none", "-q", "-t", ref, dir], { timeoutMs: 600_000 });
+  rmSync(dir, { recursive: true, force: true });
+  dropOthers(ref);
+  say(`go builder: ${ref}`);
+  return ref;
+}
+
+/** Builds one language image from its folder's Containerfile, offline, on the local bases. */
+export async function buildLanguageImage(
+  image: LanguageImage,
+  say: (line: string) => void = () => {},
+): Promise<Built> {
+  const args =
+    image === "examples-python"
+      ? ["--build-arg", `BASE=${buildBaseOf(BASES.python, say)}`]
+      : [
+          "--build-arg",
+          `BASE=${buildBaseOf(BASES.static, say)}`,
+          "--build-arg",
+          `BUILDER=${buildGoBuilder(buildBase(say), say)}`,
+          "--build-arg",
+          "GO111MODULE=off",
+          "--build-arg",
+          `GOPATH=/go:${GOCODE}`,
+          "--build-arg",
+          "GOFLAGS=-trimpath",
+        ];
+  const dir = languageDir(image);
+  const built = await podmanBuild(image, join(dir, "Containerfile"), dir, args);
+  say(sizeLine(built));
+  return built;
 }
 
 if (import.meta.main) {
@@ -345,6 +536,10 @@ if (import.meta.main) {
   }
   const wanted = process.argv.slice(2);
   const started = performance.now();
-  await buildAll(wanted.length > 0 ? wanted : PROGRAMS(), (line) => console.log(line));
+  const languages = LANGUAGE_IMAGES.filter((l) => wanted.length === 0 || wanted.includes(l));
+  const programs = wanted.filter((w) => !(LANGUAGE_IMAGES as readonly string[]).includes(w));
+  if (wanted.length === 0 || programs.length > 0)
+    await buildAll(programs.length > 0 ? programs : PROGRAMS(), (line) => console.log(line));
+  for (const image of languages) await buildLanguageImage(image, (line) => console.log(line));
   console.log(`built in ${((performance.now() - started) / 1000).toFixed(1)}s`);
 }

@@ -8,8 +8,9 @@
 //     Secrets the support script writes), ServiceAccounts, PVCs, Service target ports, HPA
 //     targets, StatefulSet governing Services;
 //   - selectors match pod labels (workloads, Services, PodDisruptionBudgets), one PDB per workload;
-//   - every component in values has its workload and its domain program as a native sidecar.
-import { type ChartValues, type Manifest, programOf } from "./chart";
+//   - every component in values has its workload and its domain program as a native sidecar;
+//   - distributed mode: the gateway, and the admin role (`angzarr admin`) unless values turn it off.
+import { type ChartValues, imageKeyOf, type Manifest, programOf } from "./chart";
 
 export const NONROOT = 65532;
 
@@ -17,6 +18,7 @@ type Json = Record<string, unknown>;
 
 interface Container extends Json {
   name: string;
+  args?: string[];
   image?: string;
   restartPolicy?: string;
   securityContext?: Json;
@@ -273,7 +275,8 @@ export function checkPolicy(manifests: Manifest[], options: PolicyOptions): stri
     (w.pod.initContainers ?? []).filter((c) => c.restartPolicy === "Always").map((c) => c.image ?? "");
   for (const component of options.values.components ?? []) {
     const program = programOf(component);
-    const repository = options.values.images[program]?.repository ?? program;
+    const imageKey = imageKeyOf(component);
+    const repository = options.values.images[imageKey]?.repository ?? imageKey;
     const hasSidecar = (w: Workload) =>
       sidecarImages(w).some(
         (image) => image.startsWith(`${repository}:`) || image.startsWith(`${repository}@`),
@@ -290,8 +293,17 @@ export function checkPolicy(manifests: Manifest[], options: PolicyOptions): stri
       out.push(`component ${component.kind} ${component.name}: ${home.id} has no sidecar running ${program}`);
   }
   if (options.values.mode === "distributed") {
-    if (!all.some((w) => w.podLabels["app.kubernetes.io/component"] === "gateway"))
-      out.push("the gateway Deployment is not rendered");
+    const role = (name: string) =>
+      all.find(
+        (w) => w.manifest.kind === "Deployment" && w.podLabels["app.kubernetes.io/component"] === name,
+      );
+    if (!role("gateway")) out.push("the gateway Deployment is not rendered");
+    if (options.values.admin?.enabled !== false) {
+      const admin = role("admin");
+      if (!admin) out.push("the admin Deployment is not rendered");
+      else if ((admin.pod.containers ?? [])[0]?.args?.[0] !== "admin")
+        out.push(`${admin.id}: its container must run \`angzarr admin\``);
+    }
   }
   return out;
 }

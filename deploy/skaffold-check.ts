@@ -1,5 +1,5 @@
 // skaffold.yaml, checked offline (there is no skaffold binary here): valid against the
-// skaffold/v4beta13 JSON schema (shared/schemas, beside the repository), and consistent with the
+// skaffold/v4beta13 JSON schema (deploy/schemas), and consistent with the
 // chart and the programs: one artifact per program built from the Containerfile with its PROGRAM
 // build argument, and each image set by name (repository, tag, digest), never by list index.
 import { existsSync, readFileSync } from "node:fs";
@@ -9,16 +9,17 @@ import type { ChartValues } from "./chart";
 import { ROOT } from "./tools";
 
 export const SKAFFOLD = join(ROOT, "skaffold.yaml");
-const SCHEMA_NAME = join("shared", "schemas", "skaffold-v4beta13.json");
+/** The skaffold/v4beta13 JSON schema, kept in the repository so a clean clone checks offline. */
+export const SCHEMA = join(ROOT, "deploy", "schemas", "skaffold-v4beta13.json");
 
-/** `../shared/schemas/skaffold-v4beta13.json`, looked for beside the checkout or any folder above. */
-export function schemaPath(from = ROOT): string {
+/** The workplace's copy of the schema (`shared/schemas`, beside the checkout or above), if any. */
+export function sharedSchemaPath(from = ROOT): string | undefined {
+  const name = join("shared", "schemas", "skaffold-v4beta13.json");
   for (let dir = dirname(from); ; dir = dirname(dir)) {
-    const candidate = join(dir, SCHEMA_NAME);
+    const candidate = join(dir, name);
     if (existsSync(candidate)) return candidate;
-    if (dirname(dir) === dir) break;
+    if (dirname(dir) === dir) return undefined;
   }
-  throw new Error(`${SCHEMA_NAME} not found beside ${ROOT} or above it`);
 }
 
 export function readSkaffold(path = SKAFFOLD): unknown {
@@ -40,7 +41,7 @@ function compiled(schemaFile: string): ValidateFunction {
 }
 
 /** JSON-schema problems, one line each with the key path. */
-export function validateSkaffoldSchema(doc: unknown, schemaFile = schemaPath()): string[] {
+export function validateSkaffoldSchema(doc: unknown, schemaFile = SCHEMA): string[] {
   const header = doc as { apiVersion?: unknown; kind?: unknown } | null;
   const version: string[] = [];
   if (header?.apiVersion !== "skaffold/v4beta13")
@@ -69,8 +70,17 @@ interface Artifact {
 
 const templateName = (program: string) => program.replace(/[^A-Za-z0-9_]/g, "_");
 
-/** Consistency of the artifacts and value templates with the chart's images and the programs. */
-export function checkSkaffoldConsistency(doc: unknown, values: ChartValues, programs: string[]): string[] {
+/**
+ * Consistency of the artifacts and value templates with the chart's images and the programs.
+ * `languages`: images holding every program of one language (`examples-<language>`), each built
+ * from examples/<language>/Containerfile with that folder as the context and no PROGRAM argument.
+ */
+export function checkSkaffoldConsistency(
+  doc: unknown,
+  values: ChartValues,
+  programs: string[],
+  languages: readonly string[] = [],
+): string[] {
   const out: string[] = [];
   const d = doc as {
     build?: { artifacts?: Artifact[] };
@@ -83,8 +93,12 @@ export function checkSkaffoldConsistency(doc: unknown, values: ChartValues, prog
     if (!images.includes(program))
       out.push(`program ${program} has no images.${program} entry in the chart values`);
   }
+  for (const language of languages) {
+    if (!images.includes(language)) out.push(`language image ${language} has no images.${language} entry`);
+  }
   for (const image of images) {
-    if (!programs.includes(image))
+    const language = languages.includes(image);
+    if (!programs.includes(image) && !language)
       out.push(`images.${image} in the chart values is no program scripts/build.ts builds`);
     const found = artifacts.filter((a) => a.image === image);
     if (found.length !== 1) {
@@ -92,6 +106,15 @@ export function checkSkaffoldConsistency(doc: unknown, values: ChartValues, prog
       continue;
     }
     const a = found[0] as Artifact;
+    if (language) {
+      const folder = `examples/${image.replace(/^examples-/, "")}`;
+      if (a.context !== folder) out.push(`artifact ${image}: context must be ${folder}, is ${a.context}`);
+      if (a.docker?.dockerfile !== "Containerfile")
+        out.push(`artifact ${image}: must build from ${folder}/Containerfile`);
+      if (a.docker?.buildArgs?.PROGRAM !== undefined)
+        out.push(`artifact ${image}: holds every program of its language, takes no PROGRAM`);
+      continue;
+    }
     if (a.docker?.dockerfile !== "Containerfile")
       out.push(`artifact ${image}: must build from the Containerfile`);
     if (a.docker?.buildArgs?.PROGRAM !== image)
@@ -128,7 +151,7 @@ export function checkSkaffoldConsistency(doc: unknown, values: ChartValues, prog
     if (/IMAGE_(NAME|REPO|TAG|DIGEST)\d*\s*}}/.test(value) && !/IMAGE_(NAME|REPO|TAG|DIGEST)_/.test(value))
       out.push(`setValueTemplates.${key}: ${value} picks an artifact by position; use IMAGE_*_<name>`);
   }
-  for (const profile of ["distributed", "standalone"]) {
+  for (const profile of ["distributed", "standalone", ...languages.map((l) => l.replace(/^examples-/, ""))]) {
     if (!(d.profiles ?? []).some((p) => p.name === profile)) out.push(`profiles: no ${profile} profile`);
   }
   return out;

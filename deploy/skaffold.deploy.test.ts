@@ -1,9 +1,17 @@
 // skaffold.yaml against the skaffold/v4beta13 schema and against the chart and the programs; each
 // check also shown to fail on a broken copy.
 import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { targets } from "../scripts/build";
 import { chartValues } from "./chart";
-import { checkSkaffoldConsistency, readSkaffold, schemaPath, validateSkaffoldSchema } from "./skaffold-check";
+import { LANGUAGE_IMAGES } from "./images";
+import {
+  checkSkaffoldConsistency,
+  readSkaffold,
+  SCHEMA,
+  sharedSchemaPath,
+  validateSkaffoldSchema,
+} from "./skaffold-check";
 
 type Doc = {
   apiVersion: string;
@@ -15,10 +23,14 @@ type Doc = {
 };
 const doc = () => readSkaffold() as Doc;
 const programs = targets().map((t) => t.program);
-const consistency = (d: unknown) => checkSkaffoldConsistency(d, chartValues("distributed"), programs);
+const consistency = (d: unknown) =>
+  checkSkaffoldConsistency(d, chartValues("distributed"), programs, LANGUAGE_IMAGES);
 
-test("the schema is found beside the checkout", () => {
-  expect(schemaPath()).toEndWith("shared/schemas/skaffold-v4beta13.json");
+test("the kept schema is the workplace's skaffold/v4beta13 schema, where that copy exists", () => {
+  const kept = readFileSync(SCHEMA, "utf8");
+  expect(JSON.parse(kept).definitions.SkaffoldConfig).toBeDefined();
+  const shared = sharedSchemaPath();
+  if (shared) expect(kept).toBe(readFileSync(shared, "utf8"));
 });
 
 test("skaffold.yaml is valid skaffold/v4beta13", () => {
@@ -26,7 +38,7 @@ test("skaffold.yaml is valid skaffold/v4beta13", () => {
   expect(validateSkaffoldSchema(doc())).toEqual([]);
 });
 
-test("one artifact per program, each image set by name; profiles standalone and distributed", () => {
+test("one artifact per program and per language image, each image set by name; profiles standalone, distributed, python and go", () => {
   expect(programs).toContain("angzarr");
   expect(programs.length).toBeGreaterThan(10);
   expect(consistency(doc())).toEqual([]);
@@ -91,6 +103,32 @@ describe("the checks fail on broken copies", () => {
       "never by list index",
     ],
     [
+      "a language image built from the root Containerfile",
+      (d: Doc) => {
+        const a = d.build.artifacts.find(
+          (x) => x.image === "examples-python",
+        ) as Doc["build"]["artifacts"][0] & {
+          context: string;
+        };
+        a.context = ".";
+      },
+      "artifact examples-python: context must be examples/python",
+    ],
+    [
+      "a language image without its artifact",
+      (d: Doc) => {
+        d.build.artifacts = d.build.artifacts.filter((x) => x.image !== "examples-go");
+      },
+      "image examples-go: needs exactly one build artifact, has 0",
+    ],
+    [
+      "a missing language profile",
+      (d: Doc) => {
+        d.profiles = d.profiles.filter((p) => p.name !== "python");
+      },
+      "no python profile",
+    ],
+    [
       "a missing profile",
       (d: Doc) => {
         d.profiles = d.profiles.filter((p) => p.name !== "standalone");
@@ -105,7 +143,12 @@ describe("the checks fail on broken copies", () => {
 
   test("consistency: a program without an image in the chart", () => {
     expect(
-      checkSkaffoldConsistency(doc(), chartValues("distributed"), [...programs, "agg-new"]).join("\n"),
+      checkSkaffoldConsistency(
+        doc(),
+        chartValues("distributed"),
+        [...programs, "agg-new"],
+        LANGUAGE_IMAGES,
+      ).join("\n"),
     ).toContain("program agg-new has no images.agg-new entry");
   });
 });

@@ -4,6 +4,7 @@
 //   ANGZARR_FEATURES=unit        features/unit/*.feature, domain logic called directly
 //   ANGZARR_FEATURES=acceptance  features/acceptance/*.feature, the whole runtime
 //                                (ANGZARR_TEST_MODE=standalone | gateway picks the backend)
+//   ANGZARR_FEATURE_FILES=a,b    only features/<suite>/a.feature and b.feature
 //
 // Strict: undefined or pending steps fail the run. The summary line counts every scenario.
 import { existsSync, readdirSync } from "node:fs";
@@ -19,9 +20,11 @@ if (!existsSync(dir) || !readdirSync(dir).some((f) => f.endsWith(".feature"))) {
   process.exit(0);
 }
 
+// ANGZARR_FEATURE_FILES=order-lifecycle,cancellation: only those features of the suite.
+const files = (process.env.ANGZARR_FEATURE_FILES ?? "").split(",").filter(Boolean);
 const { runConfiguration } = await loadConfiguration({
   provided: {
-    paths: [join(dir, "**/*.feature")],
+    paths: files.length > 0 ? files.map((f) => join(dir, `${f}.feature`)) : [join(dir, "**/*.feature")],
     import: [join(root, "support", "**/*.ts"), join(root, "steps", suite, "**/*.ts")],
     format: ["progress", "summary"],
     strict: true,

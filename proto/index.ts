@@ -4,6 +4,7 @@ export * from "./gen/angzarr/edition_pb";
 export * from "./gen/angzarr/ext/cascade_pb";
 export * from "./gen/angzarr/ext/dead_letter_pb";
 export * from "./gen/angzarr/ext/inspection_pb";
+export * from "./gen/angzarr/ext/peer_pb";
 export * from "./gen/angzarr/ext/projection_pb";
 export * from "./gen/angzarr/ext/topology_pb";
 export * from "./gen/angzarr/gateway_pb";

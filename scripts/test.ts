@@ -2,14 +2,20 @@
 // with a single `N passed, N failed` line that totals all of them. Exit code 1 on any failure.
 //
 //   bun scripts/test.ts              everything
-//   bun scripts/test.ts contract     only the storage contract suites (one line per backend)
+//   bun scripts/test.ts contract     only the storage and bus contract suites (one line per backend)
 //   bun scripts/test.ts console      only the console's browser tests (headless Chromium)
+//   bun scripts/test.ts python go    the Python and Go examples' unit tests
+//   ANGZARR_SKIP_PHASES=images bun scripts/test.ts   everything but the listed phases
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { ensureHelm } from "../deploy/tools";
 import { CHROMIUM, ensurePrereqs } from "./prereqs";
 
 const root = join(import.meta.dir, "..");
+/** Debian's Python (grpcio, protobuf, pytest come from its packages; see scripts/prereqs.ts). */
+const PYTHON = "/usr/bin/python3";
+/** Builds and tests the Go examples offline against Debian's Go packages. */
+const GO_BUILD = join(root, "examples", "go", "scripts", "build.sh");
 const bin = join(root, "node_modules", ".bin");
 
 interface Outcome {
@@ -76,12 +82,23 @@ async function bunTest(name: string, args: string[], env: Record<string, string>
 async function pytest(name: string, args: string[], env: Record<string, string> = {}): Promise<void> {
   const started = performance.now();
   console.log(`\n=== ${name}: python3 -m pytest ${args.join(" ")}`);
-  const { code, output } = await run(["/usr/bin/python3", "-m", "pytest", ...args], env);
+  const { code, output } = await run([PYTHON, "-m", "pytest", ...args], env);
   const summary = /^=*\s*(.*\bin [\d.]+s)\s*=*\s*$/m.exec(output)?.[1] ?? "";
   const passed = Number(/(\d+) passed/.exec(summary)?.[1] ?? 0);
   let failed =
     Number(/(\d+) failed/.exec(summary)?.[1] ?? 0) + Number(/(\d+) errors?/.exec(summary)?.[1] ?? 0);
   if (code !== 0 && failed === 0) failed = 1; // no tests collected (exit 5), or a crash
+  outcomes.push({ name, passed, failed, seconds: (performance.now() - started) / 1000 });
+}
+
+/** `go test -v` of the Go examples (offline, scripts/build.sh); counts are its top-level tests. */
+async function goTest(name: string): Promise<void> {
+  const started = performance.now();
+  console.log(`\n=== ${name}: examples/go/scripts/build.sh test -v`);
+  const { code, output } = await run([GO_BUILD, "test", "-v"]);
+  const passed = (output.match(/^--- PASS: /gm) ?? []).length;
+  let failed = (output.match(/^--- FAIL: /gm) ?? []).length;
+  if (code !== 0 && failed === 0) failed = 1; // a build error, or a crash
   outcomes.push({ name, passed, failed, seconds: (performance.now() - started) / 1000 });
 }
 
@@ -100,7 +117,9 @@ async function gherkin(name: string, script: string, env: Record<string, string>
 }
 
 const only = process.argv.slice(2);
-const want = (phase: string) => only.length === 0 || only.includes(phase);
+// ANGZARR_SKIP_PHASES=images,console leaves those phases out (e.g. a quick pre-merge run).
+const skip = (process.env.ANGZARR_SKIP_PHASES ?? "").split(",").filter(Boolean);
+const want = (phase: string) => (only.length === 0 || only.includes(phase)) && !skip.includes(phase);
 
 // Programs and services the suites need: installed or started here when missing, else one line
 // naming exactly what to install, and no suite runs.
@@ -113,6 +132,12 @@ if (problems.length > 0) {
 
 if (want("static")) {
   await check("generated code", [process.execPath, join(root, "scripts", "generate.ts"), "--check"]);
+  await check("generated code (python)", [
+    PYTHON,
+    join(root, "examples", "python", "scripts", "generate.py"),
+    "--check",
+  ]);
+  await check("generated code (go)", [join(root, "examples", "go", "scripts", "generate.sh"), "--check"]);
   await check("type-check", [join(bin, "tsc"), "--noEmit", "-p", "tsconfig.json"]);
   await check("type-check (console)", [join(bin, "tsc"), "--noEmit", "-p", join("console", "tsconfig.json")]);
   await check("lint", [join(bin, "biome"), "check", "."]);
@@ -132,6 +157,8 @@ if (want("contract")) {
       ANGZARR_STORE: backend,
     });
   }
+  // The bus contract: the in-process bus and RabbitMQ, one suite.
+  await bunTest("contract (bus)", ["runtime/bus/contract.int.test.ts"]);
 }
 if (want("integration"))
   await bunTest("integration", ["--path-ignore-patterns=**/contract.int.test.ts", ".int.test.ts"]);
@@ -149,18 +176,46 @@ if (want("deploy")) {
     outcomes.push({ name: "deploy checks", passed: 0, failed: 1, seconds: 0 });
   }
 }
-if (want("python"))
+if (want("python")) {
   await pytest("python scripts", ["-q", "--color=no", "-p", "no:cacheprovider", "deploy/ops"], {
     ANGZARR_BUN: process.execPath,
   });
+  // The example domains in Python: pure logic with prior events (examples/python/pytest.ini).
+  await pytest("python examples", ["-q", "--color=no", "examples/python"]);
+}
+if (want("go")) await goTest("go examples");
 if (want("gherkin")) {
   for (const suite of ["unit", "acceptance"]) {
     const script = join(root, "features", "run.ts");
     if (existsSync(script)) await gherkin(`gherkin ${suite}`, script, { ANGZARR_FEATURES: suite });
   }
+  // The same acceptance features with another language's programs swapped in through its runtime
+  // config (examples/<language>/angzarr.yaml), standalone mode only; "mixed" runs TypeScript,
+  // Python and Go programs side by side (sagas of one language reacting to aggregates of another).
+  // The Go programs are built first (offline; quick once the build cache is warm).
+  const built = (await run([GO_BUILD])).code === 0;
+  if (!built) outcomes.push({ name: "go build", passed: 0, failed: 1, seconds: 0 });
+  for (const language of built ? ["python", "go", "mixed"] : ["python"]) {
+    const script = join(root, "features", "run.ts");
+    await gherkin(`gherkin acceptance (${language})`, script, {
+      ANGZARR_FEATURES: "acceptance",
+      ANGZARR_EXAMPLES: language,
+    });
+  }
   // The same acceptance features against a runtime in its own process, through its gateway only.
   const gateway = join(root, "features", "gateway.ts");
   if (existsSync(gateway)) await gherkin("gherkin acceptance (gateway)", gateway);
+  // Once more against the distributed deployment: every role its own process, PostgreSQL and RabbitMQ.
+  const distributed = join(root, "features", "distributed.ts");
+  if (existsSync(distributed)) {
+    await gherkin("gherkin acceptance (distributed)", distributed);
+    // The Python programs in distributed mode, each beside its own role process: the features of
+    // an order's whole life only (a second distributed topology costs its start-up again).
+    await gherkin("gherkin acceptance (distributed, python)", distributed, {
+      ANGZARR_EXAMPLES: "python",
+      ANGZARR_FEATURE_FILES: "order-lifecycle,every-area,cancellation,follow-up-work",
+    });
+  }
 }
 
 if (want("images")) await bunTest("images", ["--timeout", "120000", ".image.test.ts"]);

@@ -209,7 +209,10 @@ export async function runLifecycle(
 
 if (import.meta.main) {
   const { values } = parseArgs({
-    options: { gateway: { type: "string", default: "http://127.0.0.1:1310" } },
+    options: {
+      gateway: { type: "string", default: "http://127.0.0.1:1310" },
+      admin: { type: "string", default: "http://127.0.0.1:1311" },
+    },
   });
   const transport = createConnectTransport({
     baseUrl: values.gateway,
@@ -220,6 +223,6 @@ if (import.meta.main) {
   console.log(
     `order ${done.orderNumber} (root ${Uuid.toText(done.orderRoot)}), correlation id ${done.correlationId}`,
   );
-  console.log(`open ${values.gateway}/console#/flow?id=${done.correlationId}`);
+  console.log(`open ${values.admin}/console#/flow?id=${done.correlationId}`);
   process.exit(0);
 }

@@ -1,5 +1,5 @@
 // A standalone runtime with every example program for the console's browser tests: its own
-// temporary data folder, any free port, children's output dropped.
+// temporary data folder, any free ports, children's output dropped. `url` is the admin listener's.
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -21,7 +21,8 @@ export async function startConsoleRuntime(): Promise<ConsoleRuntime> {
   config.handlers.healthTimeoutMs = 90_000;
   const app = await startStandalone(config, { childOutput: "ignore", print: () => {} });
   return {
-    url: `http://127.0.0.1:${app.gatewayPort}`,
+    // The console and every service it calls live on the admin listener (one origin).
+    url: app.admin.url,
     storage: app.storage,
     stop: async () => {
       await app.stop();

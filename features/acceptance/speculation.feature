@@ -37,6 +37,7 @@ Feature: Asking what would happen, without it happening
     And order "ORD-PMS" is paid in full and confirmed
     And within 5 seconds a shipment is opened for order "ORD-PMS" under the order's own identity
     When the warehouse picks the shipment of order "ORD-PMS" as "picker-1"
+    And within 5 seconds the order-fulfillment process of order "ORD-PMS" has taken up its payment and stock
     And the order-fulfillment process is asked what it would do if the shipment of order "ORD-PMS" were packed
     Then it would record the dispatch and ship the parcel of order "ORD-PMS"
     And the order-fulfillment process of order "ORD-PMS" has recorded no dispatch

@@ -1,6 +1,8 @@
 // The standalone composition, in process: gateway → pipeline → supervised handler programs
 // (synthetic fixtures on real sockets) → storage.
+
 import { afterEach, beforeEach, describe, expect, test } from "bun:test";
+import { chmodSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { AnyPayload, CommandGateway, type CommandResponse, EventPages } from "@angzarr/proto";
 import { StringValueSchema } from "@bufbuild/protobuf/wkt";
@@ -17,6 +19,7 @@ import {
   testHandlerSettings,
   waitFor,
 } from "../testing/processes";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../transport/message-limit";
 import { type Standalone, startStandalone } from "./standalone";
 
 function summary(response: CommandResponse): [number, string][] {
@@ -40,6 +43,7 @@ describe("startStandalone", () => {
       data: dir,
       socketsDir: join(dir, "sockets"),
       storage: { backend: "sqlite", path: join(dir, "angzarr.db") },
+      maxMessageBytes: DEFAULT_MAX_MESSAGE_BYTES,
       handlers: testHandlerSettings(),
       reactive: { pollMs: 50, onFailure: "dead-letter" },
       components: [fixtureAggregate("echo", "echo-agg"), fixtureAggregate("multi", "multi-agg")],
@@ -55,6 +59,7 @@ describe("startStandalone", () => {
 
   beforeEach(() => {
     dir = tempDir();
+    chmodSync(dir, 0o755); // as a folder the user made; the runtime closes it
     printed.length = 0;
   });
 
@@ -66,7 +71,23 @@ describe("startStandalone", () => {
 
   test("commands flow through the gateway to the handler programs and are stored", async () => {
     const { app, gateway } = await start();
-    expect(printed).toEqual([`angzarr gateway listening on 127.0.0.1:${app.gatewayPort}`]);
+    expect(printed).toEqual([
+      `angzarr gateway listening on 127.0.0.1:${app.gatewayPort}`,
+      `angzarr admin listening on 127.0.0.1:${app.admin.port} (console: ${app.admin.url}/console)`,
+    ]);
+    // Data is the runtime's alone: folders 0700, files 0600 (and so for what children create).
+    const mode = (p: string) => statSync(p).mode & 0o777;
+    expect(mode(dir)).toBe(0o700);
+    expect(mode(join(dir, "angzarr.db"))).toBe(0o600);
+    expect(mode(join(dir, "angzarr.db-wal"))).toBe(0o600);
+    expect(mode(join(dir, "sockets"))).toBe(0o700);
+    expect(mode(join(dir, "read-models"))).toBe(0o700);
+    expect(process.umask() & 0o077).toBe(0o077);
+    // The console lives on the admin listener only.
+    expect((await fetch(`http://127.0.0.1:${app.gatewayPort}/console`)).status).toBe(404);
+    const page = await fetch(`${app.admin.url}/console`);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("<html");
     const root = newRoot();
     expect(summary(await gateway.execute(echoCommand("echo", root, "one", 0)))).toEqual([[0, "one"]]);
     expect(summary(await gateway.execute(echoCommand("echo", root, "two", 1)))).toEqual([[1, "two"]]);

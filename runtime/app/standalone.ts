@@ -1,6 +1,7 @@
 // Composition root of `angzarr standalone`: storage, in-process bus, supervised handler
-// programs (healthy before traffic), the aggregate pipeline and the gateway on one TCP port.
-import { mkdirSync } from "node:fs";
+// programs (healthy before traffic), the aggregate pipeline, the public gateway on one TCP port
+// and the admin listener (operator services, console) on another.
+import { chmodSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { CommandBook, CommandResponse, SyncMode } from "@angzarr/proto";
 import { consoleHandler } from "../../console/serve";
@@ -9,12 +10,20 @@ import type { RuntimeConfig } from "../config/load";
 import { AggregatePipeline } from "../coordinator/aggregate-pipeline";
 import { ReactiveHost } from "../coordinator/reactive-host";
 import { TopologyRecorder } from "../coordinator/topology-recorder";
-import { log, refreshLogLevel } from "../observability/log";
-import { startGateway } from "../services/gateway-server";
+import { measuredBus, measuredHandlers, measuredStorage } from "../observability/instrument";
+import { log, refreshLogLevel, setComponentLevels } from "../observability/log";
+import { metricsRoute, observeRuntime } from "../observability/metrics";
+import { runtimeGauges } from "../observability/runtime-gauges";
+import { DEFAULT_ADMIN_PORT } from "../services/admin-bind";
+import { type AdminListener, startAdminListener } from "../services/admin-listener";
+import { type ServiceOptions, startGateway } from "../services/gateway-server";
+import { watchReadiness } from "../services/readiness";
+import { TopologyGraph } from "../services/topology-map";
 import { openStorage } from "../storage/open";
 import type { Storage } from "../storage/types";
 import { Supervisor } from "../supervisor/supervisor";
 import { standaloneCatalog } from "./catalog";
+import { checkPortFree, lockDataFolder } from "./data-lock";
 
 /** The `_meta.topology` publisher name of a standalone runtime (one process, every component). */
 export const TOPOLOGY_PUBLISHER = "standalone";
@@ -26,12 +35,19 @@ export interface StandaloneOptions {
   print?: (line: string) => void;
   /** Test hook: decides per subscriber and book whether the bus delivers it (a lossy bus). */
   busGate?: DeliveryGate;
+  /**
+   * Benchmark hook: false leaves out the measuring adapters (storage, bus, handlers) and the
+   * scrape-time gauges, to compare against; the pipeline still counts its commands.
+   */
+  measure?: boolean;
   /** Test hook: what the runtime uses instead of the storage it opened (fault injection). */
   wrapStorage?: (storage: Storage) => Storage;
 }
 
 export interface Standalone {
   gatewayPort: number;
+  /** The admin listener (operator services, console; `admin.route()` adds plain HTTP routes). */
+  admin: AdminListener;
   /** The supervisor, for inspection (pids, states). */
   supervisor: Supervisor;
   /** The in-process client: commands straight into the pipeline, no gateway. */
@@ -51,6 +67,7 @@ export async function startStandalone(
     process.env.ANGZARR_LOG = config.log;
     refreshLogLevel();
   }
+  if (config.logLevels !== undefined) setComponentLevels(config.logLevels);
   const started = performance.now();
   log.info("runtime.starting", {
     config: config.source,
@@ -58,9 +75,21 @@ export async function startStandalone(
     storage: config.storage.backend,
     components: config.components.map((c) => c.program),
   });
-  mkdirSync(config.data, { recursive: true });
+  // Data stays the runtime's: files 0600 and folders 0700, also what the handler programs create
+  // (they inherit the mask), such as the projectors' read-model databases.
+  process.umask(0o077);
+  mkdirSync(config.data, { recursive: true, mode: 0o700 });
+  chmodSync(config.data, 0o700);
+  // Before any program is spawned: the ports, and this data folder for this process alone.
+  const adminSettings = config.admin ?? {
+    port: config.port === 0 ? 0 : DEFAULT_ADMIN_PORT,
+    host: "127.0.0.1",
+  };
+  await checkPortFree(config.host, config.port, "--port");
+  await checkPortFree(adminSettings.host, adminSettings.port, "--admin-port");
+  const lock = lockDataFolder(config.data);
 
-  const cleanups: (() => Promise<void>)[] = [];
+  const cleanups: (() => Promise<void>)[] = [async () => lock.release()];
   const cleanup = async () => {
     for (const fn of cleanups.splice(0).reverse()) {
       try {
@@ -74,14 +103,17 @@ export async function startStandalone(
   try {
     const opened: Storage = await openStorage(config.storage);
     cleanups.push(() => opened.close());
-    const storage = options.wrapStorage ? options.wrapStorage(opened) : opened;
-    const bus = new MemoryBus(options.busGate);
+    const measure = options.measure ?? true;
+    const given = options.wrapStorage ? options.wrapStorage(opened) : opened;
+    const storage = measure ? measuredStorage(given) : given;
+    const bus = measure ? measuredBus(new MemoryBus(options.busGate)) : new MemoryBus(options.busGate);
     cleanups.push(() => bus.close());
 
     const supervisor = new Supervisor({
       components: config.components,
       socketsDir: config.socketsDir,
       handlers: config.handlers,
+      maxMessageBytes: config.maxMessageBytes,
       output: options.childOutput ?? "forward",
       readModelsDir: join(config.data, "read-models"),
     });
@@ -93,7 +125,7 @@ export async function startStandalone(
       events: storage.events,
       snapshots: storage.snapshots,
       editions: storage.editions,
-      handlers: supervisor,
+      handlers: measure ? measuredHandlers(supervisor) : supervisor,
       bus,
       upcasters,
       handlerTimeoutMs: config.handlers.timeoutMs,
@@ -114,6 +146,7 @@ export async function startStandalone(
       directory,
       pollMs: config.reactive.pollMs,
       onFailure: config.reactive.onFailure,
+      ...(config.reactive.outboxChunk ? { outboxChunk: config.reactive.outboxChunk } : {}),
       ...(config.reactive.retry ? { retry: config.reactive.retry } : {}),
       upcast: upcasters.upcast,
       flows: topology,
@@ -122,9 +155,18 @@ export async function startStandalone(
     await reactive.start();
     cleanups.push(() => reactive.stop());
 
-    const gateway = await startGateway({
-      port: config.port,
-      host: config.host,
+    const catalog = standaloneCatalog(supervisor, directory, reactive);
+    const unobserve = measure
+      ? observeRuntime(
+          runtimeGauges({
+            storage,
+            catalog,
+            restarts: () => new Map(supervisor.programs().map((p) => [p.component.program, p.restarts])),
+          }),
+        )
+      : () => {};
+    cleanups.push(async () => unobserve());
+    const services = {
       pipeline,
       storage,
       bus,
@@ -133,27 +175,63 @@ export async function startStandalone(
       extraDomains: () => directory.processManagers().map((pm) => pm.stateDomain),
       replayDeadLetter: (entry) => reactive.replay(entry),
       rebuildProjection: (name) => reactive.rebuildProjection(name),
-      catalog: standaloneCatalog(supervisor, directory, reactive),
-      httpRoutes: consoleHandler({
+      catalog,
+      deleteEditionReadModels: (edition: string) => reactive.deleteEditionReadModels(edition),
+      speculator: reactive.speculator,
+      maxMessageBytes: config.maxMessageBytes,
+      // One topology builder for both listeners (GET /topology and GetTopology read the same graph).
+      topology: new TopologyGraph(storage.events),
+    } satisfies ServiceOptions;
+    const admin = await startAdminListener({
+      ...services,
+      port: adminSettings.port,
+      host: adminSettings.host,
+      ...(adminSettings.token !== undefined ? { token: adminSettings.token } : {}),
+      publicPages: consoleHandler({
         onError: (err) => log.error("console.build_failed", { error: err.message }),
       }),
-      deleteEditionReadModels: (edition) => reactive.deleteEditionReadModels(edition),
-      speculator: reactive.speculator,
+    });
+    cleanups.push(() => admin.stop());
+    admin.route("GET", "/metrics", metricsRoute);
+    const gateway = await startGateway({
+      ...services,
+      port: config.port,
+      host: config.host,
+      ...(config.connections
+        ? {
+            idleTimeoutMs: config.connections.idleTimeoutMs,
+            maxConnectionsPerClient: config.connections.maxPerClient,
+          }
+        : {}),
     });
     cleanups.push(() => gateway.stop());
+    // NOT_SERVING while a handler program cannot be reached (dead and not yet restarted, its
+    // socket gone), SERVING again once it answers.
+    const readiness = watchReadiness({
+      board: gateway.health,
+      log,
+      events: { ready: "health.serving", notReady: "health.not_serving" },
+      check: () => supervisor.unreachable(),
+    });
+    cleanups.push(async () => readiness.stop());
+    lock.setPort(gateway.port);
 
     log.info("runtime.ready", {
       host: config.host,
       port: gateway.port,
+      adminPort: admin.port,
       storage: config.storage.backend,
       domains: supervisor.aggregateDomains(),
       startupMs: Math.round(performance.now() - started),
     });
-    (options.print ?? console.log)(`angzarr gateway listening on ${config.host}:${gateway.port}`);
+    const print = options.print ?? console.log;
+    print(`angzarr gateway listening on ${config.host}:${gateway.port}`);
+    print(`angzarr admin listening on ${admin.host}:${admin.port} (console: ${admin.url}/console)`);
 
     let stopping: Promise<void> | undefined;
     return {
       gatewayPort: gateway.port,
+      admin,
       execute: (book, syncMode) => pipeline.execute(book, syncMode),
       supervisor,
       reactive,

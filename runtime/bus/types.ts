@@ -13,10 +13,37 @@ export type BusHandler = (book: EventBook) => Promise<void> | void;
 
 export interface BusSubscription {
   unsubscribe(): void;
+  /** Resolves once the subscription receives what is published from now on (queue bound). */
+  ready(): Promise<void>;
+  /**
+   * Whether this subscriber is the one its durable queue delivers to now. A broker that lets one
+   * consumer per queue be active (RabbitMQ) answers false for a replica on standby; absent =
+   * always active (one subscriber per name, as in the memory bus).
+   */
+  active?(): boolean;
+}
+
+export interface SubscribeOptions {
+  /**
+   * A live tail for this process only (a client's stream): nothing is kept for it while it is
+   * gone, and subscribers of the same name do not share its books. Default false: a durable
+   * consumer whose name is shared by its replicas.
+   */
+  transient?: boolean;
 }
 
 export interface EventBus {
   publish(book: EventBook): Promise<void>;
-  subscribe(name: string, filter: BusFilter, handler: BusHandler): BusSubscription;
+  /**
+   * Hands every published book the filter wants to `handler`, one at a time, in publish order per
+   * aggregate. A durable bus counts a book as delivered once the handler's promise resolves (a
+   * book whose handler rejects, or whose process dies first, comes again).
+   */
+  subscribe(
+    name: string,
+    filter: BusFilter,
+    handler: BusHandler,
+    options?: SubscribeOptions,
+  ): BusSubscription;
   close(): Promise<void>;
 }

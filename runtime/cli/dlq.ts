@@ -1,21 +1,41 @@
-// `angzarr dlq list|replay`: the dead-letter queue of a running runtime, through its gateway.
-import { parseArgs } from "node:util";
+// `angzarr dlq list|show|replay|discard`: the dead-letter queue of a running runtime, through its
+// admin listener. `replay` takes several ids (or --all) and shows progress.
 import {
+  CommandBookSchema,
   type DeadLetter,
   DeadLetterService,
+  DiscardDeadLetterRequestSchema,
+  EventBookSchema,
   ListDeadLettersRequestSchema,
   ReplayDeadLetterRequestSchema,
   Uuid,
 } from "@angzarr/proto";
-import { create } from "@bufbuild/protobuf";
-import { ConnectError, createClient } from "@connectrpc/connect";
-import { createConnectTransport } from "@connectrpc/connect-node";
+import { create, fromBinary } from "@bufbuild/protobuf";
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { createClient } from "@connectrpc/connect";
+import { messageJson } from "../../console/src/registry";
+import { adminTransport } from "./admin-transport";
+import {
+  ADMIN_OPTION_HELP,
+  OperationError,
+  parseCommand,
+  print,
+  printJson,
+  progress,
+  UsageError,
+} from "./common";
 
-export const DLQ_USAGE = `usage: angzarr dlq list [--all] [--consumer NAME] [--gateway URL] [--json]
-       angzarr dlq replay ID [--gateway URL]
+export const DLQ_USAGE = `usage: angzarr dlq list [--all] [--consumer NAME] [--json]
+       angzarr dlq show ID [--json]
+       angzarr dlq replay ID... | --all-parked [--consumer NAME]
+       angzarr dlq discard ID
 
-  --gateway URL   the runtime's gateway (default http://127.0.0.1:1310, env ANGZARR_GATEWAY)
-  --all           include entries already replayed
+  list      parked cases (with --all: also the ones already replayed)
+  show      one case in full, its payload (the event or command book) decoded
+  replay    hands each case back to its consumer; progress on a terminal, one line each otherwise
+            --all-parked replays every parked case (of --consumer NAME only, when given)
+  discard   removes a case without replaying it
+${ADMIN_OPTION_HELP}
 `;
 
 function describe(e: DeadLetter): string {
@@ -24,71 +44,117 @@ function describe(e: DeadLetter): string {
   return `#${e.id} ${state} ${e.consumer} ${e.domain}/${root}@${e.sequence} corr=${e.correlationId || "-"}: ${e.reason}`;
 }
 
-/** Returns the exit code; output on stdout, problems on stderr. */
-export async function dlq(args: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args,
-    strict: true,
-    allowPositionals: true,
-    options: {
-      gateway: { type: "string" },
-      all: { type: "boolean" },
-      consumer: { type: "string" },
-      json: { type: "boolean" },
-      help: { type: "boolean", short: "h" },
-    },
-  });
-  const [action, id] = positionals;
-  if (values.help || action === undefined) {
-    process.stdout.write(DLQ_USAGE);
-    return values.help ? 0 : 2;
-  }
-  const baseUrl = values.gateway ?? process.env.ANGZARR_GATEWAY ?? "http://127.0.0.1:1310";
-  const client = createClient(
-    DeadLetterService,
-    createConnectTransport({ baseUrl, httpVersion: "2", useBinaryFormat: true }),
-  );
+function row(e: DeadLetter) {
+  return {
+    id: Number(e.id),
+    consumer: e.consumer,
+    domain: e.domain,
+    edition: e.edition,
+    root: e.root.length === 16 ? Uuid.toText(e.root) : "",
+    sequence: e.sequence,
+    correlationId: e.correlationId,
+    reason: e.reason,
+    escalated: e.escalated,
+    replayed: e.replayedAt !== undefined,
+    createdAt: e.createdAt ? timestampDate(e.createdAt).toISOString() : "",
+  };
+}
+
+function payload(e: DeadLetter): unknown {
   try {
-    if (action === "list") {
-      const res = await client.list(
-        create(ListDeadLettersRequestSchema, {
-          includeReplayed: values.all ?? false,
-          consumer: values.consumer ?? "",
-        }),
-      );
-      if (values.json) {
-        const rows = res.entries.map((e) => ({
-          id: Number(e.id),
-          consumer: e.consumer,
-          domain: e.domain,
-          root: e.root.length === 16 ? Uuid.toText(e.root) : "",
-          sequence: e.sequence,
-          correlationId: e.correlationId,
-          reason: e.reason,
-          escalated: e.escalated,
-          replayed: e.replayedAt !== undefined,
-        }));
-        process.stdout.write(`${JSON.stringify(rows, null, 2)}\n`);
-      } else {
-        for (const e of res.entries) process.stdout.write(`${describe(e)}\n`);
-        process.stdout.write(`${res.entries.length} entr${res.entries.length === 1 ? "y" : "ies"}\n`);
-      }
-      return 0;
-    }
-    if (action === "replay") {
-      if (id === undefined || !/^\d+$/.test(id)) {
-        process.stderr.write(`angzarr dlq replay: expected an entry id\n\n${DLQ_USAGE}`);
-        return 2;
-      }
-      const res = await client.replay(create(ReplayDeadLetterRequestSchema, { id: BigInt(id) }));
-      process.stdout.write(`${res.entry ? describe(res.entry) : `#${id} replayed`}\n`);
-      return 0;
-    }
-    process.stderr.write(`angzarr dlq: unknown action ${action}\n\n${DLQ_USAGE}`);
-    return 2;
+    if (e.payloadType.endsWith("EventBook"))
+      return messageJson(EventBookSchema, fromBinary(EventBookSchema, e.payload));
+    if (e.payloadType.endsWith("CommandBook"))
+      return messageJson(CommandBookSchema, fromBinary(CommandBookSchema, e.payload));
   } catch (err) {
-    const message = err instanceof ConnectError ? err.rawMessage : (err as Error).message;
-    process.stderr.write(`angzarr dlq ${action}: ${message}\n`);
-    return 1;
+    return { undecodable: (err as Error).message };
   }
+  return { type: e.payloadType, bytes: e.payload.length };
+}
+
+function entryId(text: string | undefined): bigint {
+  if (text === undefined || !/^\d+$/.test(text))
+    throw new UsageError(`expected an entry id, got ${text ?? "nothing"}`);
+  return BigInt(text);
+}
+
+export async function dlq(args: string[]): Promise<number> {
+  const { values, positionals } = parseCommand(args, {
+    admin: { type: "string" },
+    all: { type: "boolean" },
+    "all-parked": { type: "boolean" },
+    consumer: { type: "string" },
+    json: { type: "boolean" },
+  });
+  const [action, ...ids] = positionals;
+  if (values.help) {
+    process.stdout.write(DLQ_USAGE);
+    return 0;
+  }
+  const client = createClient(DeadLetterService, adminTransport(values.admin));
+  const list = async (includeReplayed: boolean) =>
+    (
+      await client.list(
+        create(ListDeadLettersRequestSchema, { includeReplayed, consumer: values.consumer ?? "" }),
+      )
+    ).entries;
+  if (action === "list") {
+    if (ids.length > 0) throw new UsageError(`unexpected argument ${ids[0]}`);
+    const entries = await list(values.all ?? false);
+    if (values.json) printJson(entries.map(row));
+    else {
+      for (const e of entries) print(describe(e));
+      print(`${entries.length} entr${entries.length === 1 ? "y" : "ies"}`);
+    }
+    return 0;
+  }
+  if (action === "show") {
+    if (ids.length !== 1) throw new UsageError("dlq show takes one entry id");
+    const id = entryId(ids[0]);
+    const entry = (await list(true)).find((e) => e.id === id);
+    if (!entry) throw new OperationError(`no dead letter #${id}`);
+    const shown = { ...row(entry), payloadType: entry.payloadType, payload: payload(entry) };
+    if (values.json) printJson(shown);
+    else {
+      print(describe(entry));
+      print(
+        `created ${shown.createdAt}${entry.replayedAt ? `, replayed ${timestampDate(entry.replayedAt).toISOString()}` : ""}`,
+      );
+      print(`${entry.payloadType}:`);
+      print(JSON.stringify(shown.payload, null, 2));
+    }
+    return 0;
+  }
+  if (action === "replay") {
+    let targets: bigint[];
+    if (values["all-parked"]) {
+      if (ids.length > 0) throw new UsageError("give ids or --all-parked, not both");
+      targets = (await list(false)).map((e) => e.id);
+    } else {
+      if (ids.length === 0) throw new UsageError("dlq replay needs entry ids (or --all-parked)");
+      targets = ids.map(entryId);
+    }
+    const bar = progress("replaying", targets.length);
+    let failed = 0;
+    for (const id of targets) {
+      try {
+        const res = await client.replay(create(ReplayDeadLetterRequestSchema, { id }));
+        bar.step(res.entry ? describe(res.entry) : `#${id} replayed`);
+      } catch (err) {
+        failed += 1;
+        bar.step(`#${id} FAILED: ${(err as Error).message}`);
+      }
+    }
+    print(`${targets.length - failed} replayed, ${failed} failed`);
+    return failed === 0 ? 0 : 1;
+  }
+  if (action === "discard") {
+    if (ids.length !== 1) throw new UsageError("dlq discard takes one entry id");
+    const res = await client.discard(create(DiscardDeadLetterRequestSchema, { id: entryId(ids[0]) }));
+    print(`discarded ${res.entry ? describe(res.entry) : `#${ids[0]}`}`);
+    return 0;
+  }
+  throw new UsageError(
+    action === undefined ? "expected list, show, replay or discard" : `unknown action ${action}`,
+  );
 }

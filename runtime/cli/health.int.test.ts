@@ -115,4 +115,38 @@ describe("health subcommands", () => {
     const bad = await exec([CLI, "health", "--addr", "127.0.0.1:1"]);
     expect(bad.code).toBe(2);
   }, 60_000);
+
+  test("angzarr health on an admin listener with a token: SERVING only with ANGZARR_ADMIN_TOKEN set", async () => {
+    const config = join(dir, "angzarr.yaml");
+    writeFileSync(config, "storage: { backend: memory }\ncomponents: []\n");
+    const proc = Bun.spawn(
+      [process.execPath, CLI, "standalone", "--config", config, "--port", "0", "--data", dir],
+      {
+        cwd: ROOT,
+        stdout: "pipe",
+        stderr: "ignore",
+        env: { ...process.env, ANGZARR_LOG: "warn", ANGZARR_ADMIN_TOKEN: "probe-token" },
+      },
+    );
+    running = proc;
+    let out = "";
+    void (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of proc.stdout) out += decoder.decode(chunk, { stream: true });
+    })();
+    let admin = 0;
+    await waitFor("the admin listening line", () => {
+      admin = Number(/admin listening on 127\.0\.0\.1:(\d+)/.exec(out)?.[1] ?? 0);
+      return admin > 0;
+    });
+    const addr = `http://127.0.0.1:${admin}`;
+    const without = await exec([CLI, "health", "--addr", addr], { ANGZARR_ADMIN_TOKEN: "" });
+    expect(without.code).toBe(1);
+    expect(without.stdout).toStartWith(`NOT_SERVING ${addr}: `);
+    const wrong = await exec([CLI, "health", "--addr", addr], { ANGZARR_ADMIN_TOKEN: "other" });
+    expect(wrong.code).toBe(1);
+    const right = await exec([CLI, "health", "--addr", addr], { ANGZARR_ADMIN_TOKEN: "probe-token" });
+    expect(right).toMatchObject({ code: 0, stderr: "" });
+    expect(oneLine(right.stdout)).toEqual([`SERVING ${addr}`]);
+  }, 60_000);
 });

@@ -84,7 +84,7 @@ describe("loadConfig", () => {
       path: join(dir, ".data", "angzarr.db"),
       durability: "normal",
     });
-    expect(config.handlers.maxMessageBytes).toBe(16 * 1024 * 1024);
+    expect(config.maxMessageBytes).toBe(64 * 1024 * 1024);
     expect(config.components.map((c) => [c.program, c.kind, c.name])).toEqual([
       ["agg-cart", "aggregate", "cart"],
       ["agg-order", "aggregate", "order"],
@@ -173,12 +173,28 @@ describe("loadConfig", () => {
     expect(err.where).toBe(file);
     expect(err.message).toContain(file);
     expect(err.problems).toContain(
-      "prot: unknown key (allowed: port, host, data, log, storage, handlers, reactive, components)",
+      "prot: unknown key (allowed: port, host, maxMessageBytes, data, log, logLevels, storage, handlers, reactive, admin, connections, components)",
     );
-    expect(
-      err.problems.some((p) => p.startsWith("handlers.timeout: unknown key (allowed: maxMessageBytes,")),
-    ).toBe(true);
+    expect(err.problems.some((p) => p.startsWith("handlers.timeout: unknown key (allowed: timeoutMs,"))).toBe(
+      true,
+    );
     expect(err.problems.some((p) => p.startsWith("components[0].cmd: unknown key"))).toBe(true);
+  });
+
+  test("the message limit is one top-level key; the old handlers.maxMessageBytes says where it went", () => {
+    const moved = write("moved.yaml", "handlers: { maxMessageBytes: 1048576 }\n");
+    expect(configError(() => loadConfig({ file: moved, env, root: dir })).problems).toEqual([
+      "handlers.maxMessageBytes: moved to maxMessageBytes (top level: one limit for the gateway and the handler programs)",
+    ]);
+    const file = write("limit.yaml", "maxMessageBytes: 1048576\n");
+    expect(loadConfig({ file, env, root: dir }).maxMessageBytes).toBe(1_048_576);
+    expect(
+      loadConfig({ file, env: { ...env, ANGZARR_MAX_MESSAGE_BYTES: "2097152" }, root: dir }).maxMessageBytes,
+    ).toBe(2_097_152);
+    expect(
+      configError(() => loadConfig({ file, env: { ...env, ANGZARR_MAX_MESSAGE_BYTES: "lots" }, root: dir }))
+        .problems,
+    ).toEqual(['ANGZARR_MAX_MESSAGE_BYTES: expected an integer 1024..2147483647, got "lots"']);
   });
 
   test("wrong types and values name the key path", () => {
@@ -209,6 +225,10 @@ describe("loadConfig", () => {
     expect(configError(() => loadConfig({ file: write("y.yaml", "a: [1, 2\n"), env })).problems[0]).toContain(
       "not valid YAML",
     );
+    const syntax = write("syntax.yaml", "port: 1310\nstorage:\n  backend: [sqlite\nhost: x\n");
+    expect(configError(() => loadConfig({ file: syntax, env })).problems[0]).toStartWith(
+      'not valid YAML at line 3: "backend: [sqlite": ',
+    );
     expect(configError(() => loadConfig({ file: join(dir, "missing.yaml"), env })).problems[0]).toContain(
       "cannot read",
     );
@@ -221,16 +241,98 @@ describe("loadConfig", () => {
       loadConfig({ env: { ANGZARR_STORAGE: "postgres", ANGZARR_PG_URL: "postgres://x/y" }, root: dir })
         .storage,
     ).toEqual({ backend: "postgres", url: "postgres://x/y" });
+    // ANGZARR_PG_SCHEMA names the schema over the file's (how start:distributed runs an examples config).
+    const file = write("pg.yaml", "storage: { backend: postgres, url: postgres://x/y, schema: filed }\n");
+    expect(loadConfig({ file, env: { ANGZARR_PG_SCHEMA: "acc_1" } }).storage).toEqual({
+      backend: "postgres",
+      url: "postgres://x/y",
+      schema: "acc_1",
+    });
+    expect(loadConfig({ file, env: {} }).storage).toMatchObject({ schema: "filed" });
   });
 
   test("bad environment values name the variable", () => {
     const err = configError(() =>
-      loadConfig({ env: { ANGZARR_PORT: "70000", ANGZARR_STORAGE: "disk" }, root: dir }),
+      loadConfig({
+        env: { ANGZARR_PORT: "70000", ANGZARR_STORAGE: "disk", ANGZARR_PG_SCHEMA: "drop table" },
+        root: dir,
+      }),
     );
     expect(err.where).toBe("environment");
     expect(err.problems).toEqual([
       'ANGZARR_PORT: expected an integer 0..65535, got "70000"',
       'ANGZARR_STORAGE: expected memory, sqlite or postgres, got "disk"',
+      'ANGZARR_PG_SCHEMA: expected an SQL identifier, got "drop table"',
     ]);
+  });
+});
+
+describe("ANGZARR_EXAMPLES", () => {
+  const repo = join(import.meta.dir, "..", "..");
+
+  test("python: the components of examples/python/angzarr.yaml, Python ones over gRPC", () => {
+    const config = loadConfig({ env: { ANGZARR_EXAMPLES: "python" }, root: repo, cwd: repo });
+    expect(config.source).toBe(join(repo, "examples", "python", "angzarr.yaml"));
+    const order = config.components.find((c) => c.name === "order");
+    expect(order?.transport).toBe("grpc");
+    expect(order?.launch).toEqual({
+      type: "spawn",
+      argv: ["/usr/bin/python3", "-m", "domains.order.agg.main"],
+      cwd: join(repo, "examples", "python"),
+    });
+    // A component the language lacks runs as its TypeScript program.
+    const stock = config.components.find((c) => c.name === "projector-inventory-stock");
+    expect(stock?.transport).toBe("connect");
+    expect(config.components).toHaveLength(14);
+  });
+
+  test("typescript or unset: the discovered TypeScript programs; an unknown language is refused", () => {
+    for (const env of [{}, { ANGZARR_EXAMPLES: "typescript" }]) {
+      const config = loadConfig({ env, root: repo, cwd: repo });
+      expect(config.source).toBe("defaults");
+      expect(config.components.every((c) => c.transport === "connect")).toBe(true);
+    }
+    expect(() => loadConfig({ env: { ANGZARR_EXAMPLES: "cobol" }, root: repo, cwd: repo })).toThrow(
+      /ANGZARR_EXAMPLES: no example programs in "cobol" \(expected typescript, .*python/,
+    );
+  });
+
+  test("an explicit config file wins over ANGZARR_EXAMPLES", () => {
+    const dir = tempDir("examples-config-");
+    try {
+      const file = join(dir, "angzarr.yaml");
+      writeFileSync(file, "components:\n  - { name: order, kind: aggregate, command: [bun, x.ts] }\n");
+      const config = loadConfig({ file, env: { ANGZARR_EXAMPLES: "python" }, root: repo });
+      expect(config.components.map((c) => c.transport)).toEqual(["connect"]);
+    } finally {
+      removeDir(dir);
+    }
+  });
+});
+
+describe("examples/mixed/angzarr.yaml", () => {
+  const repo = join(import.meta.dir, "..", "..");
+
+  test("TypeScript sagas react to a Python aggregate, and a Python saga to a TypeScript one", () => {
+    const config = loadConfig({ env: { ANGZARR_EXAMPLES: "mixed" }, root: repo, cwd: repo });
+    const language = (name: string) => {
+      const c = config.components.find((x) => x.name === name);
+      if (!c || c.launch.type !== "spawn") throw new Error(`no spawned component ${name}`);
+      const first = c.launch.argv[0] ?? "";
+      if (first.endsWith("python3")) return c.transport === "grpc" ? "python" : "python without grpc";
+      if (first.includes("/examples/go/bin/")) return c.transport === "grpc" ? "go" : "go without grpc";
+      return c.transport === "connect" ? "typescript" : "typescript over grpc";
+    };
+    // The order aggregate is Python; the sagas reacting to its events are TypeScript.
+    expect(language("order")).toBe("python");
+    for (const saga of ["saga-order-inventory", "saga-order-fulfillment", "saga-order-customer"]) {
+      expect(language(saga)).toBe("typescript");
+    }
+    // The fulfillment aggregate is TypeScript; the saga reacting to its events is Python.
+    expect(language("fulfillment")).toBe("typescript");
+    expect(language("saga-fulfillment-inventory")).toBe("python");
+    // And Go aggregates receive the TypeScript sagas' commands.
+    expect(language("customer")).toBe("go");
+    expect(config.components).toHaveLength(14);
   });
 });

@@ -1,8 +1,9 @@
 // Loads the runtime configuration: defaults ← YAML file ← environment ← command-line flags.
 // Every problem names WHAT is wrong and WHERE (the key path and the file, or the variable).
-import { readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { basename, dirname, isAbsolute, join, resolve } from "node:path";
 import type { z } from "zod";
+import { adminBindProblem, DEFAULT_ADMIN_PORT } from "../services/admin-bind";
 import type { StorageConfig } from "../storage/open";
 import { bunBinary, distDir, isCompiled, projectRoot } from "./paths";
 import { type ComponentKind, type DiscoveredProgram, discoverPrograms } from "./programs";
@@ -13,6 +14,7 @@ import {
   ConfigFileSchema,
   type LogLevel,
   LogLevelSchema,
+  StorageSchema,
 } from "./schema";
 
 export const DEFAULT_PORT = 1310;
@@ -20,7 +22,6 @@ export const SQLITE_FILE = "angzarr.db";
 export const SOCKETS_DIR = "sockets";
 
 export interface HandlerSettings {
-  maxMessageBytes: number;
   timeoutMs: number;
   healthTimeoutMs: number;
   stopGraceMs: number;
@@ -55,8 +56,17 @@ export interface ComponentConfig {
 export interface ReactiveSettings {
   pollMs: number;
   onFailure: "dead-letter" | "stop";
+  /** Outbox entries per write when a large decision is taken up (default 256). */
+  outboxChunk?: number;
   /** Tries of a failing delivery before it is parked, and the backoff between them (default: 10, 50 ms → 5 s). */
   retry?: { attempts: number; initialMs: number; maxMs: number };
+}
+
+export interface AdminSettings {
+  port: number;
+  host: string;
+  /** Bearer token; absent = none (loopback only). */
+  token?: string;
 }
 
 export interface RuntimeConfig {
@@ -66,14 +76,28 @@ export interface RuntimeConfig {
   baseDir: string;
   port: number;
   host: string;
+  /**
+   * The one message limit (config `maxMessageBytes`, 64 MiB): gateway, admin listener, roles and
+   * the coordinator's calls to handler programs, which are told the same (ANGZARR_MAX_MESSAGE_BYTES).
+   */
+  maxMessageBytes: number;
   /** Absolute data folder. */
   data: string;
   /** Absolute folder of handler sockets (`<data>/sockets`). */
   socketsDir: string;
   log?: LogLevel;
+  /** Per-component log levels (config `logLevels`). */
+  logLevels?: Record<string, LogLevel>;
   storage: StorageConfig;
   handlers: HandlerSettings;
   reactive: ReactiveSettings;
+  /**
+   * The admin listener (operator services, console, metrics). Absent (hand-built configs) =
+   * 127.0.0.1, no token, port 1311 (0 when `port` is 0).
+   */
+  admin?: AdminSettings;
+  /** Gateway connection limits (absent = 60 s idle timeout, 512 per client address). */
+  connections?: { idleTimeoutMs: number; maxPerClient: number };
   components: ComponentConfig[];
 }
 
@@ -83,7 +107,7 @@ export interface LoadOptions {
   /** Environment (default process.env). */
   env?: Record<string, string | undefined>;
   /** Command-line overrides (highest priority). */
-  flags?: { port?: number; data?: string };
+  flags?: { port?: number; data?: string; adminPort?: number };
   /** Run compiled programs from the dist folder when present (default: when this CLI is compiled). */
   preferCompiled?: boolean;
   /** Project root for program discovery (default: this checkout / the folder above dist). */
@@ -108,6 +132,12 @@ export class ConfigError extends Error {
 
 // ---------------------------------------------------------------------------------------------
 // Issue formatting
+
+/** Keys of earlier versions and where they live now. */
+const MOVED_KEYS: Record<string, string> = {
+  "handlers.maxMessageBytes":
+    "maxMessageBytes (top level: one limit for the gateway and the handler programs)",
+};
 
 type PathSegment = PropertyKey;
 
@@ -169,7 +199,11 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
     case "unrecognized_keys": {
       const allowed = objectKeysAt(ConfigFileSchema, issue.path);
       const hint = allowed.length > 0 ? ` (allowed: ${allowed.join(", ")})` : "";
-      return issue.keys.map((key) => `${formatPath([...issue.path, key])}: unknown key${hint}`);
+      return issue.keys.map((key) => {
+        const at = formatPath([...issue.path, key]);
+        const moved = MOVED_KEYS[at];
+        return moved ? `${at}: moved to ${moved}` : `${at}: unknown key${hint}`;
+      });
     }
     case "invalid_type": {
       const got = "input" in issue && issue.input !== undefined ? describe(issue.input) : "nothing";
@@ -205,6 +239,22 @@ function formatIssue(issue: z.core.$ZodIssue): string[] {
 // ---------------------------------------------------------------------------------------------
 // Loading
 
+/**
+ * The line a YAML syntax error shows up on: the first line whose prefix of the document no longer
+ * parses (Bun's YAML parser reports no position of its own).
+ */
+export function yamlErrorLine(text: string): { number: number; text: string } | undefined {
+  const lines = text.split("\n");
+  for (let n = 1; n <= lines.length; n++) {
+    try {
+      Bun.YAML.parse(lines.slice(0, n).join("\n"));
+    } catch {
+      return { number: n, text: lines[n - 1] ?? "" };
+    }
+  }
+  return undefined;
+}
+
 function readFile(file: string): unknown {
   let text: string;
   try {
@@ -216,7 +266,11 @@ function readFile(file: string): unknown {
   try {
     parsed = Bun.YAML.parse(text);
   } catch (err) {
-    throw new ConfigError(file, [`not valid YAML: ${(err as Error).message}`]);
+    const reason = (err as Error).message.replace(/^YAML Parse error: /, "");
+    const line = yamlErrorLine(text);
+    const at =
+      line === undefined ? "" : ` at line ${line.number}: ${JSON.stringify(line.text.trim().slice(0, 80))}`;
+    throw new ConfigError(file, [`not valid YAML${at}: ${reason}`]);
   }
   if (parsed === null || parsed === undefined) return {};
   if (Array.isArray(parsed))
@@ -235,9 +289,14 @@ export function parseConfigFile(raw: unknown, where: string): ConfigFile {
 
 interface EnvOverrides {
   port?: number;
+  maxMessageBytes?: number;
+  adminPort?: number;
+  adminHost?: string;
+  adminToken?: string;
   data?: string;
   backend?: StorageConfig["backend"];
   pgUrl?: string;
+  pgSchema?: string;
   log?: LogLevel;
 }
 
@@ -254,6 +313,25 @@ function readEnv(env: Record<string, string | undefined>): EnvOverrides {
     if (/^\d+$/.test(port) && n <= 65_535) out.port = n;
     else problems.push(`ANGZARR_PORT: expected an integer 0..65535, got ${JSON.stringify(port)}`);
   }
+  const adminPort = get("ANGZARR_ADMIN_PORT");
+  if (adminPort !== undefined) {
+    const n = Number(adminPort);
+    if (/^\d+$/.test(adminPort) && n <= 65_535) out.adminPort = n;
+    else problems.push(`ANGZARR_ADMIN_PORT: expected an integer 0..65535, got ${JSON.stringify(adminPort)}`);
+  }
+  const maxBytes = get("ANGZARR_MAX_MESSAGE_BYTES");
+  if (maxBytes !== undefined) {
+    const n = Number(maxBytes);
+    if (/^\d+$/.test(maxBytes) && n >= 1024 && n < 2 ** 31) out.maxMessageBytes = n;
+    else
+      problems.push(
+        `ANGZARR_MAX_MESSAGE_BYTES: expected an integer 1024..2147483647, got ${JSON.stringify(maxBytes)}`,
+      );
+  }
+  const adminHost = get("ANGZARR_ADMIN_HOST");
+  if (adminHost !== undefined) out.adminHost = adminHost;
+  const adminToken = get("ANGZARR_ADMIN_TOKEN");
+  if (adminToken !== undefined) out.adminToken = adminToken;
   const data = get("ANGZARR_DATA");
   if (data !== undefined) out.data = data;
   const backend = get("ANGZARR_STORAGE");
@@ -265,6 +343,12 @@ function readEnv(env: Record<string, string | undefined>): EnvOverrides {
   }
   const pgUrl = get("ANGZARR_PG_URL");
   if (pgUrl !== undefined) out.pgUrl = pgUrl;
+  const pgSchema = get("ANGZARR_PG_SCHEMA");
+  if (pgSchema !== undefined) {
+    const r = StorageSchema.shape.schema.safeParse(pgSchema);
+    if (r.success && r.data !== undefined) out.pgSchema = r.data;
+    else problems.push(`ANGZARR_PG_SCHEMA: expected an SQL identifier, got ${JSON.stringify(pgSchema)}`);
+  }
   const level = get("ANGZARR_LOG");
   if (level !== undefined) {
     const r = LogLevelSchema.safeParse(level);
@@ -331,6 +415,28 @@ export function defaultComponents(root: string, dist: string, preferCompiled: bo
   return discoverPrograms(root, dist).map((p) => fromDiscovery(p, root, preferCompiled));
 }
 
+/** Languages the example programs exist in besides TypeScript: `examples/<language>/angzarr.yaml`. */
+export const EXAMPLES_ENV = "ANGZARR_EXAMPLES";
+
+/**
+ * ANGZARR_EXAMPLES=<language> (and no config file given): the example system with that
+ * language's programs, as its folder's runtime config names them (`examples/<language>/angzarr.yaml`;
+ * TypeScript programs stand in for components the language lacks). Unset or `typescript`: none.
+ */
+export function examplesConfig(root: string, env: Record<string, string | undefined>): string | undefined {
+  const language = env[EXAMPLES_ENV]?.trim() ?? "";
+  if (language === "" || language === "typescript") return undefined;
+  const file = join(root, "examples", language, "angzarr.yaml");
+  if (/^[a-z0-9-]+$/.test(language) && existsSync(file)) return file;
+  const dir = join(root, "examples");
+  const known = existsSync(dir)
+    ? readdirSync(dir).filter((d) => existsSync(join(dir, d, "angzarr.yaml")))
+    : [];
+  throw new ConfigError("environment", [
+    `${EXAMPLES_ENV}: no example programs in ${JSON.stringify(language)} (expected typescript${known.map((k) => `, ${k}`).join("")})`,
+  ]);
+}
+
 /** Loads, validates and resolves the configuration. Throws ConfigError. */
 export function loadConfig(options: LoadOptions = {}): RuntimeConfig {
   const env = options.env ?? process.env;
@@ -339,7 +445,7 @@ export function loadConfig(options: LoadOptions = {}): RuntimeConfig {
   const dist = options.distDir ?? (options.root ? join(options.root, "dist") : distDir());
   const preferCompiled = options.preferCompiled ?? isCompiled();
 
-  const file = options.file === undefined ? undefined : abs(cwd, options.file);
+  const file = options.file === undefined ? examplesConfig(root, env) : abs(cwd, options.file);
   const where = file ?? "defaults";
   const parsed = parseConfigFile(file === undefined ? {} : readFile(file), where);
   const baseDir = file === undefined ? cwd : dirname(file);
@@ -353,6 +459,19 @@ export function loadConfig(options: LoadOptions = {}): RuntimeConfig {
         ? abs(cwd, overrides.data)
         : abs(baseDir, parsed.data);
   const log = overrides.log ?? parsed.log;
+  const adminPort =
+    options.flags?.adminPort ??
+    overrides.adminPort ??
+    parsed.admin.port ??
+    (port === 0 ? 0 : DEFAULT_ADMIN_PORT);
+  const adminToken = overrides.adminToken ?? parsed.admin.token;
+  const admin: AdminSettings = {
+    port: adminPort,
+    host: overrides.adminHost ?? parsed.admin.host,
+    ...(adminToken !== undefined ? { token: adminToken } : {}),
+  };
+  const adminProblem = adminBindProblem(admin.host, admin.token);
+  if (adminProblem) throw new ConfigError(where, [`admin.host: ${adminProblem}`]);
 
   const backend = overrides.backend ?? parsed.storage.backend;
   let storage: StorageConfig;
@@ -371,7 +490,8 @@ export function loadConfig(options: LoadOptions = {}): RuntimeConfig {
         "storage.url: required when storage.backend is postgres (set it in the file or ANGZARR_PG_URL)",
       ]);
     }
-    storage = { backend, url, ...(parsed.storage.schema ? { schema: parsed.storage.schema } : {}) };
+    const schema = overrides.pgSchema ?? parsed.storage.schema;
+    storage = { backend, url, ...(schema ? { schema } : {}) };
   }
 
   const components =
@@ -404,12 +524,16 @@ export function loadConfig(options: LoadOptions = {}): RuntimeConfig {
     baseDir,
     port,
     host: parsed.host,
+    maxMessageBytes: overrides.maxMessageBytes ?? parsed.maxMessageBytes,
     data,
     socketsDir: join(data, SOCKETS_DIR),
     ...(log !== undefined ? { log } : {}),
+    ...(parsed.logLevels !== undefined ? { logLevels: parsed.logLevels } : {}),
     storage,
     handlers: parsed.handlers,
     reactive: parsed.reactive,
+    admin,
+    connections: parsed.connections,
     components,
   };
 }

@@ -41,11 +41,6 @@ export const RestartSchema = z.strictObject({
 });
 
 export const HandlersSchema = z.strictObject({
-  /** Largest request/response between coordinator and a handler program. */
-  maxMessageBytes: z
-    .int()
-    .min(1024)
-    .default(16 * MIB),
   /** Per-call timeout towards handler programs (0 = none). */
   timeoutMs: duration().default(30_000),
   /** How long a (re)started program may take to report SERVING. */
@@ -105,6 +100,11 @@ export const ReactiveSchema = z.strictObject({
   /** A consumer that keeps failing on an event parks it in the DLQ and moves on, or stops. */
   onFailure: z.enum(["dead-letter", "stop"]).default("dead-letter"),
   /**
+   * A saga or PM deciding this many commands or more stores its decision whole, and the outbox
+   * takes it up this many entries per write, handing the event loop over in between.
+   */
+  outboxChunk: z.int().min(1).default(256),
+  /**
    * A failing delivery (a consumer's book, a saga or PM command, a deadline) is tried this many
    * times with exponential backoff, then parked in the DLQ. The defaults ride out a handler
    * program's restart (about 15 s of tries).
@@ -118,19 +118,51 @@ export const ReactiveSchema = z.strictObject({
     .prefault({}),
 });
 
+export const AdminSchema = z.strictObject({
+  /**
+   * Admin listener TCP port (operator services, console, metrics). Default 1311, or any free
+   * port (0) when the gateway's port is 0.
+   */
+  port: z.int().min(0).max(65_535).optional(),
+  /** Admin bind address; anything beyond loopback needs a token. */
+  host: z.string().min(1).default("127.0.0.1"),
+  /** Bearer token every admin call must carry (also ANGZARR_ADMIN_TOKEN). */
+  token: z.string().min(1).optional(),
+});
+
 export const ConfigFileSchema = z
   .strictObject({
     /** Gateway TCP port (0 = any free port). */
     port: z.int().min(0).max(65_535).default(1310),
     /** Gateway bind address. */
     host: z.string().min(1).default("127.0.0.1"),
+    /**
+     * The one message limit, bytes: the largest request the gateway (and the admin listener, and
+     * a distributed role) takes, and the largest request the coordinator sends a handler program
+     * (history and command), which the program is told to accept (ANGZARR_MAX_MESSAGE_BYTES).
+     */
+    maxMessageBytes: z
+      .int()
+      .min(1024)
+      .max(2 ** 31 - 1)
+      .default(64 * MIB),
     /** Data folder: SQLite file, handler sockets. Relative to the config file's folder. */
     data: z.string().min(1).default(".data"),
     /** Log level (ANGZARR_LOG). */
     log: LogLevelSchema.optional(),
+    /** Per-component log levels over `log`, by a logger's component (e.g. gateway: debug). */
+    logLevels: z.record(z.string().min(1), LogLevelSchema).optional(),
     storage: StorageSchema.prefault({}),
     handlers: HandlersSchema.prefault({}),
     reactive: ReactiveSchema.prefault({}),
+    admin: AdminSchema.prefault({}),
+    /** Gateway connections: idle ones closed after idleTimeoutMs, at most maxPerClient per address. */
+    connections: z
+      .strictObject({
+        idleTimeoutMs: z.int().min(100).default(60_000),
+        maxPerClient: z.int().min(1).default(512),
+      })
+      .prefault({}),
     /** Components to run; absent = every example program found. */
     components: z.array(ComponentSchema).optional(),
   })

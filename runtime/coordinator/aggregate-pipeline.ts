@@ -23,20 +23,34 @@ import {
   SnapshotSchema,
   SyncMode,
   type TemporalQuery,
+  Uuid,
 } from "@angzarr/proto";
+import { tracedOrServed } from "@angzarr/sdk";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import type { EventBus } from "../bus/types";
+import { codeOf } from "../observability/instrument";
 import { type Logger, log as rootLog } from "../observability/log";
+import { commandDuration, commandsTotal, secondsSince } from "../observability/metrics";
 import {
   CausationRecordedError,
   InvalidInputError,
   SequenceConflictError,
   StorageError,
+  StorageUnavailable,
 } from "../storage/errors";
-import type { AggregateRef, CausationKey, EditionStore, EventStore, SnapshotStore } from "../storage/types";
+import type {
+  AggregateRef,
+  CausationKey,
+  EditionStore,
+  EncodedPages,
+  EventStore,
+  SnapshotRecord,
+  SnapshotStore,
+} from "../storage/types";
 import { type BackoffPolicy, DEFAULT_BACKOFF, delayFor, sleep } from "./backoff";
 import { EditionResolver } from "./editions";
 import * as E from "./errors";
+import { clientCommand } from "./fair-share";
 import { encodeHandlerRequest, encodePriorBook, type PriorParts } from "./handler-request";
 import { KeyedMutex } from "./keyed-mutex";
 import type { AggregateHandler, HandlerDirectory } from "./ports";
@@ -93,6 +107,13 @@ function priorBook(prior: Prior): EventBook {
   return fromBinary(EventBookSchema, prior.encoded ? encodePriorBook(prior.encoded) : new Uint8Array(0));
 }
 
+const REVOKE_TYPE = "angzarr.RevokeEventCommand";
+
+/** True for a type URL naming angzarr.RevokeEventCommand (any prefix). */
+function isRevoke(typeUrl: string | undefined): boolean {
+  return typeUrl !== undefined && typeUrl.slice(typeUrl.lastIndexOf("/") + 1) === REVOKE_TYPE;
+}
+
 interface Prepared {
   book: CommandBook;
   cover: Cover;
@@ -110,6 +131,9 @@ export interface RunOptions {
    */
   causation?: CausationKey;
 }
+
+/** ABORTED errors raised by the store's sequence check (another writer won), not by the client's. */
+const storeConflicts = new WeakSet<object>();
 
 export class AggregatePipeline {
   private readonly mutex = new KeyedMutex();
@@ -143,12 +167,58 @@ export class AggregatePipeline {
 
   /** Steps 1–7 plus publish; revocations are returned, not thrown (the saga path needs them). */
   async run(book: CommandBook, options: RunOptions = {}): Promise<CommandOutcome> {
+    const started = performance.now();
+    const domain = book.cover?.domain ?? "";
+    try {
+      // Attributes are built only when a span is started (not with tracing off or unsampled).
+      // A client's command served by this process's gateway takes over the gateway's server
+      // span (one span per command); a saga's or PM's command gets a span of its own.
+      const outcome = await tracedOrServed(
+        `command ${domain}`,
+        // Few attributes: every one is encoded again for each exported span.
+        () => {
+          const attributes: Record<string, string> = {
+            "angzarr.domain": domain,
+            "angzarr.correlation_id": book.cover?.correlationId ?? "",
+            "angzarr.root": book.cover?.root?.value.length === 16 ? Uuid.toText(book.cover.root.value) : "",
+          };
+          if (book.sagaOrigin) attributes["angzarr.origin"] = book.sagaOrigin.sagaName;
+          return attributes;
+        },
+        // A client's command goes before reactive work at every step (fair-share.ts).
+        () =>
+          book.sagaOrigin === undefined && options.causation === undefined
+            ? clientCommand(() => this.runUnmeasured(book, options))
+            : this.runUnmeasured(book, options),
+      );
+      commandsTotal.add(1, { domain, code: outcome.kind === "revocation" ? "REVOKED" : "OK" });
+      return outcome;
+    } catch (err) {
+      commandsTotal.add(1, { domain, code: codeOf(err) });
+      throw err;
+    } finally {
+      commandDuration.record(secondsSince(started), { domain });
+    }
+  }
+
+  private async runUnmeasured(book: CommandBook, options: RunOptions): Promise<CommandOutcome> {
     const prepared = {
       ...(await this.prepare(book)),
       ...(options.causation ? { causation: options.causation } : {}),
     };
     const fromSaga = book.sagaOrigin !== undefined;
-    if (!fromSaga) return this.attempt(prepared, false);
+    if (!fromSaga) {
+      // Another writer (a second coordinator of the domain) appended between our read and our
+      // write: decide again on fresh state, where the client's sequence is checked anew.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.attempt(prepared, false);
+        } catch (err) {
+          if (!storeConflicts.has(err as object) || attempt >= this.backoff.attempts) throw err;
+          this.log.debug("command.conflict_retry", { domain: prepared.ref.domain, attempt });
+        }
+      }
+    }
     for (let attempt = 1; ; attempt++) {
       try {
         return await this.attempt(prepared, true);
@@ -207,8 +277,13 @@ export class AggregatePipeline {
     if (root === undefined || root.length === 0) throw E.invalid(E.Messages.noRoot);
     if (root.length !== 16) throw E.invalid(E.Messages.invalidUuid(`expected 16 bytes, got ${root.length}`));
     const handler = this.deps.handlers.aggregate(cover.domain);
+    if (!handler) E.checkDomainName(cover.domain);
     if (!handler) throw E.notFound(E.Messages.unknownDomain(cover.domain));
     if (book.pages.length === 0) throw E.invalid(E.Messages.noPages);
+    // Compensations come from the runtime's saga path, which marks them with their saga origin.
+    if (book.sagaOrigin === undefined && book.pages.some((p) => isRevoke(p.command?.typeUrl))) {
+      throw E.invalid(E.Messages.clientRevoke);
+    }
 
     const correlationId = cover.correlationId || CommandBooks.deriveCorrelationId(book);
     const stamped = create(CoverSchema, { ...cover, correlationId });
@@ -238,10 +313,8 @@ export class AggregatePipeline {
       } else {
         const expected = command.pages[0]?.sequence ?? 0;
         if (expected !== next) {
-          // The sender rebases on the aggregate's events: attach the full history, not a snapshot.
-          const book = priorBook(prior);
-          const current = book.snapshot ? await this.fullHistory(prepared.ref, prepared.cover) : book;
-          throw E.sequenceMismatch(expected, next, current);
+          // The sender rebases on what the handler would be given (bounded in sequenceMismatch).
+          throw E.sequenceMismatch(expected, next, priorBook(prior));
         }
       }
       const response = await this.callHandler({ ...prepared, book: command }, prior);
@@ -252,6 +325,11 @@ export class AggregatePipeline {
       const snapshotState =
         response.result.case === "events" ? response.result.value.snapshotState : undefined;
       const stored = await this.persist(prepared, pages, snapshotState);
+      this.log.debug("command.stored", {
+        domain: prepared.ref.domain,
+        events: stored.length,
+        correlationId: prepared.correlationId,
+      });
       const delta = create(EventBookSchema, { cover: prepared.cover, pages: stored });
       if (stored.length > 0) await this.publish(delta);
       return { kind: "events", book: delta };
@@ -277,11 +355,18 @@ export class AggregatePipeline {
   /** The history for the fast path: snapshot + stored pages as encoded bytes. */
   private async loadEncoded(prepared: Prepared): Promise<Prior> {
     const { ref, cover } = prepared;
-    const read = this.deps.events.getEncodedFrom?.bind(this.deps.events);
+    const events = this.deps.events;
+    const read = events.getEncodedFrom?.bind(events);
     if (read === undefined) return this.decodedPrior(await this.load(ref, cover));
     try {
-      const stored = await this.deps.snapshots.get(ref);
-      const pages = await read(ref, stored ? stored.sequence + 1 : 0);
+      let stored: SnapshotRecord | undefined;
+      let pages: EncodedPages;
+      if (events.getEncodedHistory !== undefined) {
+        ({ snapshot: stored, pages } = await events.getEncodedHistory(ref));
+      } else {
+        stored = await this.deps.snapshots.get(ref);
+        pages = await read(ref, stored ? stored.sequence + 1 : 0);
+      }
       const snapshot = stored
         ? create(SnapshotSchema, { sequence: stored.sequence, state: stored.state })
         : undefined;
@@ -312,15 +397,6 @@ export class AggregatePipeline {
     }
   }
 
-  private async fullHistory(ref: AggregateRef, cover: Cover): Promise<EventBook> {
-    try {
-      const pages = await this.upcast(ref.domain, await this.deps.events.get(ref));
-      return create(EventBookSchema, { cover, pages });
-    } catch (err) {
-      throw this.loadError(err);
-    }
-  }
-
   private async loadAsOf(ref: AggregateRef, point: TemporalQuery): Promise<EventPage[]> {
     try {
       const pages =
@@ -338,6 +414,7 @@ export class AggregatePipeline {
 
   private loadError(err: unknown) {
     if (err instanceof InvalidInputError) return E.invalid(err.message);
+    if (err instanceof StorageUnavailable) return E.unavailable(E.Messages.loadFailed(err.message));
     if (err instanceof StorageError) return E.internal(E.Messages.loadFailed(err.message));
     if (err instanceof Error && "code" in err && typeof (err as { code: unknown }).code === "number")
       return err;
@@ -391,9 +468,13 @@ export class AggregatePipeline {
         this.log.info("command.already_applied", { domain: prepared.ref.domain, source: err.component });
         return [];
       }
-      if (err instanceof SequenceConflictError)
-        throw E.aborted(E.Messages.sequenceConflict(err.expected, err.actual));
+      if (err instanceof SequenceConflictError) {
+        const conflict = E.aborted(E.Messages.sequenceConflict(err.expected, err.actual));
+        storeConflicts.add(conflict);
+        throw conflict;
+      }
       if (err instanceof InvalidInputError) throw E.invalid(err.message);
+      if (err instanceof StorageUnavailable) throw E.unavailable(E.Messages.persistFailed(err.message));
       throw E.internal(E.Messages.persistFailed((err as Error).message));
     }
   }

@@ -6,12 +6,23 @@
 // dropped, duplicated or reordered bus message therefore never loses or double-applies an event.
 // A book that keeps failing is retried with backoff, then parked in the dead-letter queue (or the
 // consumer stops, if configured so).
-import { CoverSchema, Covers, Editions, type EventBook, EventBookSchema, TypeUrl } from "@angzarr/proto";
+import {
+  CoverSchema,
+  Covers,
+  Editions,
+  type EventBook,
+  EventBookSchema,
+  EventPages,
+  TypeUrl,
+} from "@angzarr/proto";
+import { SpanKind, traced, withRemoteParent } from "@angzarr/sdk";
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { BusFilter, BusSubscription, EventBus } from "../bus/types";
 import { type Logger, log as rootLog } from "../observability/log";
+import { rememberBookTrace, traceOf } from "../observability/trace-links";
 import type { DeadLetterStore, EventStore, PositionStore, StoredEvent } from "../storage/types";
 import { type BackoffPolicy, delayFor, sleep } from "./backoff";
+import { reactiveTurn } from "./fair-share";
 import { type PageUpcaster, upcastBook } from "./upcasting";
 
 export interface ConsumerOptions {
@@ -45,11 +56,48 @@ export interface ConsumerOptions {
   editions?: { initial(domain: string): Promise<string[]>; periodic(domain: string): Promise<string[]> };
   /** Upgrades stored pages before the type filter and the handler see them (runtime.md §9). */
   upcast?: PageUpcaster;
+  /**
+   * Whether this replica may process now (EditionConsumers: its bus subscription is the active
+   * one of the queue). A standby replica neither catches up nor moves the checkpoint.
+   */
+  active?: () => boolean;
+  /**
+   * Called once when the edition this consumer follows was deleted under it (EditionConsumers
+   * stops following it). The consumer has stopped by then.
+   */
+  onTimelineGone?: () => void;
   log?: Logger;
+}
+
+/** A checkpoint as a catch-up stored or read it, and the resets the consumer had seen then. */
+interface Known {
+  position: bigint;
+  resets: number;
+  /** When it was last read from, or written to, the store (performance.now()). */
+  at: number;
+}
+
+/** How long a catch-up run goes on from the checkpoint it stored before reading it again, ms. */
+const KNOWN_FOR_MS = 1_000;
+
+/** One aggregate's key in the consumer's maps (done, checkpointed, late, lanes). */
+function aggregateKey(domain: string, edition: string, root: Uint8Array): string {
+  return `${domain}\u0000${edition}\u0000${Buffer.from(root).toString("hex")}`;
 }
 
 /** Checkpoint key of a cursor that follows every timeline at once. */
 export const ALL_EDITIONS = "*";
+
+/**
+ * A book a bus message announced but the catch-up did not reach: caught up again after
+ * LATE_BOOK_FIRST_MS, doubling up to LATE_BOOK_MAX_MS, for at most LATE_BOOK_GIVE_UP_MS.
+ */
+const LATE_BOOK_FIRST_MS = 20;
+const LATE_BOOK_MAX_MS = 1_000;
+const LATE_BOOK_GIVE_UP_MS = 30_000;
+
+/** How long a consumer's start waits for the bus to grant it its queue (replicas: one at a time). */
+const ACTIVATION_WAIT_MS = 2_000;
 
 export class CheckpointedConsumer {
   private subscription: BusSubscription | undefined;
@@ -63,6 +111,21 @@ export class CheckpointedConsumer {
    * failed, the consumer stopped) is read again, and what it already did is skipped.
    */
   private readonly done = new Map<string, bigint>();
+  /**
+   * Per aggregate, the last sequence a stored checkpoint has passed: a bus message for a book no
+   * later than that needs no catch-up (its effects are done and the checkpoint is durable).
+   * A hint only: cleared when it grows large, at a reset and at a stop.
+   */
+  private readonly checkpointed = new Map<string, number>();
+  /**
+   * Per aggregate, the last sequence of a book a bus message announced that the catch-up it
+   * started did not reach (not readable yet), and since when: come back for it (wakeFor).
+   */
+  private readonly late = new Map<string, { sequence: number; since: number }>();
+  private lateTimer: ReturnType<typeof setTimeout> | undefined;
+  private lateRound = 0;
+  /** Checkpoint resets so far: a checkpoint remembered from before one is stale. */
+  private resets = 0;
   /** Books processed, for tests and metrics. */
   processed = 0;
   /** Events in those books. */
@@ -83,8 +146,8 @@ export class CheckpointedConsumer {
   async start(): Promise<void> {
     this.stopped = false;
     if (this.options.subscribe !== false) {
-      this.subscription = this.options.bus.subscribe(this.options.name, this.options.filter, () =>
-        this.wake(),
+      this.subscription = this.options.bus.subscribe(this.options.name, this.options.filter, (book) =>
+        this.wakeFor(book),
       );
       this.timer = setInterval(() => this.wake(), this.options.pollMs ?? 250);
     }
@@ -95,7 +158,61 @@ export class CheckpointedConsumer {
     this.stopped = true;
     this.subscription?.unsubscribe();
     if (this.timer) clearInterval(this.timer);
+    this.forgetLateBooks();
     await this.running;
+    this.checkpointed.clear();
+  }
+
+  /**
+   * A bus message's wake-up: resolves at once when a stored checkpoint has passed the book's last
+   * page already (the message came after a catch-up that read its events), else catches up. A
+   * catch-up that did not reach the book (its events not readable yet: on PostgreSQL a transaction
+   * older than the book's is still open somewhere on the server) is tried again shortly, until it
+   * reaches it (LATE_BOOK_*): the wake-up is not left to the poll.
+   */
+  async wakeFor(book: EventBook): Promise<void> {
+    const cover = book.cover;
+    const last = book.pages.at(-1);
+    const sequence = last === undefined ? undefined : EventPages.sequence(last);
+    if (!cover?.root || sequence === undefined) return this.wake();
+    const key = aggregateKey(cover.domain, Covers.edition(cover), cover.root.value);
+    if (this.passed(key, sequence) && this.isActive()) return;
+    await this.wake();
+    if (this.passed(key, sequence) || this.stopped || !this.isActive()) return;
+    this.log.debug("consumer.book_not_readable", { domain: cover.domain, sequence });
+    this.late.set(key, { sequence, since: performance.now() });
+    this.comeBackForLateBooks();
+  }
+
+  private passed(key: string, sequence: number): boolean {
+    return (this.checkpointed.get(key) ?? -1) >= sequence;
+  }
+
+  /**
+   * Catches up again after a growing delay while some announced book is still not reached; a
+   * book not reached within LATE_BOOK_GIVE_UP_MS is left to the poll.
+   */
+  private comeBackForLateBooks(): void {
+    if (this.lateTimer !== undefined || this.late.size === 0) return;
+    const delay = Math.min(LATE_BOOK_FIRST_MS * 2 ** this.lateRound, LATE_BOOK_MAX_MS);
+    this.lateTimer = setTimeout(async () => {
+      await this.wake();
+      this.lateTimer = undefined;
+      const now = performance.now();
+      for (const [key, { sequence, since }] of this.late) {
+        if (this.passed(key, sequence) || now - since > LATE_BOOK_GIVE_UP_MS) this.late.delete(key);
+      }
+      if (this.stopped || !this.isActive()) this.late.clear();
+      this.lateRound = this.late.size === 0 ? 0 : this.lateRound + 1;
+      this.comeBackForLateBooks();
+    }, delay);
+  }
+
+  private forgetLateBooks(): void {
+    this.late.clear();
+    this.lateRound = 0;
+    if (this.lateTimer !== undefined) clearTimeout(this.lateTimer);
+    this.lateTimer = undefined;
   }
 
   /** Catches up now (coalesces concurrent wake-ups); resolves when caught up. */
@@ -105,10 +222,13 @@ export class CheckpointedConsumer {
       return this.running;
     }
     this.running = (async () => {
+      // The checkpoint as this run last stored it: the wake-ups a run coalesces (one per bus
+      // message under load) go on from it without reading it back from the store each time.
+      let known: Known | undefined;
       try {
         do {
           this.again = false;
-          await this.catchUp();
+          known = await this.catchUp(known);
         } while (this.again && !this.stopped);
       } catch (err) {
         this.log.error("consumer.catch_up_failed", { error: (err as Error).message });
@@ -125,7 +245,9 @@ export class CheckpointedConsumer {
 
   /** Forgets the checkpoint: the next catch-up starts from the beginning of the log. */
   async resetCheckpoint(): Promise<void> {
+    this.resets++;
     this.done.clear();
+    this.checkpointed.clear();
     await this.options.positions.reset(this.options.name, this.domain, this.checkpointEdition);
   }
 
@@ -134,27 +256,54 @@ export class CheckpointedConsumer {
     return (await this.options.positions.get(this.options.name, this.domain, this.checkpointEdition)) ?? 0n;
   }
 
-  private async catchUp(): Promise<void> {
+  /** Whether this replica processes now (its own subscription, else the owner's gate). */
+  private isActive(): boolean {
+    const own = this.subscription;
+    if (own?.active) return own.active();
+    return this.options.active?.() ?? true;
+  }
+
+  /**
+   * Processes what follows the checkpoint; resolves with the checkpoint it leaves (undefined:
+   * read it from the store next time). `known` is the one a previous catch-up of this run left.
+   */
+  private async catchUp(known: Known | undefined): Promise<Known | undefined> {
     const batch = this.options.batchSize ?? 500;
     for (;;) {
-      if (this.stopped) return;
-      const after = await this.checkpoint();
+      // Store reads are synchronous: a long backlog would hold the event loop without turns.
+      await reactiveTurn();
+      if (this.stopped || !this.isActive()) return undefined;
+      // Stale after a reset here (a rebuild), and read again now and then: another replica's
+      // reset (a rebuild asked of it while on standby) is seen within KNOWN_FOR_MS.
+      const resets = this.resets;
+      const now = performance.now();
+      const reuse = known !== undefined && known.resets === resets && now - known.at < KNOWN_FOR_MS;
+      const after = reuse && known ? known.position : await this.checkpoint();
+      const since = reuse && known ? known.at : now;
+      known = undefined;
       const filter = {
         ...(this.options.filter.domain !== undefined ? { domain: this.options.filter.domain } : {}),
         ...(this.options.edition !== undefined ? { edition: this.options.edition } : {}),
       };
       const events = await this.options.events.readAll(after, batch, filter);
-      if (events.length === 0) return;
+      if (events.length === 0) return { position: after, resets, at: since };
       // Order matters per aggregate only: books of different aggregates run side by side (up to
       // `concurrency` lanes); each lane keeps its aggregate's order. The checkpoint moves past
       // the batch once every lane is done; a batch cut short is read again, and causation records
       // (sagas, PMs) and (root, sequence) idempotency (projectors) make the repeat harmless.
       const lanes = new Map<string, { book: EventBook; upcast: boolean; last: bigint }[]>();
+      /** Last sequence per aggregate in this batch (passed once the checkpoint is stored). */
+      const reached = new Map<string, number>();
       for (const group of groupByCommand(events)) {
         const head = group[0] as StoredEvent;
-        const key = `${head.domain}\u0000${head.edition}\u0000${Buffer.from(head.root).toString("hex")}`;
+        const key = aggregateKey(head.domain, head.edition, head.root);
+        const lastPage = (group.at(-1) as StoredEvent).page;
+        const lastSequence = EventPages.sequence(lastPage);
+        if (lastSequence !== undefined) reached.set(key, lastSequence);
         // Upcast before the type filter; a failing upcaster is retried (then parked) with the book.
         const raw = toBook(group);
+        // Read before its bus message (or without one): the trace it was stored in goes on.
+        if (head.traceparent !== undefined) rememberBookTrace(raw, head.traceparent);
         const book = await this.upcast(raw);
         if (book !== undefined && !this.wanted(book)) continue;
         const item = {
@@ -171,9 +320,13 @@ export class CheckpointedConsumer {
       // in two lanes (or two catch-ups) at once.
       await runLanes([...lanes.entries()], this.options.concurrency ?? 16, async ([key, lane]) => {
         for (const { book, upcast, last } of lane) {
-          if (!complete || this.stopped) return;
+          if (!complete || this.stopped || !this.isActive()) {
+            complete = false;
+            return;
+          }
           // Done by an earlier try of this batch that stopped short: not again.
           if ((this.done.get(key) ?? 0n) >= last) continue;
+          await reactiveTurn();
           if (!(await this.processWithRetry(book, upcast))) {
             complete = false;
             return;
@@ -181,12 +334,42 @@ export class CheckpointedConsumer {
           this.done.set(key, last);
         }
       });
-      if (!complete || this.stopped) return;
+      if (!complete || this.stopped) return undefined;
       const last = events.at(-1) as StoredEvent;
+      const stored = { resets: this.resets, at: performance.now() };
       await this.options.positions.put(this.options.name, this.domain, this.checkpointEdition, last.position);
       this.done.clear();
-      if (events.length < batch) return;
+      if (this.checkpointed.size > 50_000) this.checkpointed.clear();
+      for (const [key, sequence] of reached) this.checkpointed.set(key, sequence);
+      known = { position: last.position, ...stored };
+      if (events.length < batch) return known;
     }
+  }
+
+  /**
+   * True when the book's timeline no longer holds any event of its domain: an edition deleted
+   * after the book was read. The main timeline is never gone.
+   */
+  private async timelineGone(book: EventBook): Promise<boolean> {
+    const edition = Covers.edition(book.cover);
+    if (Editions.isMain(edition)) return false;
+    const domain = book.cover?.domain ?? "";
+    try {
+      const counts = await this.options.events.countEdition(edition);
+      return !counts.some((c) => c.domain === domain && c.events > 0);
+    } catch {
+      return false; // the store cannot tell now: the usual retries apply
+    }
+  }
+
+  /** Stops following a deleted edition (never the main timeline or an all-timelines cursor). */
+  private retire(): void {
+    if (this.options.edition === undefined || Editions.isMain(this.options.edition)) return;
+    this.stopped = true;
+    this.subscription?.unsubscribe();
+    if (this.timer) clearInterval(this.timer);
+    this.forgetLateBooks();
+    this.options.onTimelineGone?.();
   }
 
   /** The book upcast; undefined (logged) when the upcaster fails (processing tries again). */
@@ -214,12 +397,37 @@ export class CheckpointedConsumer {
       try {
         const current = upcastFirst ? await upcastBook(this.options.upcast, book) : book;
         if (upcastFirst && !this.wanted(current)) return true;
-        await this.options.process(current);
+        await withRemoteParent(traceOf(book), () =>
+          traced(
+            `consume ${this.options.name}`,
+            () => ({
+              "messaging.operation.type": "process",
+              "messaging.consumer.group.name": this.options.name,
+              "angzarr.component": this.options.name,
+              "angzarr.domain": book.cover?.domain ?? "",
+              "angzarr.correlation_id": book.cover?.correlationId ?? "",
+              ...sequenceRange(book),
+            }),
+            () => this.options.process(current),
+            SpanKind.CONSUMER,
+          ),
+        );
         this.processed++;
         this.processedEvents += book.pages.length;
         return true;
       } catch (err) {
         const message = (err as Error).message ?? String(err);
+        if (await this.timelineGone(book)) {
+          // The edition was deleted (its events with it) after this book was read: nothing left
+          // to process, retry or park. This timeline is done; its checkpoint went with it.
+          this.log.info("consumer.edition_gone", {
+            domain: book.cover?.domain,
+            edition: Covers.edition(book.cover),
+            error: message,
+          });
+          this.retire();
+          return false;
+        }
         if (attempt < policy.attempts && !this.stopped) {
           this.log.warn("consumer.retry", { attempt, error: message });
           await sleep(delayFor(policy, attempt));
@@ -285,6 +493,20 @@ export class EditionConsumers {
 
   async start(): Promise<void> {
     this.stopped = false;
+    // The bus handler resolves once the timeline has caught up (its checkpoint stored): a durable
+    // bus acknowledges the book only then. Subscribed first: a replica on standby (another one
+    // holds the queue) does not catch up, not even at start.
+    this.subscription = this.options.bus.subscribe(this.options.name, this.options.filter, (book) => {
+      if (this.stopped) return;
+      const edition = this.options.filter.domain === undefined ? undefined : Covers.edition(book.cover);
+      const key = edition ?? ALL_EDITIONS;
+      const consumer = this.byEdition.get(key);
+      if (consumer) return consumer.wakeFor(book);
+      // A timeline announced by this book: its consumer's start catches up; the book itself may
+      // not be readable yet, so the new consumer comes back for it like for any other.
+      return this.ensure(edition).then(() => this.byEdition.get(key)?.wakeFor(book));
+    });
+    await this.untilActiveOrStandby();
     // After a stop (a rebuild), the timelines already known start again from their checkpoints.
     await Promise.all([...this.byEdition.values()].map((c) => c.start()));
     if (this.options.filter.domain === undefined) {
@@ -293,13 +515,6 @@ export class EditionConsumers {
       await this.ensure(Editions.MAIN);
       await this.discover("initial");
     }
-    this.subscription = this.options.bus.subscribe(this.options.name, this.options.filter, (book) => {
-      if (this.stopped) return;
-      const edition = this.options.filter.domain === undefined ? undefined : Covers.edition(book.cover);
-      const consumer = this.byEdition.get(edition ?? ALL_EDITIONS);
-      if (consumer) void consumer.wake();
-      else void this.ensure(edition);
-    });
     this.timer = setInterval(() => {
       // Every so often, look for editions whose first message the bus lost.
       if (++this.polls % 20 === 0) void this.discover("periodic");
@@ -312,6 +527,24 @@ export class EditionConsumers {
     this.subscription?.unsubscribe();
     if (this.timer) clearInterval(this.timer);
     await Promise.all([...this.byEdition.values()].map((c) => c.stop()));
+  }
+
+  /**
+   * A bus with one active replica per queue takes a moment to grant the queue (and refuses a
+   * standby): waits for the grant, at most ACTIVATION_WAIT_MS, so that a start or a rebuild on
+   * the active replica has caught up when it resolves. A standby goes on after the wait.
+   */
+  private async untilActiveOrStandby(): Promise<void> {
+    const subscription = this.subscription;
+    if (!subscription?.active || subscription.active()) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([
+      subscription.ready(),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, ACTIVATION_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** Catches every timeline up; resolves when all are caught up. */
@@ -354,10 +587,15 @@ export class EditionConsumers {
   private async ensure(edition: string | undefined): Promise<void> {
     const key = edition ?? ALL_EDITIONS;
     if (this.byEdition.has(key) || this.stopped) return;
-    const consumer = new CheckpointedConsumer({
+    const consumer: CheckpointedConsumer = new CheckpointedConsumer({
       ...this.options,
       subscribe: false,
+      active: () => this.subscription?.active?.() ?? true,
       ...(edition !== undefined ? { edition } : {}),
+      // A deleted edition is followed no more (a new edition of that name starts afresh).
+      onTimelineGone: () => {
+        if (this.byEdition.get(key) === consumer) this.byEdition.delete(key);
+      },
     });
     this.byEdition.set(key, consumer);
     await consumer.start();
@@ -418,4 +656,13 @@ export function toBook(group: StoredEvent[]): EventBook {
     }),
     pages: group.map((e) => e.page),
   });
+}
+
+/** The sequence range of a book's pages, as span attributes. */
+function sequenceRange(book: EventBook): Record<string, number> {
+  const first = book.pages[0]?.sequence;
+  const last = book.pages.at(-1)?.sequence;
+  return first?.case === "num" && last?.case === "num"
+    ? { "angzarr.sequence.first": first.value, "angzarr.sequence.last": last.value }
+    : {};
 }

@@ -4,9 +4,9 @@
 // cover's explicit `Edition.divergences` entry, else the registry's per-domain one, else the
 // registry's edition-wide one, else the implicit point (the edition's own lowest sequence).
 import { type Cover, Editions } from "@angzarr/proto";
+import { nameProblem } from "../naming/names";
 import type { AggregateRef, Divergence, EditionRecord, EditionStore } from "../storage/types";
 import * as E from "./errors";
-import { nameProblem } from "./names";
 
 export const editionMessages = {
   unknown: (name: string) =>

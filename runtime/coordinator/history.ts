@@ -12,6 +12,7 @@ import {
 } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import type { AggregateRef, EventStore } from "../storage/types";
+import { reactiveTurn } from "./fair-share";
 import { applyUpcaster, type PageUpcaster } from "./upcasting";
 
 export function refOf(cover: Cover, editionOverride?: string): AggregateRef {
@@ -50,9 +51,53 @@ export async function readHistory(
   cover: Cover,
   options: HistoryOptions = {},
 ): Promise<EventBook> {
-  const ref = options.resolve ? await options.resolve(cover, options.edition) : refOf(cover, options.edition);
-  let pages: EventPage[] = ref.root.length === 16 ? await readPages(events, ref, options.asOf) : [];
-  pages = await applyUpcaster(options.upcast, ref.domain, pages);
+  const ref = await resolveRef(cover, options);
+  const pages: EventPage[] = ref.root.length === 16 ? await readPages(events, ref, options.asOf) : [];
+  return historyBook(cover, ref, await applyUpcaster(options.upcast, ref.domain, pages));
+}
+
+/** Aggregates read per step by readHistories. */
+export const HISTORY_BATCH = 128;
+
+/**
+ * readHistory for each cover, in their order: whole histories in batches of HISTORY_BATCH (one
+ * store call per batch where the store reads many at once), the event loop's turn between
+ * batches. A saga may ask for thousands of destinations.
+ */
+export async function readHistories(
+  events: EventStore,
+  covers: Cover[],
+  options: HistoryOptions = {},
+): Promise<EventBook[]> {
+  const getMany = options.asOf === undefined ? events.getMany?.bind(events) : undefined;
+  const books: EventBook[] = [];
+  for (let start = 0; start < covers.length; start += HISTORY_BATCH) {
+    await reactiveTurn();
+    const batch = covers.slice(start, start + HISTORY_BATCH);
+    if (getMany === undefined) {
+      for (const cover of batch) books.push(await readHistory(events, cover, options));
+      continue;
+    }
+    const refs: AggregateRef[] = [];
+    for (const cover of batch) refs.push(await resolveRef(cover, options));
+    const valid = refs.filter((r) => r.root.length === 16);
+    const read = valid.length > 0 ? await getMany(valid) : [];
+    let next = 0;
+    for (let i = 0; i < batch.length; i++) {
+      const ref = refs[i] as AggregateRef;
+      const pages = ref.root.length === 16 ? (read[next++] ?? []) : [];
+      books.push(historyBook(batch[i] as Cover, ref, await applyUpcaster(options.upcast, ref.domain, pages)));
+    }
+  }
+  return books;
+}
+
+function resolveRef(cover: Cover, options: HistoryOptions): Promise<AggregateRef> | AggregateRef {
+  return options.resolve ? options.resolve(cover, options.edition) : refOf(cover, options.edition);
+}
+
+/** The book of a history as read for `cover`. */
+function historyBook(cover: Cover, ref: AggregateRef, pages: EventPage[]): EventBook {
   const edition =
     ref.edition === Editions.MAIN ? {} : { edition: cover.edition ?? { name: ref.edition, divergences: [] } };
   return create(EventBookSchema, {

@@ -17,6 +17,7 @@ import {
   EventBookSchema,
   type EventPage,
 } from "@angzarr/proto";
+import { withRemoteParent } from "@angzarr/sdk";
 import { create, fromBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { EventBus } from "../bus/types";
@@ -32,8 +33,10 @@ import type {
 } from "../storage/types";
 import type { AggregatePipeline, CommandOutcome } from "./aggregate-pipeline";
 import { type BackoffPolicy, delayFor } from "./backoff";
+import { handOver, reactiveTurn } from "./fair-share";
 import { refOf } from "./history";
 import { KeyedMutex } from "./keyed-mutex";
+import { DECISION, DEFAULT_DECISION_CHUNK, decisionCommandName, decodeDecision } from "./outbox-decision";
 import {
   decodeReaction,
   emptyReaction,
@@ -81,6 +84,11 @@ export interface DispatcherOptions {
   pollMs?: number;
   timer?: Timer;
   log?: Logger;
+  /**
+   * Entries written per step when a stored decision is expanded (outbox-decision.ts), and the
+   * number of commands from which a reaction stores its decision whole (default 256).
+   */
+  chunk?: number;
 }
 
 /** Tries before an entry or a deadline is parked: rides out a handler program's restart (~15 s). */
@@ -97,14 +105,18 @@ export function deliveryKey(entry: OutboxEntry): CausationKey {
   return { ...entry.cause, component: `${entry.cause.component}#${entry.name}` };
 }
 
-function sameCause(a: CausationKey, b: CausationKey): boolean {
-  return (
-    a.component === b.component &&
-    a.domain === b.domain &&
-    a.edition === b.edition &&
-    a.sequence === b.sequence &&
-    Buffer.compare(a.root, b.root) === 0
-  );
+/** An entry's name under its cause, as one string. */
+function entryKey(cause: CausationKey, name: string): string {
+  const root = Buffer.from(cause.root).toString("hex");
+  return `${cause.component}\u0000${cause.domain}\u0000${cause.edition}\u0000${root}\u0000${cause.sequence}\u0000${name}`;
+}
+
+/** True when `name` is `{one of names}#...` under the same cause (a follow-up, e.g. a compensation). */
+function followUpOf(names: Set<string>, cause: CausationKey, name: string): boolean {
+  for (let i = name.indexOf("#"); i >= 0; i = name.indexOf("#", i + 1)) {
+    if (names.has(entryKey(cause, name.slice(0, i)))) return true;
+  }
+  return false;
 }
 
 /** ABORTED after the pipeline's own retries: contention, worth another try later. */
@@ -130,9 +142,14 @@ export class OutboxDispatcher {
   private tick: unknown;
   private polls = 0;
   private stopped = true;
+  /** Set by stop() (not before a first start: cascades deliver without a started dispatcher). */
+  private halted = false;
   private serves: (entry: OutboxEntry) => boolean = () => true;
+  /** Commands per expansion write of a stored decision (and the size from which one is stored). */
+  readonly chunk: number;
 
   constructor(private readonly options: DispatcherOptions) {
+    this.chunk = Math.max(1, options.chunk ?? DEFAULT_DECISION_CHUNK);
     this.retry = options.retry ?? DEFAULT_OUTBOX_RETRY;
     this.timer = options.timer ?? realTimer;
     this.log = options.log ?? rootLog.child({ component: "outbox" });
@@ -154,8 +171,10 @@ export class OutboxDispatcher {
   /** Finds the lanes with pending entries (left by a crash) and starts delivering them. */
   async start(): Promise<void> {
     this.stopped = false;
+    this.halted = false;
     let after = 0;
     for (;;) {
+      await reactiveTurn();
       const page = await this.options.outbox.pending({ limit: BATCH, afterId: after });
       for (const e of page) if (this.serves(e)) this.backlog.add(e.lane);
       if (page.length < BATCH) break;
@@ -166,8 +185,13 @@ export class OutboxDispatcher {
     if (this.backlog.size > 0) void this.sweep();
   }
 
+  /**
+   * Stops delivering: lanes being drained stop after their current entry (what is left stays
+   * pending, delivered exactly once after a restart). Resolves once a running sweep is done.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
+    this.halted = true;
     if (this.tick !== undefined) this.timer.clear(this.tick);
     this.tick = undefined;
     await this.sweeping;
@@ -181,13 +205,14 @@ export class OutboxDispatcher {
     const reaction = emptyReaction();
     if (fresh.length === 0) return reaction;
     const results = await this.runLane(lane, fresh);
+    // Linear in the entries (a saga may decide 100,000 commands at once): what the fresh entries
+    // and their follow-ups (`name#...` of the same cause) caused.
+    const ids = new Set(fresh.map((f) => f.id));
+    const names = new Set(fresh.map((f) => entryKey(f.cause, f.name)));
     for (const [id, result] of results) {
-      if (
-        fresh.some(
-          (f) => f.id === id || (sameCause(f.cause, result.cause) && result.name.startsWith(`${f.name}#`)),
-        )
-      )
+      if (ids.has(id) || followUpOf(names, result.cause, result.name))
         mergeReaction(reaction, result.reaction);
+      await reactiveTurn();
     }
     for (const f of fresh) {
       if (!results.has(f.id)) reaction.failures.push(this.notYet(f));
@@ -211,8 +236,10 @@ export class OutboxDispatcher {
     const reaction = emptyReaction();
     for (const key of keys) {
       mergeReaction(reaction, decodeReaction(await this.options.causations.outcome(key)));
-      for (const entry of await this.options.outbox.byCause(key))
+      for (const entry of await this.options.outbox.byCause(key)) {
         mergeReaction(reaction, await this.outcome(entry));
+        await reactiveTurn();
+      }
     }
     return reaction;
   }
@@ -243,6 +270,7 @@ export class OutboxDispatcher {
     const seen = new Set<string>();
     let after = 0;
     for (;;) {
+      await reactiveTurn();
       const page = await this.options.outbox.pending({ limit: BATCH, afterId: after });
       for (const e of page) {
         if (!seen.has(e.lane) && this.kinds.has(e.kind) && this.serves(e)) {
@@ -314,9 +342,26 @@ export class OutboxDispatcher {
     maybeDelivered: boolean,
     results: Map<number, Delivered & { cause: CausationKey; name: string }>,
   ): Promise<boolean> {
-    while (queue.length > 0) {
-      const entry = queue.shift() as OutboxEntry;
+    // Follow-ups go first, then the rest of the queue in order (no shift(): queues can be long).
+    const followUps: OutboxEntry[] = [];
+    let next = 0;
+    while (followUps.length > 0 || next < queue.length) {
+      const entry = (followUps.length > 0 ? followUps.pop() : queue[next++]) as OutboxEntry;
       if (entry.status !== "pending" || results.has(entry.id)) continue;
+      await reactiveTurn();
+      // Stopping: what is left stays pending (delivered after the restart, exactly once).
+      if (this.halted) return true;
+      if (entry.kind === DECISION) {
+        const expanded = await this.expand(entry);
+        if (expanded === "stopped") return true;
+        results.set(entry.id, { ...expanded, cause: entry.cause, name: entry.name });
+        // Resumed after a crash: the earlier chunks wait in the store; the lane is read again
+        // in id order (next poll), so the decision's commands keep their order.
+        if (expanded.resumed) return true;
+        for (let i = expanded.followUps.length - 1; i >= 0; i--)
+          followUps.push(expanded.followUps[i] as OutboxEntry);
+        continue;
+      }
       if (!this.kinds.has(entry.kind)) {
         this.log.warn("outbox.unknown_kind", { lane, kind: entry.kind });
         return true;
@@ -325,9 +370,54 @@ export class OutboxDispatcher {
       const done = await this.deliverOne(entry, maybeDelivered || entry.attempts > 0);
       if (!done) return true;
       results.set(entry.id, { ...done, cause: entry.cause, name: entry.name });
-      queue.unshift(...done.followUps);
+      for (let i = done.followUps.length - 1; i >= 0; i--) followUps.push(done.followUps[i] as OutboxEntry);
     }
     return false;
+  }
+
+  /**
+   * Expands a stored decision into one entry per command, `chunk` per write, handing the event
+   * loop over between writes; the last write settles the decision. A chunk refused as a
+   * duplicate was written before a crash: skipped (`resumed`). Resolves with the entries written
+   * now, in order, to be delivered next; "stopped" when stopped halfway (resumed later).
+   */
+  private async expand(entry: OutboxEntry): Promise<(Delivered & { resumed: boolean }) | "stopped"> {
+    const { kind, commands } = decodeDecision(entry.payload);
+    const written: OutboxEntry[] = [];
+    let resumed = false;
+    for (let start = 0; start < commands.length || start === 0; start += this.chunk) {
+      if (start > 0) await handOver();
+      if (this.halted) return "stopped";
+      const end = Math.min(commands.length, start + this.chunk);
+      const last = end >= commands.length;
+      const enqueue: OutboxInput[] = [];
+      for (let i = start; i < end; i++) {
+        enqueue.push({
+          cause: entry.cause,
+          name: decisionCommandName(i),
+          lane: entry.lane,
+          kind,
+          payload: commands[i] as Uint8Array,
+          ...(entry.traceparent ? { traceparent: entry.traceparent } : {}),
+        });
+      }
+      const [result] = await this.options.outbox.write([
+        last
+          ? {
+              enqueue,
+              settle: { id: entry.id, status: "delivered" },
+              outcome: () => encodeReaction(emptyReaction()),
+            }
+          : { enqueue },
+      ]);
+      if (result?.kind === "written") for (const e of result.enqueued) written.push(e);
+      else if (last)
+        return { reaction: emptyReaction(), followUps: [], resumed: true }; // settled meanwhile
+      else resumed = true;
+      if (last) break;
+    }
+    if (resumed) this.log.info("outbox.decision_resumed", { lane: entry.lane, commands: commands.length });
+    return { reaction: emptyReaction(), followUps: written, resumed };
   }
 
   /** One delivery attempt; undefined when the entry stays pending for a retry. */
@@ -344,7 +434,11 @@ export class OutboxDispatcher {
       });
     } else {
       try {
-        settlement = kind.answered(entry, command, await this.options.pipeline.run(command, { causation }));
+        // The command continues the trace of the reaction that decided it (stored with the entry).
+        const outcome = await withRemoteParent(entry.traceparent, () =>
+          this.options.pipeline.run(command, { causation }),
+        );
+        settlement = kind.answered(entry, command, outcome);
       } catch (err) {
         const reason = reasonOf(err);
         if (!retryable(err)) settlement = kind.refused(entry, command, reason);
@@ -405,6 +499,10 @@ export class OutboxDispatcher {
   }
 
   private notYet(entry: OutboxEntry): string {
+    if (entry.kind === DECISION) {
+      const n = decodeDecision(entry.payload).commands.length;
+      return `${entry.cause.component}: ${n} commands not delivered yet; they will be tried again`;
+    }
     const target = fromBinary(CommandBookSchema, entry.payload).cover?.domain ?? "";
     const why = entry.lastError ? ` (${entry.lastError})` : "";
     return `${entry.cause.component}: command to ${target} not delivered yet${why}; it will be tried again`;

@@ -8,7 +8,6 @@
 import {
   AnyPayload,
   type CommandBook,
-  CommandBookSchema,
   type Cover,
   CoverSchema,
   Covers,
@@ -25,24 +24,28 @@ import {
   type TemporalQuery,
   Timestamps,
 } from "@angzarr/proto";
-import { create, toBinary } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import { matches } from "../bus/filter";
 import { type Logger, log as rootLog } from "../observability/log";
+import { traceContext } from "../observability/trace-links";
 import type { CausationKey, OutboxEntry } from "../storage/types";
 import { type BackoffPolicy, DEFAULT_BACKOFF, delayFor, sleep } from "./backoff";
 import * as E from "./errors";
+import { reactiveTurn } from "./fair-share";
 import { KeyedMutex } from "./keyed-mutex";
+import { decidedEntries, encodeCommands } from "./outbox-decision";
 import type { DeliveryKind, OutboxDispatcher } from "./outbox-dispatcher";
 import { emptyReaction, encodeReaction, mergeReaction, type Reaction } from "./reaction";
 import type { ProcessManagerHandler } from "./reactive-ports";
 import {
   causationOf,
   dispatcherOf,
+  historiesReader,
   historyReader,
   observeFlow,
   parkedCommand,
   type ReactionDeps,
-  stampCommand,
+  stampCommands,
 } from "./saga-coordinator";
 
 /** Outbox kind written by process managers. */
@@ -138,7 +141,7 @@ export class ProcessManagerCoordinator {
 
   /** One lane per PM and correlation id: its commands are delivered in the order decided. */
   private lane(pm: ProcessManagerHandler, correlationId: string): string {
-    return `${pm.name}\u0000${correlationId}`;
+    return `${pm.name}/${correlationId}`;
   }
 
   /** Decides and writes the reaction atomically (again on a conflict), then delivers its commands. */
@@ -153,7 +156,13 @@ export class ProcessManagerCoordinator {
     for (let attempt = 1; ; attempt++) {
       const { response, pmCover } = await this.decide(pm, cover, trigger ? { trigger } : undefined);
       const events = response.processEvents?.pages ?? [];
-      const commands = response.commands.map((c) => stampCommand(c, pm.name, cover, cause.sequence));
+      const commands = await stampCommands(response.commands, pm.name, cover, cause.sequence);
+      // Many commands: stored as one decision, expanded by the dispatcher in chunks.
+      const enqueue = await decidedEntries(
+        { cause, lane, kind: PM_COMMAND, ...traceContext() },
+        await encodeCommands(commands),
+        this.dispatcher.chunk,
+      );
       const pmRef = await this.deps.pipeline.editions.ref(pmCover);
       const booksOf = (stored: EventPage[][]) =>
         stored.filter((p) => p.length > 0).map((pages) => create(EventBookSchema, { cover: pmCover, pages }));
@@ -162,13 +171,7 @@ export class ProcessManagerCoordinator {
           causations: keys,
           appends:
             events.length > 0 ? [{ ref: pmRef, pages: events, correlationId: cover.correlationId }] : [],
-          enqueue: commands.map((command, index) => ({
-            cause,
-            name: `command-${index}`,
-            lane,
-            kind: PM_COMMAND,
-            payload: toBinary(CommandBookSchema, command),
-          })),
+          enqueue,
           outcome: (stored) => encodeReaction({ books: booksOf(stored), failures: [] }),
         },
       ]);
@@ -182,6 +185,7 @@ export class ProcessManagerCoordinator {
       if (result?.kind !== "written") return this.dispatcher.recorded(keys); // handled meanwhile
       const reaction = emptyReaction();
       for (const book of booksOf(result.stored)) {
+        await reactiveTurn();
         try {
           await this.deps.bus.publish(book);
         } catch (err) {
@@ -223,7 +227,7 @@ export class ProcessManagerCoordinator {
       const prepared = await pm.prepare(
         create(ProcessManagerPrepareRequestSchema, { trigger: stampedTrigger, processState }),
       );
-      destinations = await Promise.all(prepared.destinations.map((d) => read(d, edition)));
+      destinations = await historiesReader(this.deps, asOf)(prepared.destinations, edition);
     }
     const response = await pm.handle(
       create(ProcessManagerHandleRequestSchema, { trigger: stampedTrigger, processState, destinations }),
@@ -231,7 +235,7 @@ export class ProcessManagerCoordinator {
     const first = response.processEvents;
     const stamped = {
       ...response,
-      commands: response.commands.map((c) => stampCommand(c, pm.name, triggerCover, 0)),
+      commands: await stampCommands(response.commands, pm.name, triggerCover, 0),
       ...(first ? { processEvents: create(EventBookSchema, { ...first, cover: pmCover }) } : {}),
     };
     return { response: stamped as ProcessManagerHandleResponse, pmCover };

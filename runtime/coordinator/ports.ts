@@ -2,6 +2,7 @@
 // are reached), the bus and the stores. Concrete transports and backends are adapters.
 import type { BusinessResponse, ComponentDescriptor, ContextualCommand, Projection } from "@angzarr/proto";
 import type { CallOptions } from "@angzarr/sdk";
+import type { AggregatePipeline } from "./aggregate-pipeline";
 
 /** One aggregate handler program (`Aggregate` service). */
 export interface AggregateHandler {
@@ -22,3 +23,12 @@ export interface HandlerDirectory {
 
 /** Runs the domain's synchronous projectors for one persisted book (SYNC_MODE_SIMPLE and up). */
 export type SyncProjectorRunner = (book: import("@angzarr/proto").EventBook) => Promise<Projection[]>;
+
+/**
+ * What runs commands: the aggregate pipeline in this process, or (distributed mode) the aggregate
+ * coordinator of the command's domain in another process.
+ */
+export type CommandPipeline = Pick<AggregatePipeline, "execute" | "dryRun" | "run" | "editions">;
+
+/** What sagas and process managers need to send commands and resolve timelines. */
+export type CommandRunner = Pick<AggregatePipeline, "run" | "editions">;

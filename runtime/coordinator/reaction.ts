@@ -16,8 +16,9 @@ export const emptyReaction = (): Reaction => ({ books: [], failures: [] });
 
 /** Adds one reaction's books and failures to another. */
 export function mergeReaction(into: Reaction, from: Reaction): void {
-  into.books.push(...from.books);
-  into.failures.push(...from.failures);
+  // One by one: a reaction may hold more books than a call takes arguments.
+  for (const book of from.books) into.books.push(book);
+  for (const failure of from.failures) into.failures.push(failure);
 }
 
 /**

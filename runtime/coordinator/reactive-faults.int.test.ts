@@ -5,6 +5,8 @@ import { afterEach, beforeEach, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import {
   AnyPayload,
+  Covers,
+  Editions,
   type EventBook,
   EventPages,
   Identity,
@@ -27,7 +29,7 @@ import {
   text,
 } from "../testing/reactive-fixtures";
 import { type CoordinatorProcess, startProcess, texts, until } from "../testing/reactive-world";
-import { CheckpointedConsumer } from "./consumer";
+import { CheckpointedConsumer, EditionConsumers } from "./consumer";
 import { SAGA_FAILURE_DOMAIN } from "./saga-coordinator";
 
 let dir: string;
@@ -171,7 +173,9 @@ describe("deadlines on the clock port", () => {
     const p = await startProcess({
       storage,
       handlers,
-      directory: pms(deadlinePm("pmg-later", "src", "later", "dst", DAY)),
+      // The deadline is reckoned on the manual clock: on the real one, a start slower than the
+      // 1 s margin below (a loaded machine) put it past the clock's second advance.
+      directory: pms(deadlinePm("pmg-later", "src", "later", "dst", DAY, () => timer.now())),
       bus,
       timer,
     });
@@ -349,5 +353,49 @@ describe("consumer", () => {
     expect(handled).toEqual([Uuid.toText(slow)]);
     expect(await storage.deadLetters.list()).toHaveLength(1);
     expect(await storage.positions.get("projector-lanes", "src", "")).toBeGreaterThan(0n);
+  });
+
+  test("an edition deleted while its book fails: the consumer lets go of it, no retries, nothing parked", async () => {
+    const root = Uuid.randomBytes();
+    await storage.events.append({ domain: "src", edition: "", root }, [EventPages.forced(text("main"))], {
+      correlationId: "m",
+    });
+    await storage.events.append(
+      { domain: "src", edition: "what-if", root },
+      [EventPages.forced(text("edition"))],
+      { correlationId: "e" },
+    );
+    let attempts = 0;
+    const handled: string[] = [];
+    const consumers = new EditionConsumers({
+      name: "pm-gone",
+      filter: { domain: "src" },
+      events: storage.events,
+      positions: storage.positions,
+      deadLetters: storage.deadLetters,
+      bus,
+      // Retries that would outlast the test: the deleted edition must not be retried at all.
+      retry: { initialMs: 60_000, maxMs: 60_000, attempts: 10 },
+      editions: { initial: async () => ["what-if"], periodic: async () => [] },
+      process: async (book: EventBook) => {
+        if (Editions.isMain(Covers.edition(book.cover))) {
+          handled.push("main");
+          return;
+        }
+        // The edition is deleted between reading the book and handling it (as the registry's
+        // deletion races a consumer): the handler then cannot find it.
+        attempts++;
+        await storage.events.deleteEdition("src", "what-if");
+        await storage.positions.deleteEdition("what-if");
+        throw new Error("[not_found] No edition registered with name: what-if");
+      },
+    });
+    await consumers.start();
+    await consumers.wake();
+    await consumers.stop();
+    expect(handled).toEqual(["main"]);
+    expect(attempts).toBe(1);
+    expect(await storage.deadLetters.list()).toEqual([]);
+    expect((await consumers.checkpoints()).map((c) => c.edition)).toEqual([""]);
   });
 });

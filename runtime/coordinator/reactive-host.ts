@@ -148,10 +148,16 @@ export class ReactiveHost implements DownstreamRunner {
     this.log.info("reactive.started", { consumers: this.consumers.length });
   }
 
+  /**
+   * Stops promptly, even amid a flood: the dispatcher first (deliveries in progress stop after
+   * their current entry, the rest stays pending in the outbox), so that consumers waiting on a
+   * reaction's deliveries are not held until the whole flood is delivered.
+   */
   async stop(): Promise<void> {
+    const dispatcher = this.dispatcher.stop();
     await this.deadlines.stop();
     await Promise.all(this.consumers.map((c) => c.stop()));
-    await this.dispatcher.stop();
+    await dispatcher;
   }
 
   /**
@@ -351,20 +357,36 @@ export class ReactiveHost implements DownstreamRunner {
       failures.push(`runtime: cascade deeper than ${this.options.maxCascadeDepth ?? 16} steps`);
       return;
     }
-    projections.push(...(await this.projectors(book)));
-    book = await this.upcast(book);
+    const step = await this.react(book, true);
+    projections.push(...step.projections);
+    failures.push(...step.failures);
+    for (const caused of step.caused) await this.follow(caused, depth + 1, projections, failures);
+  }
+
+  /**
+   * One step of SIMPLE / CASCADE for one persisted book, in this host: its synchronous projectors;
+   * with `cascade`, its sagas and process managers too, answering with the books they caused.
+   */
+  async react(
+    book: EventBook,
+    cascade: boolean,
+  ): Promise<{ projections: Projection[]; caused: EventBook[]; failures: string[] }> {
+    const projections = await this.projectors(book);
+    if (!cascade) return { projections, caused: [], failures: [] };
+    const upcast = await this.upcast(book);
     const reactions: Reaction[] = [];
     for (const saga of this.options.directory.sagas()) {
-      if (matches(saga.input, book)) reactions.push(await this.sagas.handleBook(saga, book));
+      if (matches(saga.input, upcast)) reactions.push(await this.sagas.handleBook(saga, upcast));
     }
     for (const pm of this.options.directory.processManagers()) {
-      if (pm.inputs.some((f) => matches(f, book)))
-        reactions.push(await this.processManagers.handleBook(pm, book));
+      if (pm.inputs.some((f) => matches(f, upcast)))
+        reactions.push(await this.processManagers.handleBook(pm, upcast));
     }
-    for (const reaction of reactions) {
-      failures.push(...reaction.failures);
-      for (const caused of reaction.books) await this.follow(caused, depth + 1, projections, failures);
-    }
+    return {
+      projections,
+      caused: reactions.flatMap((r) => r.books),
+      failures: reactions.flatMap((r) => r.failures),
+    };
   }
 }
 

@@ -201,11 +201,13 @@ describe("sagas through the reactive host", () => {
     await host.settle();
     for (
       let i = 0;
-      i < 50 && (await storage.events.get({ domain: "dst", edition: "what-if", root })).length < 2;
+      i < 250 && (await storage.events.get({ domain: "dst", edition: "what-if", root })).length < 2;
       i++
     ) {
       await Bun.sleep(20);
     }
+    // The saga's command can land before its consumer stores the checkpoint: settle once more.
+    await host.settle();
     const values = async (edition: string) =>
       (await storage.events.get({ domain: "dst", edition, root })).map(
         (p) => AnyPayload.unpack(p.event, StringValueSchema).value,
@@ -239,7 +241,7 @@ describe("sagas through the reactive host", () => {
     for (const [i, root] of roots.entries()) {
       for (let s = 0; s < 3; s++) await pipeline.execute(command("src", root, `e${i}-${s}`, s, `corr-${i}`));
     }
-    for (let i = 0; i < 50 && (await Promise.all(roots.map(dstEvents))).some((e) => e.length < 3); i++) {
+    for (let i = 0; i < 250 && (await Promise.all(roots.map(dstEvents))).some((e) => e.length < 3); i++) {
       await Bun.sleep(20);
     }
     expect(dropped).toBeGreaterThan(5);
@@ -447,7 +449,7 @@ describe("sagas through the reactive host", () => {
     const pmRoot = Identity.processManagerRoot("t-1");
     for (
       let i = 0;
-      i < 100 && (await storage.events.get({ domain: "watch", edition: "", root: pmRoot })).length < 2;
+      i < 250 && (await storage.events.get({ domain: "watch", edition: "", root: pmRoot })).length < 2;
       i++
     ) {
       await Bun.sleep(20);
@@ -457,8 +459,10 @@ describe("sagas through the reactive host", () => {
       "angzarr.ProcessTimeout",
       "google.protobuf.StringValue",
     ]);
-    const fired = await storage.events.get({ domain: "dst", edition: "", root: pmRoot });
-    expect(fired).toHaveLength(1);
+    // The PM's command goes out through the outbox after its events are stored.
+    const firedOnce = () => storage.events.get({ domain: "dst", edition: "", root: pmRoot });
+    for (let i = 0; i < 250 && (await firedOnce()).length < 1; i++) await Bun.sleep(20);
+    expect(await firedOnce()).toHaveLength(1);
     await host.stop();
     await start(pm); // delivered already: not again
     await Bun.sleep(150);

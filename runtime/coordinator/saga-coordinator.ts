@@ -32,6 +32,7 @@ import {
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { EventBus } from "../bus/types";
 import { type Logger, log as rootLog } from "../observability/log";
+import { traceContext } from "../observability/trace-links";
 import type {
   AggregateRef,
   CausationKey,
@@ -42,17 +43,20 @@ import type {
   OutboxEntry,
   OutboxStore,
 } from "../storage/types";
-import type { AggregatePipeline, PageUpcaster } from "./aggregate-pipeline";
+import type { PageUpcaster } from "./aggregate-pipeline";
 import type { BackoffPolicy } from "./backoff";
 import { SAGA_FAILURE_DOMAIN } from "./domains";
-import { readHistory } from "./history";
+import { reactiveTurn } from "./fair-share";
+import { readHistories, readHistory } from "./history";
 import { KeyedMutex } from "./keyed-mutex";
+import { decidedEntries, encodeCommands } from "./outbox-decision";
 import {
   type DeliveryKind,
   type DispatcherOptions,
   OutboxDispatcher,
   type Settlement,
 } from "./outbox-dispatcher";
+import type { CommandRunner } from "./ports";
 import { emptyReaction, encodeReaction, mergeReaction, type Reaction } from "./reaction";
 import type { SagaHandler } from "./reactive-ports";
 import type { FlowListener } from "./topology-recorder";
@@ -73,7 +77,8 @@ export const SAGA_COMMAND = "saga-command";
 export const COMPENSATION = "saga-compensation";
 
 export interface ReactionDeps {
-  pipeline: AggregatePipeline;
+  /** Sends decided commands: the pipeline here, or the target domain's coordinator elsewhere. */
+  pipeline: CommandRunner;
   events: EventStore;
   causations: CausationStore;
   deadLetters: DeadLetterStore;
@@ -91,6 +96,11 @@ export interface ReactionDeps {
   /** Hears about every flow a reaction causes (topology). */
   flows?: FlowListener;
   log?: Logger;
+  /**
+   * Outbox entries written per step of a large decision (a dispatcher made here uses it; see
+   * outbox-decision.ts; default 256).
+   */
+  outboxChunk?: number;
 }
 
 /** The dispatcher a coordinator uses: the shared one, or its own. */
@@ -107,6 +117,7 @@ export function dispatcherOf(
       bus: deps.bus,
       ...(deps.retry ? { retry: deps.retry } : {}),
       ...(deps.log ? { log: deps.log } : {}),
+      ...(deps.outboxChunk ? { chunk: deps.outboxChunk } : {}),
       ...extra,
     })
   );
@@ -124,12 +135,22 @@ function pageMatches(types: string[] | undefined, typeUrl: string): boolean {
  */
 export function historyReader(deps: ReactionDeps, asOf?: TemporalQuery) {
   return (cover: Cover, edition?: string): Promise<EventBook> =>
-    readHistory(deps.events, cover, {
-      ...(edition !== undefined ? { edition } : {}),
-      ...(deps.upcast ? { upcast: deps.upcast } : {}),
-      ...(asOf ? { asOf } : {}),
-      resolve: (c, e) => deps.pipeline.editions.ref(c, e),
-    });
+    readHistory(deps.events, cover, historyOptions(deps, asOf, edition));
+}
+
+/** Reads many histories as historyReader does, in batches (destinations of a saga or PM). */
+export function historiesReader(deps: ReactionDeps, asOf?: TemporalQuery) {
+  return (covers: Cover[], edition?: string): Promise<EventBook[]> =>
+    readHistories(deps.events, covers, historyOptions(deps, asOf, edition));
+}
+
+function historyOptions(deps: ReactionDeps, asOf: TemporalQuery | undefined, edition: string | undefined) {
+  return {
+    ...(edition !== undefined ? { edition } : {}),
+    ...(deps.upcast ? { upcast: deps.upcast } : {}),
+    ...(asOf ? { asOf } : {}),
+    resolve: (c: Cover, e?: string) => deps.pipeline.editions.ref(c, e),
+  };
 }
 
 /**
@@ -176,11 +197,13 @@ export class SagaCoordinator {
     if (!cover || !Covers.hasValidRoot(cover)) return reaction;
     if (saga.input.domain !== undefined && cover.domain !== saga.input.domain) return reaction;
     // One lane per source aggregate: its commands are delivered in the order they were decided.
-    const lane = `${saga.name}\u0000${Covers.key(cover)}`;
+    // Printable (PostgreSQL text holds no NUL): names and domains never contain '/'.
+    const lane = `${saga.name}/${cover.domain}/${Covers.edition(cover)}/${Buffer.from(cover.root?.value ?? []).toString("hex")}`;
     for (const page of book.pages) {
       const sequence = EventPages.sequence(page);
       if (sequence === undefined || !pageMatches(saga.input.eventTypes, page.event?.typeUrl ?? "")) continue;
       const key = causationOf(saga.name, cover, sequence);
+      await reactiveTurn();
       await this.mutex.run(lane, async () => {
         if (await this.deps.causations.has(key)) {
           mergeReaction(reaction, await this.dispatcher.recorded([key]));
@@ -209,6 +232,12 @@ export class SagaCoordinator {
       stored.map((pages, i) => create(EventBookSchema, { cover: facts[i]?.cover, pages }));
     // Facts land on their aggregate's timeline with its registered branch point.
     const refs = await Promise.all(facts.map((f) => this.deps.pipeline.editions.ref(f.cover)));
+    // Many commands: stored as one decision, expanded by the dispatcher in chunks.
+    const enqueue = await decidedEntries(
+      { cause: key, lane, kind: SAGA_COMMAND, ...traceContext() },
+      await encodeCommands(response.commands),
+      this.dispatcher.chunk,
+    );
     const [result] = await this.deps.outbox.write([
       {
         causations: [key],
@@ -217,19 +246,14 @@ export class SagaCoordinator {
           pages: f.pages,
           correlationId: f.cover.correlationId,
         })),
-        enqueue: response.commands.map((command, index) => ({
-          cause: key,
-          name: `command-${index}`,
-          lane,
-          kind: SAGA_COMMAND,
-          payload: toBinary(CommandBookSchema, command),
-        })),
+        enqueue,
         outcome: (stored) => encodeReaction({ books: booksOf(stored), failures: [] }),
       },
     ]);
     if (result?.kind !== "written") return this.dispatcher.recorded([key]); // handled meanwhile
     const reaction = emptyReaction();
     for (const book of booksOf(result.stored)) {
+      await reactiveTurn();
       await this.publish(book);
       reaction.books.push(book);
       observeFlow(this.deps, key, book);
@@ -260,15 +284,14 @@ export class SagaCoordinator {
     let destinations = supplied ?? [];
     if (supplied === undefined || supplied.length === 0) {
       const prepared = await saga.prepare(create(SagaPrepareRequestSchema, { source }));
-      const read = historyReader(this.deps, asOf);
-      const edition = Covers.edition(cover);
-      destinations = await Promise.all(prepared.destinations.map((d) => read(d, edition)));
+      // In batches, taking turns: a saga may ask for many destinations.
+      destinations = await historiesReader(this.deps, asOf)(prepared.destinations, Covers.edition(cover));
     }
     const response = await saga.execute(create(SagaExecuteRequestSchema, { source, destinations }));
     const first = source.pages[0];
     const sequence = first ? (EventPages.sequence(first) ?? 0) : 0;
     return create(SagaResponseSchema, {
-      commands: response.commands.map((c) => stampCommand(c, saga.name, cover, sequence)),
+      commands: await stampCommands(response.commands, saga.name, cover, sequence),
       events: response.events.map((b) => stampFacts(b, cover)),
     });
   }
@@ -295,6 +318,7 @@ export class SagaCoordinator {
             lane: entry.lane,
             kind: COMPENSATION,
             payload: toBinary(CommandBookSchema, revoke),
+            ...(entry.traceparent ? { traceparent: entry.traceparent } : {}),
           },
         ],
       };
@@ -506,6 +530,21 @@ function inheritCover(cover: Cover | undefined, trigger: Cover): Cover {
     correlationId: own.correlationId || trigger.correlationId,
     ...(edition ? { edition } : {}),
   });
+}
+
+/** stampCommand for each command, in steps (a reaction may decide 100,000 commands). */
+export async function stampCommands(
+  commands: CommandBook[],
+  sagaName: string,
+  trigger: Cover,
+  sequence: number,
+): Promise<CommandBook[]> {
+  const out: CommandBook[] = [];
+  for (const command of commands) {
+    await reactiveTurn();
+    out.push(stampCommand(command, sagaName, trigger, sequence));
+  }
+  return out;
 }
 
 /** Correlation id and edition of the source, and the real origin of the command. */

@@ -15,12 +15,13 @@ import { create } from "@bufbuild/protobuf";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import * as E from "../coordinator/errors";
 import { upcastBook } from "../coordinator/upcasting";
+import { shown } from "../naming/names";
 import { openCorrelationFeed, PageLedger } from "./correlation-feed";
 import type { ServiceDeps } from "./deps";
 import { guarded, guardedStream } from "./wire-errors";
 
 export const gatewayMessages = {
-  unknownService: (domain: string) => `No service registered for domain: ${domain}`,
+  unknownService: (domain: string) => `No service registered for domain: ${shown(domain)}`,
 } as const;
 
 /** Unknown SyncMode numbers read as SIMPLE (wire-contract §3.7). */
@@ -33,6 +34,7 @@ function route(deps: ServiceDeps, book: CommandBook): void {
   const cover = book.cover;
   if (!cover) throw E.invalid(E.Messages.noCover);
   if (!deps.handlers.aggregateDomains().includes(cover.domain)) {
+    E.checkDomainName(cover.domain);
     throw E.notFound(gatewayMessages.unknownService(cover.domain));
   }
 }
@@ -54,6 +56,7 @@ async function* executeStream(deps: ServiceDeps, request: CommandBook, ctx: Hand
   const feed = openCorrelationFeed(deps.bus, correlationId, "gateway.execute-stream");
   const ledger = new PageLedger();
   try {
+    await feed.ready();
     const response = await deps.pipeline.execute(book, SyncMode.NONE);
     const own: EventBook | undefined = response.events;
     if (own) {

@@ -10,17 +10,25 @@ let feedCounter = 0;
 
 export interface CorrelationFeed {
   queue: AsyncQueue<EventBook>;
+  /** Resolves once books published from now on reach the feed. */
+  ready(): Promise<void>;
   close(): void;
 }
 
 /** Subscribes to every domain and queues the books whose cover carries `correlationId`. */
 export function openCorrelationFeed(bus: EventBus, correlationId: string, label: string): CorrelationFeed {
   const queue = new AsyncQueue<EventBook>();
-  const subscription = bus.subscribe(`${label}#${++feedCounter}`, {}, (book) => {
-    if (book.cover?.correlationId === correlationId) queue.push(book);
-  });
+  const subscription = bus.subscribe(
+    `${label}#${++feedCounter}`,
+    {},
+    (book) => {
+      if (book.cover?.correlationId === correlationId) queue.push(book);
+    },
+    { transient: true },
+  );
   return {
     queue,
+    ready: () => subscription.ready(),
     close() {
       subscription.unsubscribe();
       queue.close();

@@ -62,7 +62,7 @@ describe("operations API and CLI: dead letters and projection rebuilds", () => {
   });
 
   test("List returns the parked entries, filtered by consumer", async () => {
-    const client = createClient(DeadLetterService, rt.connect());
+    const client = createClient(DeadLetterService, rt.adminConnect());
     const all = await client.list(create(ListDeadLettersRequestSchema, {}));
     expect(all.entries.map((e) => e.consumer).sort()).toEqual(["projector-b", "saga-a"]);
     expect(all.entries[0]?.payload).toEqual(new Uint8Array([1, 2, 3]));
@@ -71,7 +71,7 @@ describe("operations API and CLI: dead letters and projection rebuilds", () => {
   });
 
   test("Replay of an unknown id is NOT_FOUND; a failing replay is reported and the entry stays", async () => {
-    const client = createClient(DeadLetterService, rt.connect());
+    const client = createClient(DeadLetterService, rt.adminConnect());
     const err = (await client
       .replay(create(ReplayDeadLetterRequestSchema, { id: 999n }))
       .catch((e) => e)) as ConnectError;
@@ -87,26 +87,26 @@ describe("operations API and CLI: dead letters and projection rebuilds", () => {
   });
 
   test("the CLI lists as JSON and replays by id", async () => {
-    const listed = await runCli(["dlq", "list", "--gateway", rt.url, "--json"]);
+    const listed = await runCli(["dlq", "list", "--admin", rt.admin.url, "--json"]);
     expect(listed.code).toBe(0);
     const rows = JSON.parse(listed.out) as { id: number; consumer: string; replayed: boolean }[];
     expect(rows).toHaveLength(2);
     const target = rows.find((r) => r.consumer === "saga-a")!;
-    const replay = await runCli(["dlq", "replay", String(target.id), "--gateway", rt.url]);
+    const replay = await runCli(["dlq", "replay", String(target.id), "--admin", rt.admin.url]);
     expect(replay.code).toBe(0);
     expect(replay.out).toContain("replayed");
     expect(replayed).toContain(target.id);
-    const after = await runCli(["dlq", "list", "--gateway", rt.url]);
+    const after = await runCli(["dlq", "list", "--admin", rt.admin.url]);
     expect(after.out).toContain("1 entry");
-    const bad = await runCli(["dlq", "replay", "abc", "--gateway", rt.url]);
+    const bad = await runCli(["dlq", "replay", "abc", "--admin", rt.admin.url]);
     expect(bad.code).toBe(2);
   });
 
   test("the CLI rebuilds a projection; an unknown projector is reported", async () => {
-    const ok = await runCli(["projection", "rebuild", "projector-x", "--gateway", rt.url]);
+    const ok = await runCli(["projection", "rebuild", "projector-x", "--admin", rt.admin.url]);
     expect(ok.code).toBe(0);
     expect(ok.out).toBe("projector-x: rebuilt, 42 events replayed\n");
-    const missing = await runCli(["projection", "rebuild", "projector-y", "--gateway", rt.url]);
+    const missing = await runCli(["projection", "rebuild", "projector-y", "--admin", rt.admin.url]);
     expect(missing.code).toBe(1);
     expect(missing.err).toContain("No projector registered with name: projector-y");
   });

@@ -1,11 +1,15 @@
 // What the Connect service implementations share: the pipeline, the stores, the bus, the handler
 // directory and a few knobs.
+
+import type { SpeculativeService } from "@angzarr/proto";
+import type { Client } from "@connectrpc/connect";
 import type { EventBus } from "../bus/types";
-import type { AggregatePipeline, PageUpcaster } from "../coordinator/aggregate-pipeline";
-import type { HandlerDirectory } from "../coordinator/ports";
-import type { Speculator } from "../coordinator/speculator";
+import type { PageUpcaster } from "../coordinator/aggregate-pipeline";
+import type { CommandPipeline, HandlerDirectory } from "../coordinator/ports";
+import type { ComponentKind, Speculator } from "../coordinator/speculator";
 import type { Logger } from "../observability/log";
 import type { DeadLetterEntry, Storage } from "../storage/types";
+import type { TopologyGraph } from "./topology-map";
 
 /** A component as an operator sees it (angzarr.ext.InspectionService). */
 export interface ComponentInfo {
@@ -39,7 +43,7 @@ export interface RuntimeCatalog {
 export const DEFAULT_STREAM_IDLE_MS = 30_000;
 
 export interface ServiceDeps {
-  pipeline: AggregatePipeline;
+  pipeline: CommandPipeline;
   storage: Storage;
   bus: EventBus;
   handlers: HandlerDirectory;
@@ -56,11 +60,21 @@ export interface ServiceDeps {
   replayDeadLetter?: (entry: DeadLetterEntry) => Promise<void>;
   /** Runs sagas, process managers and projectors speculatively (the reactive host's). */
   speculator?: Speculator;
+  /**
+   * Distributed gateway: the SpeculativeService of the process that hosts a named saga, PM or
+   * projector (undefined when none does); speculation is forwarded there.
+   */
+  speculationPeer?: (
+    kind: ComponentKind,
+    name: string,
+  ) => { speculative: Client<typeof SpeculativeService>; caughtUp(): Promise<void> } | undefined;
   /** Removes the projectors' read-model rows of a deleted edition (the reactive host). */
   deleteEditionReadModels?: (edition: string) => Promise<void>;
   /** Resets a projector's checkpoint and replays (the reactive host); resolves with the events replayed. */
   rebuildProjection?: (projector: string) => Promise<number>;
   /** Components and consumer checkpoints; absent = topology and checkpoints answer UNIMPLEMENTED. */
   catalog?: RuntimeCatalog;
+  /** The one topology builder: `GET /topology` and InspectionService.GetTopology both read it. */
+  topology: TopologyGraph;
   log: Logger;
 }

@@ -1,13 +1,7 @@
-// The gateway's network face: every coordinator-side Connect service on one TCP port.
-//
-// One listener serves gRPC, gRPC-Web and Connect (binary) over HTTP/2 cleartext (h2c, prior
-// knowledge: grpcio, grpc-go, tonic, connect-node with httpVersion "2"), and Connect / gRPC-Web
-// over HTTP/1.1 on the same port: each accepted socket is sniffed for the HTTP/2 client preface
-// ("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n") and handed to a node:http2 server or a node:http server
-// sharing one connect-node adapter. Messages up to `maxMessageBytes` (64 MiB default) each way.
-import * as http from "node:http";
-import * as http2 from "node:http2";
-import * as net from "node:net";
+// The gateway's network face: the public Connect services on one TCP port (see listener.ts for
+// the protocols). Messages up to `maxMessageBytes` (64 MiB default) each way. The operator
+// services (dead letters, projection rebuilds, inspection) are not here: they live on the admin
+// listener (admin-listener.ts), and the gateway answers UNIMPLEMENTED for them.
 import {
   AggregateCoordinator,
   CommandGateway,
@@ -25,13 +19,13 @@ import {
   SpeculativeService,
 } from "@angzarr/proto";
 import type { ConnectRouter } from "@connectrpc/connect";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { EventBus } from "../bus/types";
-import type { AggregatePipeline, PageUpcaster } from "../coordinator/aggregate-pipeline";
-import type { HandlerDirectory } from "../coordinator/ports";
+import type { PageUpcaster } from "../coordinator/aggregate-pipeline";
+import type { CommandPipeline, HandlerDirectory } from "../coordinator/ports";
 import type { Speculator } from "../coordinator/speculator";
 import { type Logger, log as rootLog } from "../observability/log";
 import type { DeadLetterEntry, Storage } from "../storage/types";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../transport/message-limit";
 import { aggregateCoordinatorService } from "./aggregate-coordinator";
 import { commandGatewayService } from "./command-gateway";
 import { deadLetterService } from "./dead-letter-service";
@@ -39,8 +33,11 @@ import { DEFAULT_STREAM_IDLE_MS, type RuntimeCatalog, type ServiceDeps } from ".
 import { editionService } from "./edition-service";
 import { eventQueryService } from "./event-query";
 import { eventStreamService } from "./event-stream";
+import type { LeanUnary } from "./h1-unary";
 import { HealthBoard, healthService } from "./health";
 import { inspectionService } from "./inspection-service";
+import { type LeanUnaryOptions, leanUnary } from "./lean-unary";
+import { type ConnectionLimits, type HttpRoutes, startListener } from "./listener";
 import { projectionService } from "./projection-service";
 import {
   processManagerCoordinatorService,
@@ -49,18 +46,15 @@ import {
   speculativeService,
 } from "./speculative-service";
 import { TopologyGraph } from "./topology-map";
-import { type HttpRoute, unroutedHandler } from "./unrouted";
+import type { HttpRoute } from "./unrouted";
 
-export const DEFAULT_MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
-const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
-const SNIFF_TIMEOUT_MS = 10_000;
+export type { HttpRoutes } from "./listener";
 
-export interface GatewayOptions {
-  /** 0 = any free port. */
-  port: number;
-  /** Default 127.0.0.1. */
-  host?: string;
-  pipeline: AggregatePipeline;
+export { DEFAULT_MAX_MESSAGE_BYTES };
+
+/** What the Connect services are built from: shared by the gateway and the admin listener. */
+export interface ServiceOptions {
+  pipeline: CommandPipeline;
   storage: Storage;
   bus: EventBus;
   handlers: HandlerDirectory;
@@ -75,17 +69,14 @@ export interface GatewayOptions {
   rebuildProjection?: (projector: string) => Promise<number>;
   /** Components and consumer checkpoints (topology, checkpoints); absent = those answer UNIMPLEMENTED. */
   catalog?: RuntimeCatalog;
-  /**
-   * Plain HTTP routes answered before Connect (the console's page): returns true when it took
-   * the request.
-   */
-  httpRoutes?: HttpRoutes;
-  /** Plain HTTP GET routes answered where no RPC matches (e.g. `/topology`), by path. */
-  getRoutes?: Record<string, HttpRoute>;
   /** Speculative runs of the reactive components (the reactive host's). */
   speculator?: Speculator;
+  /** Distributed gateway: where each named reactive component's speculation is forwarded. */
+  speculationPeer?: ServiceDeps["speculationPeer"];
   /** Read-model cleanup of a deleted edition (the reactive host's). */
   deleteEditionReadModels?: (edition: string) => Promise<void>;
+  /** The process's topology builder, shared with its catalog (default: one made from the store). */
+  topology?: TopologyGraph;
   /** Largest request or response message, bytes (default 64 MiB). */
   maxMessageBytes?: number;
   /** How long stop() lets in-flight calls finish before closing connections, ms (default 2 000). */
@@ -93,10 +84,22 @@ export interface GatewayOptions {
   log?: Logger;
 }
 
-export type HttpRoutes = (
-  req: http.IncomingMessage | http2.Http2ServerRequest,
-  res: http.ServerResponse | http2.Http2ServerResponse,
-) => boolean;
+export interface GatewayOptions extends ServiceOptions, ConnectionLimits {
+  /** 0 = any free port. */
+  port: number;
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Plain HTTP routes answered before Connect: returns true when it took the request. */
+  httpRoutes?: HttpRoutes;
+  /** Plain HTTP GET routes answered where no RPC matches (e.g. `/topology`), by path. */
+  getRoutes?: Record<string, HttpRoute>;
+  /** More services on the same listener (a distributed role's peer service). */
+  extraRoutes?: (router: ConnectRouter) => void;
+  /** Health names reported besides the gateway's (e.g. the peer service). */
+  extraHealthNames?: string[];
+  /** More methods answered in the lean HTTP/1.1 path (a role's peer methods), by request path. */
+  extraLean?: (connect: LeanUnaryOptions) => [string, LeanUnary][];
+}
 
 export interface Gateway {
   readonly port: number;
@@ -120,7 +123,35 @@ export const GATEWAY_SERVICES = [
   ProjectorCoordinator.typeName,
 ];
 
-/** Registers every gateway service on a Connect router. */
+/** The operator services: served only by the admin listener. */
+export const ADMIN_SERVICES = [
+  DeadLetterService.typeName,
+  ProjectionService.typeName,
+  InspectionService.typeName,
+];
+
+/** The services' shared dependencies from the options. */
+export function serviceDeps(opts: ServiceOptions, log: Logger): ServiceDeps {
+  return {
+    pipeline: opts.pipeline,
+    storage: opts.storage,
+    bus: opts.bus,
+    handlers: opts.handlers,
+    domains: () => [...opts.handlers.aggregateDomains(), ...(opts.extraDomains?.() ?? [])],
+    streamIdleMs: opts.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS,
+    topology: opts.topology ?? new TopologyGraph(opts.storage.events),
+    log,
+    ...(opts.upcast ? { upcast: opts.upcast } : {}),
+    ...(opts.replayDeadLetter ? { replayDeadLetter: opts.replayDeadLetter } : {}),
+    ...(opts.rebuildProjection ? { rebuildProjection: opts.rebuildProjection } : {}),
+    ...(opts.catalog ? { catalog: opts.catalog } : {}),
+    ...(opts.deleteEditionReadModels ? { deleteEditionReadModels: opts.deleteEditionReadModels } : {}),
+    ...(opts.speculator ? { speculator: opts.speculator } : {}),
+    ...(opts.speculationPeer ? { speculationPeer: opts.speculationPeer } : {}),
+  };
+}
+
+/** Registers every public gateway service on a Connect router. */
 export function gatewayRoutes(deps: ServiceDeps, health: HealthBoard): (router: ConnectRouter) => void {
   return (router) => {
     router.service(CommandGateway, commandGatewayService(deps));
@@ -133,140 +164,78 @@ export function gatewayRoutes(deps: ServiceDeps, health: HealthBoard): (router: 
     router.service(ProcessManagerCoordinator, processManagerCoordinatorService(deps));
     router.service(ProjectorCoordinator, projectorCoordinatorService(deps));
     router.service(Health, healthService(health));
+  };
+}
+
+/** Registers the operator services (admin listener only). */
+export function adminRoutes(deps: ServiceDeps): (router: ConnectRouter) => void {
+  return (router) => {
     router.service(DeadLetterService, deadLetterService(deps));
     router.service(ProjectionService, projectionService(deps));
     router.service(InspectionService, inspectionService(deps));
   };
 }
 
-type Verdict = "h2" | "h1" | "undecided";
-
-function classify(head: Buffer): Verdict {
-  const n = Math.min(head.length, HTTP2_PREFACE.length);
-  if (!head.subarray(0, n).equals(HTTP2_PREFACE.subarray(0, n))) return "h1";
-  return n === HTTP2_PREFACE.length ? "h2" : "undecided";
+/** `GET /topology`: components and observed flows as JSON (the same graph GetTopology reads). */
+export function topologyRoute(deps: ServiceDeps): () => Promise<{ contentType: string; body: string }> {
+  const topology = deps.topology;
+  return async () => {
+    await topology.refresh();
+    return { contentType: "application/json", body: JSON.stringify(topology.snapshot()) };
+  };
 }
 
 export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
   const host = opts.host ?? "127.0.0.1";
   const log = (opts.log ?? rootLog).child({ component: "gateway" });
-  const maxBytes = opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES;
-  const graceMs = opts.shutdownGraceMs ?? 2_000;
-  const deps: ServiceDeps = {
-    pipeline: opts.pipeline,
-    storage: opts.storage,
-    bus: opts.bus,
-    handlers: opts.handlers,
-    domains: () => [...opts.handlers.aggregateDomains(), ...(opts.extraDomains?.() ?? [])],
-    streamIdleMs: opts.streamIdleMs ?? DEFAULT_STREAM_IDLE_MS,
-    log,
-    ...(opts.upcast ? { upcast: opts.upcast } : {}),
-    ...(opts.replayDeadLetter ? { replayDeadLetter: opts.replayDeadLetter } : {}),
-    ...(opts.rebuildProjection ? { rebuildProjection: opts.rebuildProjection } : {}),
-    ...(opts.catalog ? { catalog: opts.catalog } : {}),
-    ...(opts.deleteEditionReadModels ? { deleteEditionReadModels: opts.deleteEditionReadModels } : {}),
-    ...(opts.speculator ? { speculator: opts.speculator } : {}),
-  };
-  const health = new HealthBoard(["", ...GATEWAY_SERVICES]);
-  const topology = new TopologyGraph(opts.storage.events);
-  const shutdown = new AbortController();
-  const adapter = connectNodeAdapter({
-    routes: gatewayRoutes(deps, health),
-    readMaxBytes: maxBytes,
-    writeMaxBytes: maxBytes,
-    shutdownSignal: shutdown.signal,
-    fallback: unroutedHandler({
-      "/topology": async () => {
-        await topology.refresh();
-        return { contentType: "application/json", body: JSON.stringify(topology.snapshot()) };
-      },
-      ...opts.getRoutes,
-    }),
-  });
-
-  const sockets = new Set<net.Socket>();
-  const sessions = new Set<http2.ServerHttp2Session>();
-  let h1InFlight = 0;
-
-  const routes = opts.httpRoutes;
-  const h2 = http2.createServer(
-    { maxSessionMemory: Math.max(10, Math.ceil((maxBytes * 2) / 2 ** 20)) },
-    (req, res) => {
-      if (routes?.(req, res)) return;
-      adapter(req, res);
+  const deps = serviceDeps(opts, log);
+  const health = new HealthBoard(["", ...GATEWAY_SERVICES, ...(opts.extraHealthNames ?? [])]);
+  const listener = await startListener({
+    name: "gateway",
+    port: opts.port,
+    host,
+    routes: (router) => {
+      gatewayRoutes(deps, health)(router);
+      opts.extraRoutes?.(router);
     },
-  );
-  h2.on("session", (session) => {
-    sessions.add(session);
-    session.once("close", () => sessions.delete(session));
-    session.on("error", (err) => log.debug("gateway.session_error", { error: err.message }));
+    // The hot path: commands over HTTP/1.1 skip Connect's generic plumbing (lean-unary.ts).
+    // So are commands from a distributed gateway to an aggregate role (HandleSync).
+    lean: (connect) =>
+      new Map([
+        [
+          `/${CommandGateway.typeName}/${CommandGateway.method.execute.name}`,
+          leanUnary(
+            CommandGateway,
+            CommandGateway.method.execute,
+            commandGatewayService(deps).execute,
+            connect,
+          ),
+        ],
+        [
+          `/${AggregateCoordinator.typeName}/${AggregateCoordinator.method.handleSync.name}`,
+          leanUnary(
+            AggregateCoordinator,
+            AggregateCoordinator.method.handleSync,
+            aggregateCoordinatorService(deps).handleSync,
+            connect,
+          ),
+        ],
+        ...(opts.extraLean?.(connect) ?? []),
+      ]),
+    maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
+    shutdownGraceMs: opts.shutdownGraceMs ?? 2_000,
+    ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),
+    ...(opts.maxConnectionsPerClient !== undefined
+      ? { maxConnectionsPerClient: opts.maxConnectionsPerClient }
+      : {}),
+    ...(opts.httpRoutes ? { httpRoutes: opts.httpRoutes } : {}),
+    getRoutes: { "/topology": topologyRoute(deps), ...opts.getRoutes },
+    unroutedHint: (path) =>
+      ADMIN_SERVICES.some((name) => path.startsWith(`/${name}/`))
+        ? "an operator service: it is served on the admin listener (--admin-port, default 1311)"
+        : undefined,
+    onStopping: () => health.setAll(ServingStatus.NOT_SERVING),
+    log,
   });
-  const h1 = http.createServer((req, res) => {
-    h1InFlight++;
-    res.once("close", () => h1InFlight--);
-    if (routes?.(req, res)) return;
-    adapter(req, res);
-  });
-  h1.on("clientError", (err, socket) => {
-    log.debug("gateway.http1_client_error", { error: err.message });
-    socket.destroy();
-  });
-
-  const tcp = net.createServer((socket) => {
-    sockets.add(socket);
-    socket.once("close", () => sockets.delete(socket));
-    socket.on("error", (err) => log.debug("gateway.socket_error", { error: err.message }));
-    socket.setNoDelay(true);
-    let head: Buffer = Buffer.alloc(0);
-    const timer = setTimeout(() => socket.destroy(), SNIFF_TIMEOUT_MS);
-    const onReadable = () => {
-      for (let chunk: Buffer | null = socket.read(); chunk !== null; chunk = socket.read()) {
-        head = head.length === 0 ? chunk : Buffer.concat([head, chunk]);
-      }
-      const verdict = classify(head);
-      if (verdict === "undecided") return;
-      clearTimeout(timer);
-      socket.off("readable", onReadable);
-      socket.off("end", onEnd);
-      socket.unshift(head);
-      (verdict === "h2" ? h2 : h1).emit("connection", socket);
-    };
-    const onEnd = () => {
-      clearTimeout(timer);
-      socket.destroy();
-    };
-    socket.on("readable", onReadable);
-    socket.once("end", onEnd);
-  });
-  tcp.on("error", (err) => log.error("gateway.listener_error", { error: err.message }));
-
-  await new Promise<void>((resolve, reject) => {
-    tcp.once("error", reject);
-    tcp.listen(opts.port, host, () => {
-      tcp.off("error", reject);
-      resolve();
-    });
-  });
-  const address = tcp.address() as net.AddressInfo;
-  const port = address.port;
-  log.info("gateway.listening", { host, port });
-
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      health.setAll(ServingStatus.NOT_SERVING);
-      shutdown.abort();
-      const closed = new Promise<void>((resolve) => tcp.close(() => resolve()));
-      for (const session of sessions) session.close();
-      const deadline = Date.now() + graceMs;
-      while ((sessions.size > 0 || h1InFlight > 0) && Date.now() < deadline) await Bun.sleep(10);
-      for (const session of sessions) session.destroy();
-      for (const socket of sockets) socket.destroy();
-      await closed;
-      log.info("gateway.stopped", { port });
-    })();
-    return stopping;
-  };
-
-  return { port, host, url: `http://${host}:${port}`, health, stop };
+  return { port: listener.port, host, url: listener.url, health, stop: () => listener.stop() };
 }

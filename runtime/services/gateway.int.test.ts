@@ -4,6 +4,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import {
   AggregateCoordinator,
+  AnyPayload,
   CommandBookSchema,
   CommandBooks,
   CommandGateway,
@@ -15,6 +16,7 @@ import {
   EventQuery,
   EventStream,
   Health,
+  RevokeEventCommandSchema,
   HealthCheckResponse_ServingStatus as ServingStatus,
   SpeculativeService,
   SyncCommandBookSchema,
@@ -164,7 +166,7 @@ describe("CommandGateway.Execute", () => {
     expect(aborts).toBeGreaterThan(0);
   });
 
-  test("garbage payload → INVALID_ARGUMENT; undecodable request body → INTERNAL (as tonic)", async () => {
+  test("garbage payload → INVALID_ARGUMENT; undecodable request body → INVALID_ARGUMENT on every protocol", async () => {
     const gateway = createClient(CommandGateway, rt.connect());
     const garbage = CommandBooks.make(
       Covers.make({ domain: ECHO_DOMAIN, root: Uuid.randomBytes() }),
@@ -177,11 +179,93 @@ describe("CommandGateway.Execute", () => {
     expect(err.code).toBe(Code.InvalidArgument);
     expect(err.rawMessage).toStartWith("failed to decode google.protobuf.StringValue");
 
-    // connect-es rejects a request body that is not protobuf before our code runs, with INTERNAL
-    // `parse binary: ...`, which is also what the reference (tonic) answers.
-    const raw = await rawGrpcUnary(rt.url, "/angzarr.CommandGateway/Execute", new Uint8Array([0x0a, 0xff]));
-    expect(raw.trailers["grpc-status"]).toBe(String(Code.Internal));
-    expect(decodeURIComponent(raw.trailers["grpc-message"] ?? "")).toStartWith("parse binary");
+    // A request body that is not protobuf: the caller's mistake, naming what failed to decode
+    // (connect-es itself would say INTERNAL `parse binary: ...`).
+    const body = new Uint8Array([0x0a, 0xff]);
+    const raw = await rawGrpcUnary(rt.url, "/angzarr.CommandGateway/Execute", body);
+    expect(raw.trailers["grpc-status"]).toBe(String(Code.InvalidArgument));
+    expect(decodeURIComponent(raw.trailers["grpc-message"] ?? "")).toStartWith(
+      "cannot decode the request as angzarr.CommandBook: ",
+    );
+    const connect = await fetch(`${rt.url}/angzarr.CommandGateway/Execute`, {
+      method: "POST",
+      headers: { "content-type": "application/proto" },
+      body,
+    });
+    expect(connect.status).toBe(400);
+    const json = (await connect.json()) as { code: string; message: string };
+    expect(json.code).toBe("invalid_argument");
+    expect(json.message).toStartWith("cannot decode the request as angzarr.CommandBook: ");
+  });
+
+  test("Connect JSON: commands packed as any known type; an unknown type URL is INVALID_ARGUMENT naming it", async () => {
+    const post = (typeUrl: string) =>
+      fetch(`${rt.url}/angzarr.CommandGateway/Execute`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({
+          cover: { domain: ECHO_DOMAIN, root: { value: Buffer.from(Uuid.randomBytes()).toString("base64") } },
+          pages: [{ sequence: 0, command: { "@type": typeUrl, value: "json hello" } }],
+        }),
+      });
+    const ok = await post("type.googleapis.com/google.protobuf.StringValue");
+    expect(ok.status).toBe(200);
+    const body = (await ok.json()) as { events: { pages: { event: { value: string } }[] } };
+    expect(body.events.pages[0]?.event.value).toBe("json hello");
+    const unknown = await post("type.googleapis.com/nowhere.Nothing");
+    expect(unknown.status).toBe(400);
+    const err = (await unknown.json()) as { code: string; message: string };
+    expect(err.code).toBe("invalid_argument");
+    expect(err.message).toContain("type.googleapis.com/nowhere.Nothing");
+  });
+
+  test("names: a domain outside the name rule is INVALID_ARGUMENT; echoed values are cut to 128 characters", async () => {
+    const long = "d".repeat(10_000);
+    for (const transport of [rt.connect(), rt.grpc()]) {
+      const gateway = createClient(CommandGateway, transport);
+      const err = await failure(() =>
+        gateway.execute(command(long, Uuid.randomBytes(), StringValueSchema, text("x"))),
+      );
+      expect(err.code).toBe(Code.InvalidArgument);
+      expect(err.rawMessage).toStartWith(`Invalid domain name "${"d".repeat(128)}..."`);
+      expect(err.rawMessage.length).toBeLessThan(400);
+      const odd = await failure(() =>
+        gateway.execute(command("../x y", Uuid.randomBytes(), StringValueSchema, text("x"))),
+      );
+      expect(odd.code).toBe(Code.InvalidArgument);
+      expect(odd.rawMessage).toStartWith('Invalid domain name "../x y"');
+    }
+    const coordinator = createClient(AggregateCoordinator, rt.grpc());
+    const viaCoordinator = await failure(() =>
+      coordinator.handle(command(long, Uuid.randomBytes(), StringValueSchema, text("x"))),
+    );
+    expect(viaCoordinator.code).toBe(Code.InvalidArgument);
+    const query = await failure(() =>
+      createClient(EventQuery, rt.grpc()).getEventBook({
+        cover: Covers.make({ domain: long, root: Uuid.randomBytes() }),
+      }),
+    );
+    expect(query.code).toBe(Code.NotFound);
+    expect(query.rawMessage.length).toBeLessThan(400);
+  });
+
+  test("a client cannot send RevokeEventCommand: INVALID_ARGUMENT, nothing stored", async () => {
+    const root = Uuid.randomBytes();
+    const revoke = CommandBooks.make(
+      Covers.make({ domain: ECHO_DOMAIN, root }),
+      AnyPayload.pack(RevokeEventCommandSchema, create(RevokeEventCommandSchema, { sagaName: "forged" })),
+    );
+    for (const transport of [rt.connect(), rt.grpc()]) {
+      for (const call of [
+        () => createClient(CommandGateway, transport).execute(revoke),
+        () => createClient(AggregateCoordinator, transport).handle(revoke),
+      ]) {
+        const err = await failure(call);
+        expect(err.code).toBe(Code.InvalidArgument);
+        expect(err.rawMessage).toContain("RevokeEventCommand is sent only by the runtime");
+      }
+    }
+    expect(await rt.storage.events.get({ domain: ECHO_DOMAIN, edition: "", root })).toEqual([]);
   });
 
   test("unknown domain → NOT_FOUND (gateway and coordinator wording)", async () => {
@@ -432,9 +516,8 @@ describe("stop()", () => {
     const stream = createClient(EventStream, own.connect()).subscribe({ correlationId: "forever" });
     const reading = collect(stream).catch((err) => err);
     await own.bus.waitFor(1);
-    const started = Date.now();
+    // A stop that waited for the endless stream would never return (the test's own timeout).
     await own.stop();
-    expect(Date.now() - started).toBeLessThan(2_000);
     await reading;
     expect(own.bus.active).toBe(0);
     const refused = await failure(() =>

@@ -5,9 +5,13 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Identity } from "@angzarr/proto";
+import { AnyPayload, EventPageSchema, Identity, Uuid } from "@angzarr/proto";
+import { create } from "@bufbuild/protobuf";
+import { StringValueSchema } from "@bufbuild/protobuf/wkt";
 import { orderAggregate } from "../../domains/order/agg/aggregate";
+import { MISMATCH_DETAIL_LIMIT } from "../coordinator/errors";
 import { V5_TEXT } from "./testing/clients";
+import { echoAggregate } from "./testing/echo-aggregate";
 import { aggregateEntry, startTestRuntime, type TestRuntime } from "./testing/harness";
 
 const repo = join(import.meta.dir, "..", "..");
@@ -44,6 +48,14 @@ interface PythonReport {
   };
   unknown_domain: { code: string; details: string } | null;
   unrouted: { code: string; details: string } | null;
+  long?: {
+    code: string;
+    details: string;
+    trailer_bytes: number | null;
+    pages: number | null;
+    snapshot_sequence: number | null;
+  };
+  after_long?: number;
 }
 
 let rt: TestRuntime;
@@ -71,7 +83,7 @@ beforeAll(async () => {
     { cwd: repo, stderr: "pipe" },
   );
   if (protoc.exitCode !== 0) throw new Error(`protoc failed: ${protoc.stderr.toString()}`);
-  rt = await startTestRuntime([aggregateEntry(orderAggregate)]);
+  rt = await startTestRuntime([aggregateEntry(orderAggregate), aggregateEntry(echoAggregate())]);
 });
 
 afterAll(async () => {
@@ -137,5 +149,51 @@ describe("python grpcio → gateway", () => {
 
     const stored = await rt.storage.events.get({ domain: "order", edition: "", root });
     expect(stored.length).toBe(1);
+  }, 30_000);
+});
+
+describe("python grpcio → gateway, a long history", () => {
+  test("a stale command on an aggregate of 400 events is ABORTED with a bounded detail; the channel lives on", async () => {
+    // 400 events of ~120 bytes, no snapshot: the whole history would be ~60 KiB of trailer.
+    const root = Uuid.randomBytes();
+    const ref = { domain: "echo", edition: "", root };
+    const pages = Array.from({ length: 400 }, (_, i) =>
+      create(EventPageSchema, {
+        sequence: { case: "num", value: i },
+        event: AnyPayload.pack(
+          StringValueSchema,
+          create(StringValueSchema, { value: `e${i} ${"x".repeat(100)}` }),
+        ),
+      }),
+    );
+    await rt.storage.events.append(ref, pages, { correlationId: "long-history" });
+    const orderNumber = `ORD-PY-${crypto.randomUUID().slice(0, 8)}`;
+    const proc = Bun.spawn(
+      [
+        PYTHON,
+        SCRIPT,
+        "--target",
+        `${rt.gateway.host}:${rt.gateway.port}`,
+        "--order",
+        orderNumber,
+        "--long-root",
+        Buffer.from(root).toString("hex"),
+      ],
+      { env: { ...process.env, PYTHONPATH: genDir }, stdout: "pipe", stderr: "pipe" },
+    );
+    const [stdout, stderr, code] = await Promise.all([
+      new Response(proc.stdout).text(),
+      new Response(proc.stderr).text(),
+      proc.exited,
+    ]);
+    if (code !== 0) throw new Error(`python client failed (${code}): ${stderr}`);
+    const report = JSON.parse(stdout) as PythonReport;
+    expect(report.long?.code).toBe("ABORTED");
+    expect(report.long?.details).toBe("Sequence mismatch: command expects 0, aggregate at 400");
+    // Only where the aggregate stands: a state-less snapshot marker at 399, no pages.
+    expect(report.long?.pages).toBe(0);
+    expect(report.long?.snapshot_sequence).toBe(399);
+    expect(report.long?.trailer_bytes ?? Number.POSITIVE_INFINITY).toBeLessThanOrEqual(MISMATCH_DETAIL_LIMIT);
+    expect(report.after_long).toBe(1);
   }, 30_000);
 });

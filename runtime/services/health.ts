@@ -9,6 +9,7 @@ import {
 } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
+import { shown } from "../naming/names";
 import { AsyncQueue } from "./async-queue";
 
 type Listener = (service: string, status: ServingStatus) => void;
@@ -52,7 +53,8 @@ export function healthService(board: HealthBoard): ServiceImpl<typeof Health> {
   return {
     check(request) {
       const status = board.get(request.service);
-      if (status === undefined) throw new ConnectError(`unknown service ${request.service}`, Code.NotFound);
+      if (status === undefined)
+        throw new ConnectError(`unknown service ${shown(request.service)}`, Code.NotFound);
       return response(status);
     },
     list() {

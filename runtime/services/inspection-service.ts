@@ -10,7 +10,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError, type ServiceImpl } from "@connectrpc/connect";
 import * as E from "../coordinator/errors";
 import type { ServiceDeps } from "./deps";
-import { FlowObserver, pendingAfter, topologyOf } from "./topology";
+import { pendingAfter, topologyOf } from "./topology";
 import { guarded } from "./wire-errors";
 
 /** Each consumer's pending events over all its checkpoints. */
@@ -24,15 +24,14 @@ export async function lagByConsumer(deps: ServiceDeps): Promise<Map<string, numb
 }
 
 export function inspectionService(deps: ServiceDeps): ServiceImpl<typeof InspectionService> {
-  const observer = new FlowObserver();
   return {
     getTopology: (_request, ctx) =>
       guarded(ctx, deps.log, async () => {
         const catalog = deps.catalog;
         if (!catalog) throw new ConnectError("Topology is not available here", Code.Unimplemented);
-        await observer.catchUp(deps.storage.events);
+        await deps.topology.refresh();
         const [components, lag] = await Promise.all([catalog.components(), lagByConsumer(deps)]);
-        return topologyOf(components, observer, lag, Date.now());
+        return topologyOf(components, deps.topology.observer, lag, Date.now());
       }),
     describeAggregate: (request, ctx) =>
       guarded(ctx, deps.log, async () => {

@@ -60,7 +60,7 @@ describe("inspection: topology, snapshots, checkpoints, dead-letter discard", ()
   });
 
   test("GetTopology: a node per component with counts, last type and lag; input and flow edges", async () => {
-    const topology = await createClient(InspectionService, rt.connect()).getTopology({});
+    const topology = await createClient(InspectionService, rt.adminConnect()).getTopology({});
     const node = (id: string) => topology.nodes.find((n) => n.id === id)!;
     expect(topology.nodes.map((n) => n.id)).toEqual([
       "aggregate:a",
@@ -88,7 +88,7 @@ describe("inspection: topology, snapshots, checkpoints, dead-letter discard", ()
   });
 
   test("GetTopology follows new events incrementally", async () => {
-    const client = createClient(InspectionService, rt.connect());
+    const client = createClient(InspectionService, rt.adminConnect());
     const before = await client.getTopology({});
     await rt.storage.events.append(ref("b", 1), numbered(1, "b3"), { correlationId: "flow-1" });
     const after = await client.getTopology({});
@@ -99,7 +99,7 @@ describe("inspection: topology, snapshots, checkpoints, dead-letter discard", ()
   });
 
   test("DescribeAggregate: the stored snapshot (or none) and each page's correlation id; bad cover refused", async () => {
-    const client = createClient(InspectionService, rt.connect());
+    const client = createClient(InspectionService, rt.adminConnect());
     const found = await client.describeAggregate({ cover: Covers.make({ domain: "a", root: root(1) }) });
     expect(found.snapshot?.sequence).toBe(1);
     expect(AnyPayload.nameOf(found.snapshot?.state)).toBe("google.protobuf.StringValue");
@@ -122,7 +122,7 @@ describe("inspection: topology, snapshots, checkpoints, dead-letter discard", ()
   });
 
   test("ListCheckpoints: each consumer's position and pending events, filtered by consumer", async () => {
-    const client = createClient(ProjectionService, rt.connect());
+    const client = createClient(ProjectionService, rt.adminConnect());
     const all = await client.listCheckpoints({});
     expect(all.checkpoints.map((c) => `${c.consumer} ${c.kind} ${c.domain} ${c.pending}`)).toEqual([
       "saga-a-b saga a 0",
@@ -145,7 +145,7 @@ describe("inspection: topology, snapshots, checkpoints, dead-letter discard", ()
       payloadType: "angzarr.CommandBook",
       payload: new Uint8Array([1]),
     });
-    const client = createClient(DeadLetterService, rt.connect());
+    const client = createClient(DeadLetterService, rt.adminConnect());
     const discarded = await client.discard({ id: BigInt(id) });
     expect(discarded.entry?.reason).toBe("refused");
     expect((await client.list({ includeReplayed: true })).entries).toEqual([]);

@@ -21,7 +21,12 @@ import { create } from "@bufbuild/protobuf";
 import { EmptySchema } from "@bufbuild/protobuf/wkt";
 import type { HandlerContext, ServiceImpl } from "@connectrpc/connect";
 import * as E from "../coordinator/errors";
-import { COMPONENT_HEADER, type Speculator } from "../coordinator/speculator";
+import {
+  COMPONENT_HEADER,
+  type ComponentKind,
+  type Speculator,
+  speculationMessages,
+} from "../coordinator/speculator";
 import type { ServiceDeps } from "./deps";
 import { guarded } from "./wire-errors";
 
@@ -36,7 +41,32 @@ function speculator(deps: ServiceDeps): Speculator {
 
 const named = (ctx: HandlerContext) => ctx.requestHeader.get(COMPONENT_HEADER) ?? undefined;
 
+/** The process hosting the named component, or NOT_FOUND as the local speculator says it. */
+async function forwardTo(deps: ServiceDeps, kind: ComponentKind, name: string) {
+  const peer = deps.speculationPeer?.(kind, name);
+  if (!peer) throw E.notFound(speculationMessages.unknown(kind, name));
+  await peer.caughtUp();
+  return peer.speculative;
+}
+
 export function speculativeService(deps: ServiceDeps): ServiceImpl<typeof SpeculativeService> {
+  if (deps.speculationPeer) {
+    return {
+      dryRunCommand: (request, ctx) => guarded(ctx, deps.log, () => deps.pipeline.dryRun(request)),
+      speculateSaga: (request, ctx) =>
+        guarded(ctx, deps.log, async () =>
+          (await forwardTo(deps, "saga", request.sagaName)).speculateSaga(request),
+        ),
+      speculateProcessManager: (request, ctx) =>
+        guarded(ctx, deps.log, async () =>
+          (await forwardTo(deps, "process manager", request.pmName)).speculateProcessManager(request),
+        ),
+      speculateProjector: (request, ctx) =>
+        guarded(ctx, deps.log, async () =>
+          (await forwardTo(deps, "projector", request.projectorName)).speculateProjector(request),
+        ),
+    };
+  }
   return {
     dryRunCommand: (request, ctx) => guarded(ctx, deps.log, () => deps.pipeline.dryRun(request)),
     speculateSaga: (request, ctx) =>

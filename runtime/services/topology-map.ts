@@ -1,4 +1,6 @@
-// The topology map (runtime.md §10) served at `GET /topology`, built from the event store alone so that any gateway —
+// The runtime's one topology builder: TopologyGraph follows the global log and feeds both views,
+// the map served at `GET /topology` (below) and InspectionService.GetTopology (topology.ts, from
+// the same graph's FlowObserver). The topology map (runtime.md §10) is built from the event store alone so that any gateway —
 // standalone or one process among many — serves the same picture: the components come from the
 // `_meta.topology` descriptor batches, the observed flows from its TopologyFlow pages, and the
 // counts from every stored event. The builder follows the global log from where it stopped, so
@@ -24,6 +26,7 @@ import {
 import { TOPOLOGY_DOMAIN } from "../coordinator/domains";
 import { type Flow, flowKey, toFlow } from "../coordinator/topology-recorder";
 import type { EventStore, StoredEvent } from "../storage/types";
+import { FlowObserver } from "./topology";
 
 export interface MapInput {
   domain: string;
@@ -67,6 +70,8 @@ export class TopologyGraph {
   private readonly batches = new Map<string, { correlationId: string; descriptors: ComponentDescriptor[] }>();
   private readonly flows = new Map<string, Flow>();
   private catching: Promise<void> | undefined;
+  /** The live figures and inferred flows of the main timeline (InspectionService.GetTopology). */
+  readonly observer = new FlowObserver();
 
   constructor(private readonly events: EventStore) {}
 
@@ -88,6 +93,7 @@ export class TopologyGraph {
   }
 
   private take(event: StoredEvent): void {
+    if (event.edition === "") this.observer.observe(event);
     const any = event.page.event;
     if (event.domain === TOPOLOGY_DOMAIN) {
       if (AnyPayload.is(any, ComponentDescriptorSchema)) {

@@ -133,9 +133,9 @@ describe("topology", () => {
 
   test("the CLI prints the graph as text, and the JSON with --json", async () => {
     const cli = join(import.meta.dir, "..", "cli", "main.ts");
-    // Asynchronously: the gateway answering it lives in this process.
+    // Asynchronously: the admin listener answering it lives in this process.
     const run = async (args: string[]) => {
-      const proc = Bun.spawn([process.execPath, cli, "topology", "--gateway", rt.url, ...args], {
+      const proc = Bun.spawn([process.execPath, cli, "topology", "--admin", rt.admin.url, ...args], {
         stdout: "pipe",
         stderr: "pipe",
       });

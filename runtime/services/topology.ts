@@ -1,7 +1,7 @@
 // The component graph with live figures (angzarr.ext.InspectionService.GetTopology).
 //
-// FlowObserver follows the global log of the main timeline incrementally (each call reads only
-// what was committed since the last one) and keeps, per domain, the event count, the last event
+// FlowObserver takes the main timeline's events from the runtime's one reader of the global log
+// (TopologyGraph, topology-map.ts, which hands it each event once, in log order) and keeps, per domain, the event count, the last event
 // and the times of the last minute's events; and, per correlation id, the domains it has reached
 // so far. When a correlation id first reaches domain B, the domain of its previous event is taken
 // as the step's source: one `flow` edge A → B per correlation id. Correlation ids are forgotten
@@ -24,7 +24,6 @@ import type { EventStore, StoredEvent } from "../storage/types";
 import type { ComponentInfo, ConsumerCheckpoint } from "./deps";
 
 const MINUTE_MS = 60_000;
-const READ_BATCH = 1_000;
 /** Correlation ids remembered for flow edges. */
 const DEFAULT_CORRELATIONS = 50_000;
 /** Lag is counted up to this many events per checkpoint. */
@@ -51,8 +50,6 @@ export class FlowObserver {
   private readonly domains = new Map<string, DomainFigures>();
   private readonly trails = new Map<string, Trail>();
   private readonly edges = new Map<string, number>();
-  private catching: Promise<void> | undefined;
-
   constructor(private readonly maxCorrelations = DEFAULT_CORRELATIONS) {}
 
   /** Global position the figures are current to. */
@@ -89,22 +86,6 @@ export class FlowObserver {
       this.edges.set(key, (this.edges.get(key) ?? 0) + 1);
     }
     trail.last = event.domain;
-  }
-
-  /** Reads every main-timeline event committed since the last call (calls share one read). */
-  catchUp(events: EventStore): Promise<void> {
-    this.catching ??= (async () => {
-      try {
-        for (;;) {
-          const batch = await events.readAll(this.position, READ_BATCH, { edition: "" });
-          for (const event of batch) this.observe(event);
-          if (batch.length < READ_BATCH) return;
-        }
-      } finally {
-        this.catching = undefined;
-      }
-    })();
-    return this.catching;
   }
 
   figures(domain: string, nowMs: number): DomainFigures & { lastMinute: number } {

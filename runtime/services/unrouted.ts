@@ -29,7 +29,10 @@ function isHttp2(request: NodeRequest): boolean {
 }
 
 /** The fallback handler of the Connect adapter: HTTP routes, else UNIMPLEMENTED in the caller's protocol. */
-export function unroutedHandler(routes: Record<string, HttpRoute> = {}): NodeHandler {
+export function unroutedHandler(
+  routes: Record<string, HttpRoute> = {},
+  hint: (path: string) => string | undefined = () => undefined,
+): NodeHandler {
   return (request, nodeResponse) => {
     const response = nodeResponse as unknown as Reply;
     const path = (request.url ?? "").split("?", 1)[0] ?? "";
@@ -47,7 +50,8 @@ export function unroutedHandler(routes: Record<string, HttpRoute> = {}): NodeHan
       return;
     }
     const contentType = String(request.headers["content-type"] ?? "").toLowerCase();
-    const message = unimplementedMessage(path);
+    const extra = hint(path);
+    const message = unimplementedMessage(path) + (extra ? ` (${extra})` : "");
     if (contentType.startsWith("application/grpc")) {
       const status = {
         "grpc-status": String(GRPC_UNIMPLEMENTED),

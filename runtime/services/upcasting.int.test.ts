@@ -188,7 +188,11 @@ describe("upcasting on every read path", () => {
     await rt.reactive?.settle();
     const ledger = await rt.storage.events.get({ domain: LEDGER, edition: "", root });
     const written = ledger.slice(3).map((p) => AnyPayload.unpack(p.event, StringValueSchema).value);
-    expect(written).toContain("seen:v2:5 after 3");
+    // The saga counted the three legacy ledger events (read upcast); the PM reacts to the same
+    // source event side by side, and when its command lands first the saga counts it too.
+    expect(written.filter((w) => w.startsWith("seen:"))).toEqual([
+      expect.stringMatching(/^seen:v2:5 after [34]$/),
+    ]);
     expect(written).toContain("pm:v2:5");
     const watch = await rt.storage.events.readAll(0n, 10_000, { domain: WATCH });
     expect(watch.map((e) => AnyPayload.unpack(e.page.event, StringValueSchema).value)).toContain(

@@ -57,7 +57,7 @@ if (wants("sqlite")) {
         },
       };
     },
-    { persistent: true, multiProcess: true },
+    { persistent: true, multiProcess: true, batchedReads: true },
   );
 }
 
@@ -91,6 +91,6 @@ if (wants("postgres")) {
         },
       };
     },
-    { persistent: true, multiProcess: true },
+    { persistent: true, multiProcess: true, batchedReads: true },
   );
 }

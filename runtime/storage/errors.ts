@@ -1,6 +1,12 @@
 // Typed storage errors. The service layer maps each kind to one gRPC code (runtime.md §11).
 
-export type StorageErrorKind = "conflict" | "invalid" | "not_found" | "already_exists" | "internal";
+export type StorageErrorKind =
+  | "conflict"
+  | "invalid"
+  | "not_found"
+  | "already_exists"
+  | "internal"
+  | "unavailable";
 
 export abstract class StorageError extends Error {
   abstract readonly kind: StorageErrorKind;
@@ -52,8 +58,14 @@ export class CausationRecordedError extends AlreadyExistsError {
 
 /** The backend failed (INTERNAL). */
 export class StorageFailure extends StorageError {
-  readonly kind = "internal";
+  readonly kind: StorageErrorKind = "internal";
   override readonly name: string = "StorageFailure";
+}
+
+/** The backend could not be reached (a dropped or refused connection): UNAVAILABLE, worth a retry. */
+export class StorageUnavailable extends StorageFailure {
+  override readonly kind = "unavailable";
+  override readonly name: string = "StorageUnavailable";
 }
 
 export const MAX_SEQUENCE = 0xffff_ffff;

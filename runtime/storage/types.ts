@@ -46,6 +46,11 @@ export interface AppendOptions {
   causation?: CausationKey;
   /** Stored in the same transaction, at the last appended page's sequence. */
   snapshotState?: Any;
+  /**
+   * W3C `traceparent` of the operation appending the pages (when traced), kept with each page:
+   * a consumer that reads them before (or without) their bus message continues that trace.
+   */
+  traceparent?: string;
 }
 
 /** An event with its place in the global, commit-ordered log. */
@@ -57,6 +62,14 @@ export interface StoredEvent {
   root: Uint8Array;
   correlationId: string;
   page: EventPage;
+  /** The `traceparent` the page was appended with (AppendOptions.traceparent), when there was one. */
+  traceparent?: string;
+}
+
+/** An aggregate's snapshot and the encoded pages after it (EventStore.getEncodedHistory). */
+export interface EncodedHistory {
+  snapshot: SnapshotRecord | undefined;
+  pages: EncodedPages;
 }
 
 /** Pages already encoded for a handler request (see EventStore.getEncodedFrom). */
@@ -94,6 +107,19 @@ export interface EventStore {
    * Backends without it are read through getFrom.
    */
   getEncodedFrom?(ref: AggregateRef, from: number): Promise<EncodedPages>;
+  /**
+   * Optional: what a command's handler is given, in one call: the aggregate's snapshot and the
+   * encoded pages after it (getEncodedFrom from the snapshot's sequence + 1). A backend may answer
+   * a hot aggregate from memory but never staler than the store: a write by any connection or
+   * process is seen by the next call. Callers must not modify what it returns.
+   */
+  getEncodedHistory?(ref: AggregateRef): Promise<EncodedHistory>;
+  /**
+   * Optional: what `get` returns for each of several aggregates, in their order, read in a few
+   * queries instead of one per aggregate (a saga fetching thousands of destinations). Backends
+   * without it are read through `get`, one by one.
+   */
+  getMany?(refs: AggregateRef[]): Promise<EventPage[][]>;
   /** Pages with from <= sequence <= to (inclusive both ends). */
   getRange(ref: AggregateRef, from: number, to: number): Promise<EventPage[]>;
   /** Pages created at or before `time`. */
@@ -222,6 +248,11 @@ export interface OutboxInput {
   kind: string;
   /** The encoded delivery (e.g. a CommandBook). */
   payload: Uint8Array;
+  /**
+   * W3C `traceparent` of the reaction that decided it (absent when untraced): the delivery, now
+   * or after a restart, continues that trace.
+   */
+  traceparent?: string;
 }
 
 export type OutboxStatus = "pending" | "delivered" | "rejected" | "parked";

@@ -9,9 +9,11 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { Subprocess } from "bun";
 import type { ComponentConfig, HandlerSettings } from "../config/load";
 import type { AggregateHandler } from "../coordinator/ports";
+import { tracedRpc } from "../observability/instrument";
 import type { Logger } from "../observability/log";
 import { aggregateClient } from "../transport/aggregate-client";
 import { GrpcClient } from "../transport/grpc-client";
+import { limitedRpc, MESSAGE_LIMIT_ENV } from "../transport/message-limit";
 import { forwardLines } from "./output";
 
 export type ProgramState =
@@ -33,6 +35,8 @@ export interface ProgramOptions {
   /** Socket the program listens on. */
   socket: string;
   settings: HandlerSettings;
+  /** The message limit: requests over it are refused here, and the program is told it. */
+  maxMessageBytes: number;
   log: Logger;
   /** Forward the child's stdout/stderr into the log (default) or drop it. */
   output: "forward" | "ignore";
@@ -52,6 +56,8 @@ export class SupervisedProgram {
   readonly component: ComponentConfig;
   readonly socket: string;
   readonly client: RpcClient;
+  /** The transport itself, without limit or traces (health probes). */
+  private readonly base: RpcClient;
   /** The aggregate handler as the coordinator sees it (gated on health). */
   readonly handler: AggregateHandler;
   /** Any call to the program, gated on health (sagas, projectors, process managers). */
@@ -69,7 +75,7 @@ export class SupervisedProgram {
     this.component = options.component;
     this.socket = options.socket;
     this.log = options.log.child({ program: options.component.program });
-    this.client =
+    this.base =
       options.component.transport === "grpc"
         ? new GrpcClient(
             options.component.launch.type === "external" && options.component.launch.url
@@ -78,6 +84,7 @@ export class SupervisedProgram {
             options.component.program,
           )
         : new UnixSocketClient(options.socket, options.component.program);
+    this.client = tracedRpc(limitedRpc(this.base, options.maxMessageBytes, options.component.program));
     const inner = aggregateClient(this.client);
     this.handler = {
       handle: (request, callOptions) => this.guarded(() => inner.handle(request, callOptions)),
@@ -135,6 +142,29 @@ export class SupervisedProgram {
       return res.status === HealthCheckResponse_ServingStatus.SERVING;
     } catch {
       return false;
+    }
+  }
+
+  /**
+   * Whether the program can be reached now: ready (or external) and answering a health check on a
+   * fresh connection, so a socket file gone while the process lives counts too. A program that is
+   * merely slow to answer (busy) is reachable; only a connection that fails is not.
+   */
+  async reachable(timeoutMs = HEALTH_CALL_MS): Promise<boolean> {
+    if (this.stateValue !== "ready" && this.stateValue !== "external") return false;
+    const fresh =
+      this.component.transport === "grpc"
+        ? undefined
+        : new UnixSocketClient(this.socket, this.component.program);
+    try {
+      const res = await unary(fresh ?? this.base, Health.method.check, create(HealthCheckRequestSchema), {
+        timeoutMs,
+      });
+      return res.status === HealthCheckResponse_ServingStatus.SERVING;
+    } catch (err) {
+      return !(err instanceof ConnectError && err.code === Code.Unavailable);
+    } finally {
+      fresh?.close();
     }
   }
 
@@ -196,8 +226,10 @@ export class SupervisedProgram {
       ...this.options.env,
       ...this.component.env,
       ANGZARR_SOCKET: this.socket,
+      ANGZARR_PROGRAM: this.component.program,
+      OTEL_SERVICE_NAME: this.component.env.OTEL_SERVICE_NAME ?? this.component.program,
       ANGZARR_PARENT_PID: String(process.pid),
-      ANGZARR_MAX_MESSAGE_BYTES: String(this.options.settings.maxMessageBytes),
+      [MESSAGE_LIMIT_ENV]: String(this.options.maxMessageBytes),
     };
     const io = this.options.output === "forward" ? "pipe" : "ignore";
     let proc: Proc;

@@ -23,6 +23,7 @@ import type {
 } from "../coordinator/reactive-ports";
 import { UpcasterRegistry } from "../coordinator/upcasting";
 import { type Logger, log as rootLog } from "../observability/log";
+import { DEFAULT_MAX_MESSAGE_BYTES } from "../transport/message-limit";
 import { processManagerClient, projectorClient, sagaClient } from "../transport/reactive-clients";
 import { servesUpcaster, upcasterClient } from "../transport/upcaster-client";
 import { SupervisedProgram } from "./program";
@@ -40,6 +41,8 @@ export interface SupervisorOptions {
   /** Folder for the programs' sockets (created with mode 0700). */
   socketsDir: string;
   handlers: HandlerSettings;
+  /** The message limit towards the programs (default 64 MiB; config `maxMessageBytes`). */
+  maxMessageBytes?: number;
   /** Forward children's stdout/stderr into the log (default) or drop it. */
   output?: "forward" | "ignore";
   /** Extra environment for every child. */
@@ -82,6 +85,7 @@ export class Supervisor implements HandlerDirectory {
         component,
         socket,
         settings: options.handlers,
+        maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
         log: this.log,
         output: options.output ?? "forward",
         env: {
@@ -99,7 +103,10 @@ export class Supervisor implements HandlerDirectory {
   /** Spawns every program and waits until each is healthy (throws SupervisorStartError if not). */
   async start(): Promise<void> {
     mkdirSync(this.options.socketsDir, { recursive: true, mode: 0o700 });
-    if (this.options.readModelsDir) mkdirSync(this.options.readModelsDir, { recursive: true });
+    if (this.options.readModelsDir) {
+      mkdirSync(this.options.readModelsDir, { recursive: true, mode: 0o700 });
+      chmodSync(this.options.readModelsDir, 0o700);
+    }
     chmodSync(this.options.socketsDir, 0o700);
     const programs = [...this.programsByName.values()];
     for (const p of programs) p.start();
@@ -107,7 +114,9 @@ export class Supervisor implements HandlerDirectory {
     const results = await Promise.all(programs.map(async (p) => [p, await p.waitReady(timeout)] as const));
     for (const p of programs) {
       if (p.state === "external" && !(await p.checkHealth())) {
-        this.log.warn("supervisor.external_unhealthy", { program: p.component.program, socket: p.socket });
+        const launch = p.component.launch;
+        const where = launch.type === "external" && launch.url ? { url: launch.url } : { socket: p.socket };
+        this.log.warn("supervisor.external_unhealthy", { program: p.component.program, ...where });
       }
     }
     const failed = results.filter(([, ok]) => !ok).map(([p]) => p.component.program);
@@ -129,6 +138,18 @@ export class Supervisor implements HandlerDirectory {
 
   programs(): SupervisedProgram[] {
     return [...this.programsByName.values()];
+  }
+
+  /** The programs that cannot be reached now, each with why (`agg-order: down`). */
+  async unreachable(): Promise<string[]> {
+    const found = await Promise.all(
+      this.programs().map(async (p) => {
+        if (await p.reachable()) return undefined;
+        const why = p.state === "ready" || p.state === "external" ? "not answering" : p.state;
+        return `${p.component.program}: ${why}`;
+      }),
+    );
+    return found.filter((f): f is string => f !== undefined);
   }
 
   /**

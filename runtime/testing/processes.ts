@@ -33,12 +33,15 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-/** Fast handler settings for tests. */
+/**
+ * Fast handler settings for tests. The health bound is how long a program may take to start and
+ * answer: generous, since a busy 2-core machine takes seconds to start one `bun` program (a
+ * test of the health timeout sets its own).
+ */
 export function testHandlerSettings(overrides: Partial<HandlerSettings> = {}): HandlerSettings {
   return {
-    maxMessageBytes: 16 * 1024 * 1024,
     timeoutMs: 10_000,
-    healthTimeoutMs: 5_000,
+    healthTimeoutMs: 20_000,
     stopGraceMs: 2_000,
     restart: { initialMs: 50, maxMs: 500 },
     ...overrides,
@@ -87,8 +90,12 @@ export function childPids(pid: number): number[] {
   return out;
 }
 
-/** Polls until `check` holds; throws with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 5_000) {
+/**
+ * Polls until `check` holds; throws with `what` after `timeoutMs`. The bound is a guard against a
+ * hang, never a measurement: its default leaves room for a busy 2-core machine, where starting one
+ * more `bun` program (a restart) can take several seconds, and stays under a test's 30 s.
+ */
+export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 20_000) {
   const deadline = performance.now() + timeoutMs;
   while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);

@@ -129,12 +129,28 @@ export function echoDirectory(
  * Relays every `from` event to `to` (same root) as a command with the same text. Texts steer it:
  * "none…" sends nothing, "two:X" sends "X-1" and "X-2", "fact:X" records X as a fact in `to`.
  */
+/** The root of the `i`th command of a `fan:` flood from `source`. */
+export function fannedRoot(source: Uint8Array, i: number): Uint8Array {
+  const root = new Uint8Array(source);
+  const view = new DataView(root.buffer, root.byteOffset, root.byteLength);
+  view.setUint32(12, (view.getUint32(12) + i + 1) >>> 0);
+  return root;
+}
+
 export function relaySaga(name: string, from: string, to: string): SagaHandler & { executed: number } {
   const saga = {
     name,
     input: { domain: from },
     executed: 0,
-    prepare: async () => create(SagaPrepareResponseSchema, {}),
+    /** A `fan:` flood asks for the history of each aggregate it will command (as a reservation would). */
+    prepare: async (req: { source?: EventBook }) => {
+      const root = req.source?.cover?.root?.value ?? new Uint8Array(16);
+      const destinations = (req.source?.pages ?? []).flatMap((page) => {
+        const n = Number(/^fan:(\d+)/.exec(textOf(page))?.[1] ?? 0);
+        return Array.from({ length: n }, (_, i) => Covers.make({ domain: to, root: fannedRoot(root, i) }));
+      });
+      return create(SagaPrepareResponseSchema, { destinations });
+    },
     execute: async (req: { source?: EventBook }) => {
       saga.executed++;
       const root = req.source?.cover?.root?.value ?? new Uint8Array(16);
@@ -155,6 +171,13 @@ export function relaySaga(name: string, from: string, to: string): SagaHandler &
               ],
             }),
           );
+          continue;
+        }
+        const fan = /^fan:(\d+)(:reject)?$/.exec(value);
+        if (fan) {
+          // A flood from one event: n commands, each to its own root (`fannedRoot`).
+          for (let i = 0; i < Number(fan[1]); i++)
+            commands.push(command(to, fannedRoot(root, i), `${fan[2] ? "reject" : "fanned"}-${i}`, 0));
           continue;
         }
         const values = value.startsWith("two:") ? [`${value.slice(4)}-1`, `${value.slice(4)}-2`] : [value];
@@ -207,7 +230,8 @@ export function shipOncePm(
 
 /**
  * A PM that schedules a deadline `afterMs` ahead on its first trigger and, when it fires, records
- * "fired" and sends "timed-out" to `target` at the PM's root.
+ * "fired" and sends "timed-out" to `target` at the PM's root. `now` is the clock the deadline is
+ * reckoned from (a test driving a manual timer passes that timer's clock).
  */
 export function deadlinePm(
   name: string,
@@ -215,6 +239,7 @@ export function deadlinePm(
   stateDomain: string,
   target: string,
   afterMs: number,
+  now: () => number = Date.now,
 ): ProcessManagerHandler {
   return {
     name,
@@ -255,7 +280,7 @@ export function deadlinePm(
                   correlationId: correlation,
                   processType: stateDomain,
                   timeoutType: "deadline",
-                  deadline: Timestamps.fromMillis(Date.now() + afterMs),
+                  deadline: Timestamps.fromMillis(now() + afterMs),
                 }),
               ),
             }),

@@ -22,6 +22,8 @@ export interface ProcessOptions {
   pollMs?: number;
   /** The clock of deadlines and retries (real time when absent). */
   timer?: Timer;
+  /** Outbox entries per write when a large decision is expanded (outbox-decision.ts). */
+  outboxChunk?: number;
 }
 
 export interface CoordinatorProcess {
@@ -59,6 +61,7 @@ export async function startProcess(options: ProcessOptions): Promise<Coordinator
     pollMs: options.pollMs ?? 10,
     retry: FAST_RETRY,
     ...(options.timer ? { timer: options.timer } : {}),
+    ...(options.outboxChunk ? { outboxChunk: options.outboxChunk } : {}),
     log: log.child({ process: faults.label }),
   };
   const host = new ReactiveHost(deps);

@@ -1,44 +1,122 @@
 // gRPC over HTTP/2 for foreign handler programs (Python, Go, Rust handlers written for the
 // reference), on a Unix socket or TCP. Same RpcClient shape as the lean Connect socket client,
 // so the coordinators do not care which one a component uses (chosen per component in config).
-import * as http2 from "node:http2";
+//
+// The HTTP/2 session (connect, reconnect, idle timeout, per-stream clean-up) and the gRPC
+// protocol (headers, grpc-timeout, envelopes, status in headers or trailers) are Connect-ES's
+// (`@connectrpc/connect-node`'s session manager and universal client, the protocol helpers of
+// `@connectrpc/connect`). Only the raw-bytes plumbing is ours: the coordinator hands over
+// already encoded requests and wants the response bytes, so it does not go through a typed
+// Transport that would decode and re-encode them.
 import * as net from "node:net";
 import type { CallOptions, RpcClient } from "@angzarr/sdk";
 import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  createAsyncIterable,
+  createDeadlineSignal,
+  createLinkedAbortController,
+  encodeEnvelope,
+  getAbortSignalReason,
+  pipeTo,
+  transformSplitEnvelope,
+  type UniversalClientFn,
+} from "@connectrpc/connect/protocol";
+import { requestHeader, validateResponse, validateTrailer } from "@connectrpc/connect/protocol-grpc";
+import { createNodeHttpClient, Http2SessionManager } from "@connectrpc/connect-node";
 
 export type GrpcTarget = { socketPath: string } | { url: string };
 
-const MAX_CODE = Code.Unauthenticated;
+/** Authority sent on a Unix socket (the socket decides where it goes). */
+const SOCKET_AUTHORITY = "http://localhost";
+const CORRELATION_HEADER = "x-correlation-id";
+/** Largest response message read (the gRPC length prefix is 32 bits). */
+const MAX_MESSAGE_BYTES = 0xffffffff;
+/** Envelope flag: the message is compressed (we never ask for compression). */
+const COMPRESSED = 0b1;
 
 export class GrpcClient implements RpcClient {
   readonly address: string;
-  private session: http2.ClientHttp2Session | undefined;
+  private readonly baseUrl: string;
+  private readonly sessions: Http2SessionManager;
+  private readonly http: UniversalClientFn;
 
   constructor(
-    private readonly target: GrpcTarget,
+    target: GrpcTarget,
     private readonly serviceLabel = "handler",
   ) {
-    this.address = "socketPath" in target ? `unix:${target.socketPath}` : target.url;
+    if ("socketPath" in target) {
+      const socketPath = target.socketPath;
+      this.address = `unix:${socketPath}`;
+      this.baseUrl = SOCKET_AUTHORITY;
+      this.sessions = new Http2SessionManager(SOCKET_AUTHORITY, undefined, {
+        createConnection: () => net.connect(socketPath),
+      });
+    } else {
+      this.address = target.url;
+      this.baseUrl = target.url.replace(/\/+$/, "");
+      this.sessions = new Http2SessionManager(this.baseUrl);
+    }
+    const sessions = this.sessions;
+    this.http = createNodeHttpClient({ httpVersion: "2", sessionProvider: () => sessions });
   }
 
-  private connect(): http2.ClientHttp2Session {
-    const current = this.session;
-    if (current && !current.closed && !current.destroyed) return current;
-    const session =
-      "socketPath" in this.target
-        ? http2.connect("http://localhost", {
-            createConnection: () => net.connect((this.target as { socketPath: string }).socketPath),
-          })
-        : http2.connect(this.target.url);
-    session.on("error", () => {
-      if (this.session === session) this.session = undefined;
-    });
-    session.on("close", () => {
-      if (this.session === session) this.session = undefined;
-    });
-    session.unref();
-    this.session = session;
-    return session;
+  async raw(path: string, body: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
+    const timeoutMs = options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : undefined;
+    const deadline = createDeadlineSignal(timeoutMs);
+    const abort = createLinkedAbortController(options.signal, deadline.signal);
+    const header = requestHeader(
+      true,
+      timeoutMs,
+      options.correlationId || options.headers
+        ? {
+            ...(options.correlationId ? { [CORRELATION_HEADER]: options.correlationId } : {}),
+            ...options.headers,
+          }
+        : undefined,
+    );
+    try {
+      // Everything up to the last byte of the response is the connection's business: a failure
+      // there (refused, reset, the program dying mid-call) is UNAVAILABLE, whatever Node calls it.
+      let response: Awaited<ReturnType<UniversalClientFn>>;
+      const envelopes: { flags: number; data: Uint8Array }[] = [];
+      try {
+        response = await this.http({
+          url: `${this.baseUrl}${path}`,
+          method: "POST",
+          header,
+          signal: abort.signal,
+          body: createAsyncIterable([encodeEnvelope(0, body)]),
+        });
+        await pipeTo(response.body, transformSplitEnvelope(MAX_MESSAGE_BYTES), async (split) => {
+          for await (const envelope of split) envelopes.push(envelope);
+        });
+      } catch (err) {
+        throw this.transportFailure(err, abort.signal);
+      }
+      // What the handler said: status in the headers (trailers-only) or in the trailers.
+      const { headerError } = validateResponse(response.status, response.header);
+      validateTrailer(response.trailer, response.header);
+      if (headerError) throw headerError;
+      const [first, ...more] = envelopes;
+      if (!first) throw new ConnectError(`${path}: empty gRPC response`, Code.Internal);
+      if (more.length > 0) throw new ConnectError(`${path}: more than one response message`, Code.Internal);
+      if ((first.flags & COMPRESSED) !== 0) {
+        throw new ConnectError(`${path}: compressed gRPC responses are not supported`, Code.Internal);
+      }
+      return first.data;
+    } finally {
+      deadline.cleanup();
+    }
+  }
+
+  private transportFailure(err: unknown, signal: AbortSignal): ConnectError {
+    if (signal.aborted) {
+      const reason = getAbortSignalReason(signal);
+      return reason instanceof ConnectError ? reason : ConnectError.from(reason, Code.Canceled);
+    }
+    const detail =
+      err instanceof ConnectError ? err.rawMessage : err instanceof Error ? err.message : String(err);
+    return this.unavailable(detail);
   }
 
   private unavailable(why: string): ConnectError {
@@ -48,82 +126,7 @@ export class GrpcClient implements RpcClient {
     );
   }
 
-  raw(path: string, body: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
-    return new Promise<Uint8Array>((resolve, reject) => {
-      let session: http2.ClientHttp2Session;
-      try {
-        session = this.connect();
-      } catch (err) {
-        reject(this.unavailable((err as Error).message));
-        return;
-      }
-      const headers: http2.OutgoingHttpHeaders = {
-        ":method": "POST",
-        ":path": path,
-        "content-type": "application/grpc+proto",
-        te: "trailers",
-      };
-      if (options.correlationId) headers["x-correlation-id"] = options.correlationId;
-      if (options.timeoutMs) headers["grpc-timeout"] = `${Math.max(1, Math.ceil(options.timeoutMs))}m`;
-      const req = session.request(headers, options.signal ? { signal: options.signal } : {});
-      if (options.timeoutMs) {
-        req.setTimeout(options.timeoutMs, () => {
-          req.close(http2.constants.NGHTTP2_CANCEL);
-          reject(new ConnectError(`${path} timed out after ${options.timeoutMs} ms`, Code.DeadlineExceeded));
-        });
-      }
-      const chunks: Buffer[] = [];
-      let head: http2.IncomingHttpHeaders = {};
-      let tail: http2.IncomingHttpHeaders = {};
-      req.on("response", (h) => {
-        head = h;
-      });
-      req.on("trailers", (t) => {
-        tail = t;
-      });
-      req.on("data", (chunk: Buffer) => chunks.push(chunk));
-      req.on("error", (err) => reject(this.unavailable(err.message)));
-      req.on("end", () => {
-        const statusText = (tail["grpc-status"] ?? head["grpc-status"]) as string | undefined;
-        if (statusText === undefined) {
-          reject(this.unavailable(`no grpc-status (HTTP ${head[":status"] ?? "?"})`));
-          return;
-        }
-        const status = Number(statusText);
-        if (status !== 0) {
-          const raw = (tail["grpc-message"] ?? head["grpc-message"] ?? "") as string;
-          let message = raw;
-          try {
-            message = decodeURIComponent(raw);
-          } catch {
-            // keep it as sent
-          }
-          reject(
-            new ConnectError(message, status >= 0 && status <= MAX_CODE ? (status as Code) : Code.Unknown),
-          );
-          return;
-        }
-        const data = Buffer.concat(chunks);
-        if (data.length < 5) {
-          reject(new ConnectError(`${path}: empty gRPC response`, Code.Internal));
-          return;
-        }
-        if (data[0] !== 0) {
-          reject(new ConnectError(`${path}: compressed gRPC responses are not supported`, Code.Internal));
-          return;
-        }
-        const length = data.readUInt32BE(1);
-        resolve(new Uint8Array(data.subarray(5, 5 + length)));
-      });
-      const frame = Buffer.alloc(5 + body.length);
-      frame.writeUInt32BE(body.length, 1);
-      frame.set(body, 5);
-      req.end(frame);
-    });
-  }
-
   close(): void {
-    this.session?.close();
-    this.session = undefined;
+    this.sessions.abort();
   }
 }

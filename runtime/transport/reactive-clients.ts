@@ -14,6 +14,7 @@ import { create } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { BusFilter } from "../bus/types";
 import type { ProcessManagerHandler, ProjectorHandler, SagaHandler } from "../coordinator/reactive-ports";
+import { steppedUnary } from "./stepped-decode";
 
 const descriptorRequest = () => create(GetDescriptorRequestSchema);
 
@@ -22,7 +23,8 @@ export function sagaClient(name: string, input: BusFilter, client: RpcClient): S
     name,
     input,
     prepare: (request) => unary(client, Saga.method.prepare, request),
-    execute: (request) => unary(client, Saga.method.execute, request),
+    // SagaResponse.commands (1): as many as the saga decides.
+    execute: (request) => steppedUnary(client, Saga.method.execute, request, 1),
     descriptor: () => unary(client, Saga.method.getDescriptor, descriptorRequest()),
   };
 }
@@ -72,7 +74,8 @@ export function processManagerClient(
     stateDomain,
     inputs,
     prepare: (request) => unary(client, ProcessManager.method.prepare, request),
-    handle: (request) => unary(client, ProcessManager.method.handle, request),
+    // ProcessManagerHandleResponse.commands (1): as many as the PM decides.
+    handle: (request) => steppedUnary(client, ProcessManager.method.handle, request, 1),
     descriptor: () => unary(client, ProcessManager.method.getDescriptor, descriptorRequest()),
   };
 }

@@ -188,7 +188,19 @@ export class Aggregate<SD extends DescMessage> {
   /** The whole `Aggregate.Handle` decision: prior history + command → response. */
   handle(request: ContextualCommand, now: Timestamp = Timestamps.now()): BusinessResponse {
     const command = commandOf(request.command);
-    return this.decide(command, this.rebuild(request.events), EventBooks.nextSequence(request.events), now);
+    const state = this.needsState(command) ? this.rebuild(request.events) : this.initialState();
+    return this.decide(command, state, EventBooks.nextSequence(request.events), now);
+  }
+
+  /**
+   * False for a RevokeEventCommand when the aggregate has no `revoke`: the default revocation does
+   * not look at the state, so the prior history is not folded (a saga's compensations may each
+   * come with a trigger of 100,000 line items).
+   */
+  private needsState(command: CommandBook | undefined): boolean {
+    if (this.definition.revoke) return true;
+    const typeUrl = command?.pages[0]?.command?.typeUrl;
+    return typeUrl === undefined || TypeUrl.fullName(typeUrl) !== RevokeEventCommandSchema.typeName;
   }
 
   /**
@@ -199,7 +211,11 @@ export class Aggregate<SD extends DescMessage> {
   handleBinary(body: Uint8Array, now: Timestamp = Timestamps.now()): BusinessResponse {
     const view = readContextualCommand(body);
     let state: MessageShape<SD> | undefined;
-    if (view !== undefined) {
+    // Not folded when not needed; the type URLs still checked as the fold would (the general path
+    // fails on what protobuf-es cannot decode, and both paths answer alike).
+    if (view !== undefined && !this.needsState(view.command))
+      state = asciiTypes(view) ? this.initialState() : undefined;
+    else if (view !== undefined) {
       try {
         state = this.rebuildView(view);
       } catch {
@@ -330,6 +346,18 @@ function commandOf(
   if (command === undefined || command.pages[0] === undefined)
     throw invalidArgument("CommandBook has no pages");
   return command as CommandBook & { pages: [CommandPage, ...CommandPage[]] };
+}
+
+/** True when every page's type URL in the walked request is ASCII. */
+function asciiTypes(view: ContextualView): boolean {
+  const { buf, refs, count } = view;
+  for (let i = 0; i < count; i++) {
+    const start = refs[4 * i] as number;
+    if (start < 0) continue;
+    const end = refs[4 * i + 1] as number;
+    for (let j = start; j < end; j++) if ((buf[j] as number) > 0x7f) return false;
+  }
+  return true;
 }
 
 /** True when buf[start, end) holds the same bytes as the entry's type URL. */

@@ -14,6 +14,7 @@ import {
   TypeUrl,
 } from "@angzarr/proto";
 import { create, type DescMessage, fromBinary, type Message, type MessageShape } from "@bufbuild/protobuf";
+import { log } from "./log";
 
 /** One decoded page of a book, with its sequence. */
 export interface DecodedPage {
@@ -28,15 +29,12 @@ export type SkipHandler = (page: EventPage, why: string) => void;
 /** The default skip log of a component: one structured line on stderr. */
 export function logSkippedPage(component: string): SkipHandler {
   return (page, why) =>
-    console.error(
-      JSON.stringify({
-        event: "component.page_skipped",
-        component,
-        sequence: page.sequence.case === "num" ? page.sequence.value : null,
-        type_url: page.event?.typeUrl ?? "",
-        reason: why,
-      }),
-    );
+    log.info("component.page_skipped", {
+      component,
+      sequence: page.sequence.case === "num" ? page.sequence.value : null,
+      type_url: page.event?.typeUrl ?? "",
+      reason: why,
+    });
 }
 
 /** A set of event schemas a component reacts to, by full name. */

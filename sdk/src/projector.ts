@@ -17,6 +17,7 @@ import {
 import { create, type DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type DecodedPage, EventTypes, subscription } from "./components";
+import { log } from "./log";
 import type { Component } from "./serve";
 
 export interface ProjectionContext {
@@ -84,9 +85,7 @@ export class ProjectorProgram {
   /** Unknown or undecodable pages are skipped, never an error (example-domains §1.1), and logged. */
   private logSkip(page: EventBook["pages"][number], reason: string): void {
     const sequence = page.sequence.case === "num" ? page.sequence.value : undefined;
-    console.error(
-      JSON.stringify({ event: "projector.page_skipped", projector: this.name, sequence, reason }),
-    );
+    log.info("projector.page_skipped", { projector: this.name, sequence, reason });
   }
 }
 

@@ -13,6 +13,7 @@ import { addHealth, HealthRegistry } from "./health";
 import { healthCommand } from "./health-probe";
 import { serveUnix } from "./rpc/client";
 import { UnaryRouter } from "./rpc/router";
+import { startTracing, stopTracing } from "./tracing";
 
 /** Anything that can contribute methods to a program's router. */
 export interface Component {
@@ -59,6 +60,20 @@ function socketFromArgs(): string | undefined {
   return process.env.ANGZARR_SOCKET;
 }
 
+/** What `<program> --help` prints. */
+export function programUsage(name = process.argv[1]?.replace(/^.*\//, "") ?? "program"): string {
+  return `usage: ${name} [--socket PATH]
+       ${name} health [--socket PATH] [--timeout MS]
+
+  An angzarr domain program: serves its component over Connect on a Unix socket until SIGTERM.
+  The runtime starts it (angzarr standalone, or a pod); run by hand only to debug it.
+  --socket PATH   the socket to listen on (default: env ANGZARR_SOCKET)
+  health          asks the program already serving on that socket whether it is SERVING
+                  (one line; exit 0 when SERVING, 1 when not, 2 on bad usage)
+environment: ANGZARR_SOCKET, ANGZARR_MAX_MESSAGE_BYTES; OTEL_* (traces, see the README)
+`;
+}
+
 /**
  * Serves a component until SIGTERM/SIGINT. Returns once listening. Pass a factory when building
  * the component has side effects (a projector opening its database): the `health` subcommand
@@ -68,6 +83,10 @@ export function serve(
   component: Component | (() => Component),
   socketPath = socketFromArgs(),
 ): { stop(): Promise<void> } {
+  if (process.argv[2] !== "health" && (process.argv.includes("--help") || process.argv.includes("-h"))) {
+    process.stdout.write(programUsage());
+    process.exit(0);
+  }
   if (process.argv[2] === "health") {
     void healthCommand(process.argv.slice(3)).then((code) => process.exit(code));
     return { stop: async () => {} };
@@ -83,19 +102,26 @@ export function serve(
   }
   const maxBytes = Number(process.env.ANGZARR_MAX_MESSAGE_BYTES ?? 64 * 1024 * 1024);
   const built = typeof component === "function" ? component() : component;
+  // Traces, when the environment asks for them: spans before the SDK is loaded are not recorded.
+  void startTracing(process.env.ANGZARR_PROGRAM || socketPath.replace(/^.*\//, "").replace(/\.sock$/, ""));
   const server = serveUnix(buildRouter(built), socketPath, maxBytes);
   console.log(JSON.stringify({ event: "handler.listening", socket: socketPath, pid: process.pid }));
   let stopping = false;
-  const shutdown = () => {
+  const shutdown = (keepSocket = false) => {
     if (stopping) return;
     stopping = true;
-    void server.stop().finally(() => process.exit(0));
+    void server
+      .stop({ keepSocket })
+      .then(() => stopTracing())
+      .finally(() => process.exit(0));
   };
-  process.once("SIGTERM", shutdown);
-  process.once("SIGINT", shutdown);
+  process.once("SIGTERM", () => shutdown());
+  process.once("SIGINT", () => shutdown());
+  // Orphaned (the coordinator was killed): the restarted coordinator's new program may already
+  // listen on this path, so the file is left alone (whoever binds next replaces a stale one).
   watchParent(() => {
     console.log(JSON.stringify({ event: "handler.parent_gone", pid: process.pid }));
-    shutdown();
+    shutdown(true);
   });
   return server;
 }

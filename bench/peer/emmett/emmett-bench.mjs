@@ -9,12 +9,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeciderCommandHandler } from "@event-driven-io/emmett";
-import { getSQLiteEventStore } from "@event-driven-io/emmett-sqlite";
-
-function arg(name, fallback) {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
-}
+import { arg } from "./args.mjs";
+import { openConnection, storeOn } from "./store.mjs";
 
 const APPEND = arg("append", 100_000);
 const BATCH = arg("batch", 100);
@@ -63,14 +59,12 @@ function events(count, random) {
 
 async function withStore(fn) {
   const dir = mkdtempSync(join(tmpdir(), "angzarr-bench-emmett-"));
-  const store = getSQLiteEventStore({
-    fileName: join(dir, "events.db"),
-    schema: { autoMigration: "CreateOrUpdate" },
-  });
+  const fileName = join(dir, "events.db");
+  const connection = await openConnection(fileName);
   try {
-    return await fn(store);
+    return await fn(storeOn(fileName, connection));
   } finally {
-    await store.close?.();
+    connection.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }

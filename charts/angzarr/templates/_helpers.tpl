@@ -33,6 +33,14 @@ app.kubernetes.io/component: {{ .role }}
 {{- if .program -}}{{ .program }}{{- else if eq .kind "aggregate" -}}agg-{{ .domain | default .name }}{{- else -}}{{ .name }}{{- end -}}
 {{- end -}}
 
+{{/*
+Image key of a component: `image` when its program lives in an image holding several programs (a
+language's examples image, e.g. examples-python), else its program.
+*/}}
+{{- define "angzarr.imageKey" -}}
+{{- .image | default (include "angzarr.program" .) -}}
+{{- end -}}
+
 {{/* Role name (object suffix, component label) of a component: its kind and name. */}}
 {{- define "angzarr.componentRole" -}}
 {{- if eq .kind "aggregate" -}}agg-{{ .name }}{{- else -}}{{ .name }}{{- end -}}
@@ -123,11 +131,14 @@ projectors "dataVolume" NAME (+ "dataSubPath") holding the read model at /data.
 {{- $handler := $c.handler | default dict -}}
 {{- $socket := include "angzarr.socket" $program -}}
 - name: {{ $program | trunc 63 }}
-  image: {{ include "angzarr.image" (dict "root" .root "program" $program) }}
+  image: {{ include "angzarr.image" (dict "root" .root "program" (include "angzarr.imageKey" $c)) }}
   imagePullPolicy: {{ .root.Values.imagePullPolicy }}
   restartPolicy: Always
-  {{- with $handler.command }}
-  command: {{ toJson . }}
+  {{- if $handler.command }}
+  command: {{ toJson $handler.command }}
+  {{- else if $c.image }}
+  {{- /* An image of several programs has no entrypoint: the program is the command. */}}
+  command: {{ toJson (list (printf "/usr/local/bin/%s" $program)) }}
   {{- end }}
   args: {{ toJson ($handler.args | default (list "--socket" $socket)) }}
   env:

@@ -83,6 +83,8 @@ async function startStandaloneBackend(): Promise<AcceptanceBackend> {
   const env: Record<string, string | undefined> = {
     ANGZARR_LOG: process.env.ANGZARR_LOG ?? "error",
     ANGZARR_STORAGE: "sqlite",
+    // ANGZARR_EXAMPLES=python|go|mixed: the same features against that language's programs.
+    ANGZARR_EXAMPLES: process.env.ANGZARR_EXAMPLES,
   };
   const interleaves = new Set<Interleave>();
   let raw: Storage | undefined;
@@ -182,7 +184,15 @@ async function gatewayBackend(): Promise<AcceptanceBackend> {
     );
   const access = new GatewayAccess(url, readModels);
   const file = data ? join(data, "angzarr.db") : undefined;
-  const store = file && existsSync(file) ? await openStorage({ backend: "sqlite", path: file }) : undefined;
+  // A distributed deployment's store: its PostgreSQL schema (ANGZARR_PG_URL + ANGZARR_PG_SCHEMA).
+  const pgUrl = process.env.ANGZARR_PG_URL;
+  const pgSchema = process.env.ANGZARR_PG_SCHEMA;
+  const store =
+    pgUrl && pgSchema
+      ? await openStorage({ backend: "postgres", url: pgUrl, schema: pgSchema, maxConnections: 2 })
+      : file && existsSync(file)
+        ? await openStorage({ backend: "sqlite", path: file })
+        : undefined;
   return {
     mode: "gateway",
     ...gatewayParts(access),

@@ -18,14 +18,15 @@ import {
   ItemsPackedSchema,
   OrderCompletedSchema,
   OrderSummarySchema,
+  PrerequisiteCompletedSchema,
   ReserveStockSchema,
   ShipSchema,
 } from "@angzarr/proto/examples.ts";
 import { create } from "@bufbuild/protobuf";
-import { Then, When } from "@cucumber/cucumber";
+import { Given, Then, When } from "@cucumber/cucumber";
 import { readOrderSummary } from "../../../domains/prj-order-summary/projector";
 import { PM_DOMAIN, payInFull, processRoot, stockReport } from "./domain";
-import { type AcceptanceWorld, eventNames, expect, expectEqual } from "./world";
+import { type AcceptanceWorld, eventNames, eventually, expect, expectEqual } from "./world";
 
 /** What the last speculative question answered. */
 interface Speculation {
@@ -159,6 +160,23 @@ Then(
   "the stock report still shows {string} with {int} available",
   function (this: AcceptanceWorld, sku: string, available: number) {
     expectEqual(stockReport(this, this.product(sku)).available, available, `available ${sku}`);
+  },
+);
+
+Given(
+  "within {int} seconds the order-fulfillment process of order {string} has taken up its payment and stock",
+  async function (this: AcceptanceWorld, seconds: number, label: string) {
+    const workflow = this.order(label).workflow;
+    await eventually(seconds, async () => {
+      const book = await this.backend.history(PM_DOMAIN, processRoot(workflow));
+      const done = book.pages
+        .filter((p) => AnyPayload.is(p.event, PrerequisiteCompletedSchema))
+        .map((p) => AnyPayload.unpack(p.event, PrerequisiteCompletedSchema).prerequisite);
+      expect(
+        done.includes("payment") && done.includes("inventory"),
+        `the process has recorded only ${JSON.stringify(done)}`,
+      );
+    });
   },
 );
 

@@ -43,6 +43,7 @@ export class MemoryBus implements EventBus {
         sub.active = false;
         this.subscribers.delete(sub);
       },
+      ready: () => Promise.resolve(),
     };
   }
 

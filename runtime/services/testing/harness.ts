@@ -18,7 +18,7 @@ import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
 import type { Transport } from "@connectrpc/connect";
 import { createConnectTransport, createGrpcTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { MemoryBus } from "../../bus/memory/memory-bus";
-import type { BusFilter, BusHandler, BusSubscription, EventBus } from "../../bus/types";
+import type { BusFilter, BusHandler, BusSubscription, EventBus, SubscribeOptions } from "../../bus/types";
 import { AggregatePipeline } from "../../coordinator/aggregate-pipeline";
 import type { AggregateHandler, HandlerDirectory } from "../../coordinator/ports";
 import { ReactiveHost } from "../../coordinator/reactive-host";
@@ -29,6 +29,7 @@ import { createMemoryStorage } from "../../storage/memory";
 import type { DeadLetterEntry, Storage } from "../../storage/types";
 import { aggregateClient } from "../../transport/aggregate-client";
 import { processManagerClient, projectorClient, sagaClient } from "../../transport/reactive-clients";
+import { type AdminListener, startAdminListener } from "../admin-listener";
 import type { RuntimeCatalog } from "../deps";
 import { type Gateway, startGateway } from "../gateway-server";
 
@@ -41,8 +42,13 @@ export class CountingBus implements EventBus {
     return this.inner.publish(book);
   }
 
-  subscribe(name: string, filter: BusFilter, handler: BusHandler): BusSubscription {
-    const sub = this.inner.subscribe(name, filter, handler);
+  subscribe(
+    name: string,
+    filter: BusFilter,
+    handler: BusHandler,
+    options?: SubscribeOptions,
+  ): BusSubscription {
+    const sub = this.inner.subscribe(name, filter, handler, options);
     this.active++;
     let live = true;
     return {
@@ -51,6 +57,7 @@ export class CountingBus implements EventBus {
         live = false;
         sub.unsubscribe();
       },
+      ready: () => sub.ready(),
     };
   }
 
@@ -84,6 +91,10 @@ export interface TestRuntime {
   connectHttp1(): Transport;
   /** A gRPC transport (HTTP/2); closed by stop(). */
   grpc(): Transport;
+  /** The admin listener (operator services), on its own port. */
+  admin: AdminListener;
+  /** A Connect (binary, HTTP/2) transport to the admin listener, without a token; closed by stop(). */
+  adminConnect(): Transport;
   stop(): Promise<void>;
 }
 
@@ -156,12 +167,24 @@ export async function startTestRuntime(
     storage?: Storage;
     /** Records the topology under this publisher name (components described at start, flows). */
     topology?: string;
+    /** Gateway connection limits. */
+    idleTimeoutMs?: number;
+    maxConnectionsPerClient?: number;
+    /** The admin listener's bearer token (default none). */
+    adminToken?: string;
   } = {},
 ): Promise<TestRuntime> {
   const storage = options.storage ?? createMemoryStorage();
   const bus = new CountingBus(new MemoryBus());
   const handlers = directoryOf(aggregates);
-  const { reactive: directory, upcasters, storage: _storage, topology, ...gatewayOptions } = options;
+  const {
+    reactive: directory,
+    upcasters,
+    storage: _storage,
+    topology,
+    adminToken,
+    ...gatewayOptions
+  } = options;
   let recorder: TopologyRecorder | undefined;
   if (topology) {
     recorder = new TopologyRecorder(storage.events, bus, topology);
@@ -201,8 +224,7 @@ export async function startTestRuntime(
     await reactive.start();
   }
   const host = reactive;
-  const gateway = await startGateway({
-    port: 0,
+  const services = {
     pipeline,
     storage,
     bus,
@@ -218,10 +240,16 @@ export async function startTestRuntime(
         }
       : {}),
     ...gatewayOptions,
+  };
+  const gateway = await startGateway({ ...services, port: 0 });
+  const admin = await startAdminListener({
+    ...services,
+    port: 0,
+    ...(adminToken !== undefined ? { token: adminToken } : {}),
   });
   const managers: Http2SessionManager[] = [];
-  const manager = () => {
-    const m = new Http2SessionManager(gateway.url);
+  const manager = (url = gateway.url) => {
+    const m = new Http2SessionManager(url);
     managers.push(m);
     return m;
   };
@@ -243,9 +271,18 @@ export async function startTestRuntime(
     connectHttp1: () =>
       createConnectTransport({ baseUrl: gateway.url, httpVersion: "1.1", useBinaryFormat: true }),
     grpc: () => createGrpcTransport({ baseUrl: gateway.url, sessionManager: manager() }),
+    admin,
+    adminConnect: () =>
+      createConnectTransport({
+        baseUrl: admin.url,
+        httpVersion: "2",
+        useBinaryFormat: true,
+        sessionManager: manager(admin.url),
+      }),
     async stop() {
       for (const m of managers) m.abort();
       await gateway.stop();
+      await admin.stop();
       await reactive?.stop();
       await bus.close();
       await storage.close();

@@ -8,6 +8,7 @@ import { defineEncodedReadContract } from "./encoded-read-contract";
 import { defineEventStoreContract } from "./event-store-contract";
 import type { ContractContext, StorageFactory, StorageFixture } from "./fixtures";
 import { defineGlobalLogContract } from "./global-log-contract";
+import { defineManyReadContract } from "./many-read-contract";
 import { defineOutboxContract } from "./outbox-contract";
 import { definePersistenceContract } from "./persistence-contract";
 import { defineSideStoresContract } from "./side-stores-contract";
@@ -17,6 +18,8 @@ export interface ContractOptions {
   persistent?: boolean;
   /** Several processes may share the store: the fixture gives `processConfig`, and writer processes are tested. */
   multiProcess?: boolean;
+  /** The backend reads many aggregates at once (EventStore.getMany): its case must run, not skip. */
+  batchedReads?: boolean;
 }
 
 export function defineStorageContract(
@@ -48,6 +51,7 @@ export function defineStorageContract(
     defineEventStoreContract(ctx);
     defineEditionContract(ctx);
     defineEncodedReadContract(ctx);
+    defineManyReadContract(ctx, { required: options.batchedReads ?? false });
     defineGlobalLogContract(ctx);
     defineSideStoresContract(ctx);
     defineOutboxContract(ctx);

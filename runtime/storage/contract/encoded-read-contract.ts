@@ -26,7 +26,7 @@ async function same(events: EventStore, target: AggregateRef, from: number): Pro
 }
 
 export function defineEncodedReadContract(ctx: ContractContext): void {
-  describe("encoded reads (optional getEncodedFrom)", () => {
+  describe("encoded reads (optional getEncodedFrom, getEncodedHistory)", () => {
     test("equal protobuf-es's encoding of getFrom for every kind of page", async () => {
       const events = ctx.storage.events;
       const main = ref("orders", 1);
@@ -80,6 +80,36 @@ export function defineEncodedReadContract(ctx: ContractContext): void {
       ]) {
         for (const from of [0, 1, 2, 3, 6, 9]) await same(events, target, from as number);
       }
+    });
+
+    test("getEncodedHistory is the snapshot and the encoded pages after it", async () => {
+      const events = ctx.storage.events;
+      const history = events.getEncodedHistory?.bind(events);
+      if (!history) return;
+      const check = async (target: AggregateRef) => {
+        const snapshot = await ctx.storage.snapshots.get(target);
+        const got = await history(target);
+        expect(got.snapshot?.sequence).toBe(snapshot?.sequence);
+        expect(got.snapshot?.state?.typeUrl).toBe(snapshot?.state?.typeUrl);
+        expect(got.snapshot?.state?.value).toEqual(snapshot?.state?.value);
+        const after = await events.getFrom(target, snapshot ? snapshot.sequence + 1 : 0);
+        expect(Buffer.from(got.pages.bytes).toString("hex")).toBe(
+          Buffer.from(toBinary(EventBookSchema, create(EventBookSchema, { pages: after }))).toString("hex"),
+        );
+        expect(got.pages.count).toBe(after.length);
+      };
+      const main = ref("orders", 3);
+      await check(main);
+      await events.append(main, numbered(0, "a", "b"), CORR);
+      await check(main);
+      const state = create(AnySchema, { typeUrl: "type.test/test.State", value: new Uint8Array([1, 2]) });
+      await events.append(main, numbered(2, "c"), { ...CORR, snapshotState: state });
+      await events.append(main, numbered(3, "d", "e"), CORR);
+      await check(main);
+      const edition = ref("orders", 3, "hist");
+      await events.append(edition, numbered(5, "x"), { ...CORR, snapshotState: state });
+      await events.append(edition, numbered(6, "y"), CORR);
+      await check(edition);
     });
 
     test("bad input fails as getFrom fails", async () => {

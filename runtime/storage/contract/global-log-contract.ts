@@ -36,6 +36,24 @@ export function defineGlobalLogContract(ctx: ContractContext): void {
       expect(all[4]?.correlationId).toBe("c4");
     });
 
+    test("a page keeps the traceparent it was appended with; a page appended without has none", async () => {
+      const s = ctx.storage.events;
+      const traced = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+      const other = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-00";
+      // Main timeline (the one-statement path of PostgreSQL), an edition, and untraced pages.
+      await s.append(ref("orders", 1), numbered(0, "t0", "t1"), { correlationId: "c", traceparent: traced });
+      await s.append(ref("orders", 1, "branch"), forced("b0"), { correlationId: "c", traceparent: other });
+      await s.append(ref("orders", 1), numbered(2, "u2"), { correlationId: "c" });
+      const all = await visibleLog(ctx.storage, 0n, 4);
+      expect(all.map((e) => [textOf(e.page), e.traceparent])).toEqual([
+        ["t0", traced],
+        ["t1", traced],
+        ["b0", other],
+        ["u2", undefined],
+      ]);
+      expect(Object.hasOwn(all[3] ?? {}, "traceparent")).toBe(false);
+    });
+
     test("readAll pages after a position, honours the limit and filters by domain and edition", async () => {
       const s = ctx.storage.events;
       await s.append(ref("orders", 1), numbered(0, "o0", "o1", "o2"), { correlationId: "c" });

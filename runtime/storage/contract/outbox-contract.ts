@@ -54,6 +54,22 @@ const letter = {
 
 export function defineOutboxContract(ctx: ContractContext): void {
   describe("outbox", () => {
+    test("an entry keeps the trace context it was written with (none when untraced)", async () => {
+      const traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+      const c = cause(40, "saga-trace");
+      const result = written(
+        await one(ctx.storage, {
+          causations: [c],
+          enqueue: [{ ...entry(c, "traced", "lane-trace"), traceparent }, entry(c, "untraced", "lane-trace")],
+        }),
+      );
+      expect(result.enqueued.map((e) => e.traceparent)).toEqual([traceparent, undefined]);
+      const pending = await ctx.storage.outbox.pending({ lane: "lane-trace", limit: 10 });
+      expect(pending.map((e) => e.traceparent)).toEqual([traceparent, undefined]);
+      const [first] = result.enqueued;
+      expect((await ctx.storage.outbox.get(first?.id ?? 0))?.traceparent).toBe(traceparent);
+    });
+
     test("a reaction's causation, events and entries are written together; a repeat writes nothing", async () => {
       const pm = ref("pm", 1);
       const w: OutboxWrite = {
@@ -285,6 +301,47 @@ export function defineOutboxContract(ctx: ContractContext): void {
         expect(results.filter((r) => r.kind === "written")).toHaveLength(1);
         expect(await ctx.storage.events.get(pm)).toHaveLength(1);
         expect(await ctx.storage.outbox.pending({ limit: 10 })).toHaveLength(1);
+      } finally {
+        for (const c of conns) if (c !== ctx.storage) await c.close();
+      }
+    });
+
+    test("racing writers of a decision of commands only, and of one settlement: exactly one writes", async () => {
+      const connect = ctx.fixture.connect;
+      const conns: Storage[] = [];
+      for (let i = 0; i < 6; i++) conns.push(connect ? await connect() : ctx.storage);
+      try {
+        const decided = await Promise.all(
+          conns.map((s, i) =>
+            one(s, {
+              causations: [cause(6)],
+              outcome: () => new Uint8Array([i]),
+              enqueue: [
+                entry(cause(6), "command-0", "lane", `from-${i}`),
+                entry(cause(6), "command-1", "lane", `from-${i}`),
+              ],
+            }),
+          ),
+        );
+        const winners = decided.filter((r) => r.kind === "written");
+        expect(winners).toHaveLength(1);
+        const won = written(winners[0]);
+        expect(won.enqueued.map((e) => e.name)).toEqual(["command-0", "command-1"]);
+        const pending = await ctx.storage.outbox.pending({ limit: 10 });
+        expect(pending.map((e) => [e.id, e.name, payloadText(e.payload)])).toEqual(
+          won.enqueued.map((e) => [e.id, e.name, payloadText(e.payload)]),
+        );
+        const first = won.enqueued[0];
+        if (!first) throw new Error("no entry");
+        const settled = await Promise.all(
+          conns.map((s, i) =>
+            one(s, { settle: { id: first.id, status: "delivered" }, outcome: () => new Uint8Array([7, i]) }),
+          ),
+        );
+        expect(settled.filter((r) => r.kind === "written")).toHaveLength(1);
+        const after = await ctx.storage.outbox.get(first.id);
+        expect(after?.status).toBe("delivered");
+        expect(after?.result?.[0]).toBe(7);
       } finally {
         for (const c of conns) if (c !== ctx.storage) await c.close();
       }

@@ -33,6 +33,7 @@ interface StoredPage {
   event: Any | undefined;
   correlationId: string;
   position: bigint;
+  traceparent?: string;
 }
 
 interface Stream {
@@ -89,7 +90,7 @@ export class MemoryEventStore implements EventStore {
   async append(ref: AggregateRef, pages: EventPage[], options: AppendOptions): Promise<EventPage[]> {
     const r = checkRef(ref);
     if (pages.length === 0) return [];
-    const plan = this.planAppend(r, pages, options.correlationId);
+    const plan = this.planAppend(r, pages, options.correlationId, 0, options.traceparent);
     if (options.causation) {
       if (!this.causations) throw new InvalidInputError("this event store keeps no causation records");
       if (this.causations.recorded(options.causation))
@@ -108,7 +109,13 @@ export class MemoryEventStore implements EventStore {
    * cannot fail, for writes that span several stores (the outbox). `before` counts pages already
    * planned for the same aggregate in the same write, to be applied first.
    */
-  planAppend(ref: AggregateRef, pages: EventPage[], correlationId: string, before = 0): AppendPlan {
+  planAppend(
+    ref: AggregateRef,
+    pages: EventPage[],
+    correlationId: string,
+    before = 0,
+    traceparent?: string,
+  ): AppendPlan {
     const r = checkRef(ref);
     for (const page of pages) {
       if (page.sequence.case === "num") checkSequence(page.sequence.value, "page sequence");
@@ -137,6 +144,7 @@ export class MemoryEventStore implements EventStore {
             event: page.event ? clone(AnySchema, page.event) : undefined,
             correlationId,
             position: ++this.#lastPosition,
+            ...(traceparent ? { traceparent } : {}),
           };
         });
         for (const page of stored) {
@@ -290,6 +298,7 @@ export class MemoryEventStore implements EventStore {
         root: stream.root.slice(),
         correlationId: page.correlationId,
         page: toPage(page),
+        ...(page.traceparent ? { traceparent: page.traceparent } : {}),
       });
     }
     return out;

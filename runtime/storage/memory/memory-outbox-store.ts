@@ -161,6 +161,7 @@ export class MemoryOutboxStore implements OutboxStore {
         lane: input.lane,
         kind: input.kind,
         payload: input.payload.slice(),
+        ...(input.traceparent ? { traceparent: input.traceparent } : {}),
         id: ++this.#lastId,
         status: "pending",
         attempts: 0,
@@ -184,4 +185,5 @@ function checkInput(e: OutboxInput, causations: MemoryCausationStore): void {
   checkText(e.lane, "lane");
   checkText(e.kind, "kind");
   if (!(e.payload instanceof Uint8Array)) throw new InvalidInputError("payload must be bytes");
+  if (e.traceparent !== undefined) checkText(e.traceparent, "traceparent");
 }

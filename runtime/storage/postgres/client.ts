@@ -1,6 +1,6 @@
 // Connection plumbing for the PostgreSQL backend: the pool, error mapping, value conversions.
 import { SQL } from "bun";
-import { StorageError, StorageFailure } from "../errors";
+import { StorageError, StorageFailure, StorageUnavailable } from "../errors";
 
 export type Sql = SQL;
 
@@ -20,7 +20,14 @@ export function toStorageError(what: string, error: unknown): StorageError {
   if (error instanceof StorageError) return error;
   const detail = error instanceof Error ? error.message : String(error);
   const state = sqlState(error);
-  return new StorageFailure(`PostgreSQL: ${what} failed: ${detail}${state ? ` (SQLSTATE ${state})` : ""}`, {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  // Class 08 (connection exception), 57P0x (server shutting down), or the driver's own
+  // connection errors: the server is out of reach, not refusing the statement.
+  const unreachable =
+    (state !== undefined && /^(08|57P0)/.test(state)) ||
+    (typeof code === "string" && /^ERR_POSTGRES_(CONNECTION|.*TIMEOUT)|^ECONNREFUSED|^ECONNRESET/.test(code));
+  const Failure = unreachable ? StorageUnavailable : StorageFailure;
+  return new Failure(`PostgreSQL: ${what} failed: ${detail}${state ? ` (SQLSTATE ${state})` : ""}`, {
     cause: error,
   });
 }
@@ -52,6 +59,8 @@ export function openPool(url: string, schema: string, max: number): Sql {
     max,
     bigint: true,
     idleTimeout: 30,
+    // A server that cannot be reached fails the call in seconds, not the driver's default 30 s.
+    connectionTimeout: 5,
     // Every pooled connection resolves unqualified names in the backend's own schema.
     connection: { search_path: schema, application_name: "angzarr" },
   });

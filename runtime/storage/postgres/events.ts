@@ -11,8 +11,17 @@ import {
 } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import { AnySchema, type Timestamp, TimestampSchema } from "@bufbuild/protobuf/wkt";
+import { encodePageRows } from "../encoded-pages";
 import { CausationRecordedError, InvalidInputError, MAX_SEQUENCE, SequenceConflictError } from "../errors";
-import type { AggregateRef, AppendOptions, EventStore, GlobalReadFilter, StoredEvent } from "../types";
+import type {
+  AggregateRef,
+  AppendOptions,
+  EncodedHistory,
+  EncodedPages,
+  EventStore,
+  GlobalReadFilter,
+  StoredEvent,
+} from "../types";
 import {
   bytes,
   constraintOf,
@@ -54,9 +63,17 @@ interface StoredRow extends PageRow {
   edition: string;
   root: Uint8Array;
   correlation_id: string;
+  traceparent: string | null;
 }
 
 const PAGE_COLUMNS = "sequence, type_url, payload, created_seconds, created_nanos";
+/** The columns of a page for encodePageRows (a StoredPageRow: numbers as float8, exact below 2^53). */
+const ENCODED_COLUMNS =
+  "sequence::float8 AS sequence, created_seconds::float8 AS created_seconds, created_nanos, type_url, payload";
+/** The largest position (int8). */
+const MAX_POSITION = "9223372036854775807";
+/** Main-timeline aggregates read by one statement of getMany. */
+const MANY_ROOTS = 128;
 /** One past the largest sequence: "no upper bound" for the implicit divergence. */
 const BEYOND_SEQUENCES = MAX_SEQUENCE + 1;
 
@@ -110,8 +127,99 @@ export function checkNumbers(pages: EventPage[], next: number): void {
   });
 }
 
+/**
+ * The first sequence explicit page numbers ask for (undefined: none given), or "mixed" when they
+ * do not continue one another (the general path reports the conflict).
+ */
+function expectedFirst(pages: EventPage[]): number | undefined | "mixed" {
+  let first: number | undefined;
+  for (const [i, page] of pages.entries()) {
+    const explicit = EventPages.sequence(page);
+    if (explicit === undefined) continue;
+    if (first === undefined) first = explicit - i;
+    else if (explicit - i !== first) return "mixed";
+  }
+  return first !== undefined && first < 0 ? "mixed" : first;
+}
+
+/** The column arrays of an insert, and the pages as stored when numbered from `next`. */
+function pageColumns(pages: EventPage[], next: number, now = Timestamps.now()) {
+  const stored: EventPage[] = [];
+  const typeUrls: (string | null)[] = [];
+  const payloads: (Uint8Array | null)[] = [];
+  const seconds: bigint[] = [];
+  const nanos: number[] = [];
+  pages.forEach((page, i) => {
+    const createdAt = page.createdAt ?? now;
+    typeUrls.push(page.event ? page.event.typeUrl : null);
+    payloads.push(page.event ? page.event.value : null);
+    seconds.push(createdAt.seconds);
+    nanos.push(createdAt.nanos);
+    stored.push(
+      create(EventPageSchema, {
+        sequence: { case: "num", value: next + i },
+        createdAt: create(TimestampSchema, { seconds: createdAt.seconds, nanos: createdAt.nanos }),
+        ...(page.event
+          ? { event: create(AnySchema, { typeUrl: page.event.typeUrl, value: page.event.value }) }
+          : {}),
+      }),
+    );
+  });
+  return { stored, typeUrls, payloads, seconds, nanos };
+}
+
+interface SnapshotRow {
+  sequence: bigint;
+  type_url: string;
+  payload: Uint8Array;
+}
+
+function snapshotOf(row: SnapshotRow) {
+  return {
+    sequence: num(row.sequence),
+    state: create(AnySchema, { typeUrl: row.type_url, value: bytes(row.payload) }),
+  };
+}
+
 function lockKey(domain: string, edition: string, root: Uint8Array): string {
   return `${domain}\u001f${edition}\u001f${Buffer.from(root).toString("hex")}`;
+}
+
+/**
+ * The catch-up read of `readAll`: rows after a position below the safe mark, in position order,
+ * of a domain and timeline when given (an index range scan on (domain, edition, position), see
+ * migration 9). Exported for the test that checks its plan.
+ */
+export function readAllQuery(
+  afterPosition: bigint,
+  limit: number,
+  domain: string | undefined,
+  edition: string | undefined,
+): { text: string; params: unknown[] } {
+  const q = new Query();
+  const after = `${q.param(afterPosition)}::int8`;
+  const safe = "tx_id < pg_snapshot_xmin(pg_current_snapshot())";
+  const columns = `position, domain, edition, root, correlation_id, traceparent, ${PAGE_COLUMNS}`;
+  let text: string;
+  if (domain !== undefined && edition !== undefined) {
+    // One timeline of one domain: a range of events_timeline_position (migration 9) in its
+    // order, up to the limit. Spelled as row bounds on the index's key, without equalities on
+    // the columns: with them the generic plan may take the primary key or events_position and
+    // filter.
+    const timeline = "length(domain)::text || ':' || domain || edition";
+    const d = `${q.param(domain)}::text`;
+    const key = `(length(${d})::text || ':' || ${d} || ${q.param(edition)}::text)`;
+    text = `SELECT ${columns} FROM events
+         WHERE (${timeline}, position) > (${key}, ${after})
+           AND (${timeline}, position) <= (${key}, ${MAX_POSITION}::int8) AND ${safe}
+         ORDER BY ${timeline}, position LIMIT ${q.param(limit)}::int8`;
+  } else {
+    let where = `position > ${after} AND ${safe}`;
+    if (domain !== undefined) where += ` AND domain = ${q.param(domain)}::text`;
+    if (edition !== undefined) where += ` AND edition = ${q.param(edition)}::text`;
+    text = `SELECT ${columns} FROM events WHERE ${where} ORDER BY position LIMIT ${q.param(limit)}::int8`;
+  }
+  return { text, params: q.params };
 }
 
 export class PostgresEventStore implements EventStore {
@@ -138,6 +246,10 @@ export class PostgresEventStore implements EventStore {
 
     let next = 0;
     let firstExplicit: number | undefined;
+    const expected = expectedFirst(pages);
+    if (ref.edition === Editions.MAIN && !hooks.beforeCommit && expected !== "mixed") {
+      return this.appendMain(ref, pages, options, expected);
+    }
     try {
       return await this.sql.begin(async (tx) => {
         await this.lock(tx, [ref]);
@@ -170,6 +282,7 @@ export class PostgresEventStore implements EventStore {
           options.correlationId,
           next,
           BigInt(head?.first ?? 0n),
+          options.traceparent,
         );
         const snapshot = options.snapshotState;
         if (snapshot) {
@@ -227,39 +340,16 @@ export class PostgresEventStore implements EventStore {
     correlationId: string,
     next: number,
     firstPosition: bigint,
+    traceparent?: string,
   ): Promise<EventPage[]> {
-    const now = Timestamps.now();
-    const stored: EventPage[] = [];
-    const seqs: bigint[] = [];
-    const typeUrls: (string | null)[] = [];
-    const payloads: (Uint8Array | null)[] = [];
-    const seconds: bigint[] = [];
-    const nanos: number[] = [];
-    const positions: bigint[] = [];
-    pages.forEach((page, i) => {
-      const want = next + i;
-      const createdAt = page.createdAt ?? now;
-      seqs.push(BigInt(want));
-      typeUrls.push(page.event ? page.event.typeUrl : null);
-      payloads.push(page.event ? page.event.value : null);
-      seconds.push(createdAt.seconds);
-      nanos.push(createdAt.nanos);
-      positions.push(firstPosition + BigInt(i));
-      stored.push(
-        create(EventPageSchema, {
-          sequence: { case: "num", value: want },
-          createdAt: create(TimestampSchema, { seconds: createdAt.seconds, nanos: createdAt.nanos }),
-          ...(page.event
-            ? { event: create(AnySchema, { typeUrl: page.event.typeUrl, value: page.event.value }) }
-            : {}),
-        }),
-      );
-    });
+    const { stored, typeUrls, payloads, seconds, nanos } = pageColumns(pages, next);
+    const seqs = pages.map((_, i) => BigInt(next + i));
+    const positions = pages.map((_, i) => firstPosition + BigInt(i));
     await tx`
       INSERT INTO events (domain, edition, root, sequence, type_url, payload,
-                          created_seconds, created_nanos, correlation_id, position)
+                          created_seconds, created_nanos, correlation_id, position, traceparent)
       SELECT ${ref.domain}, ${ref.edition}, ${ref.root}, t.seq, t.type_url, t.payload,
-             t.secs, t.nanos, ${correlationId}, t.pos
+             t.secs, t.nanos, ${correlationId}, t.pos, ${traceparent ?? null}::text
       FROM unnest(${tx.array(seqs, "INT8")}::int8[], ${tx.array(typeUrls, "TEXT")}::text[],
                   ${tx.array(payloads, "BYTEA")}::bytea[], ${tx.array(seconds, "INT8")}::int8[],
                   ${tx.array(nanos, "INT4")}::int4[], ${tx.array(positions, "INT8")}::int8[])
@@ -267,9 +357,152 @@ export class PostgresEventStore implements EventStore {
     return stored;
   }
 
+  /**
+   * A main-timeline append in one statement (append_main, migration 7): lock, number check,
+   * positions, causation claim, pages and snapshot in the statement's own transaction.
+   */
+  private async appendMain(
+    ref: AggregateRef,
+    pages: EventPage[],
+    options: AppendOptions,
+    expected: number | undefined,
+  ): Promise<EventPage[]> {
+    const now = Timestamps.now();
+    const { typeUrls, payloads, seconds, nanos } = pageColumns(pages, 0, now);
+    const snapshot = options.snapshotState;
+    const c = options.causation;
+    const sql = this.sql;
+    let row: { outcome: string; next: bigint; first: bigint | null } | undefined;
+    try {
+      [row] = (await sql`
+        SELECT r_outcome AS outcome, r_next AS next, r_first AS first FROM append_main(
+          ${lockKey(ref.domain, Editions.MAIN, ref.root)}::text, ${ref.domain}::text, ${ref.root}::bytea,
+          ${expected ?? null}::int8, ${MAX_SEQUENCE}::int8,
+          ${sql.array(typeUrls, "TEXT")}::text[], ${sql.array(payloads, "BYTEA")}::bytea[],
+          ${sql.array(seconds, "INT8")}::int8[], ${sql.array(nanos, "INT4")}::int4[],
+          ${options.correlationId}::text,
+          ${snapshot ? snapshot.typeUrl : null}::text, ${snapshot ? snapshot.value : null}::bytea,
+          ${c ? c.component : null}::text, ${c ? c.domain : null}::text,
+          ${c ? Editions.normalize(c.edition) : null}::text, ${c ? c.root : null}::bytea,
+          ${c ? c.sequence : null}::int8, ${options.traceparent ?? null}::text)`) as {
+        outcome: string;
+        next: bigint;
+        first: bigint | null;
+      }[];
+    } catch (error) {
+      if (sqlState(error) === UNIQUE_VIOLATION && constraintOf(error) === "events_pkey") {
+        throw new SequenceConflictError(expected ?? 0, expected ?? 0);
+      }
+      throw toStorageError("append", error);
+    }
+    if (row === undefined) throw toStorageError("append", new Error("append_main returned no row"));
+    const next = num(row.next);
+    if (row.outcome === "duplicate" && c) throw new CausationRecordedError(c.component);
+    if (row.outcome !== "written") {
+      checkNumbers(pages, next);
+      throw toStorageError("append", new Error(`append_main refused pages numbered from ${next}`));
+    }
+    return pageColumns(pages, next, now).stored;
+  }
+
+  async getEncodedFrom(input: AggregateRef, from: number): Promise<EncodedPages> {
+    const ref = checkRef(input);
+    checkSequence(from, "from");
+    return await guarded("getFrom", async () => {
+      const q = new Query();
+      const text = this.compositeSql(q, ref, { from }, ENCODED_COLUMNS);
+      return encodePageRows(await this.sql.unsafe(text, q.params).values());
+    });
+  }
+
+  /** Main timeline: the snapshot and the pages after it in one statement (editions: two reads). */
+  async getEncodedHistory(input: AggregateRef): Promise<EncodedHistory> {
+    const ref = checkRef(input);
+    if (ref.edition !== Editions.MAIN) {
+      const [row] = await this.snapshotRows(ref);
+      const snapshot = row === undefined ? undefined : snapshotOf(row);
+      return { snapshot, pages: await this.getEncodedFrom(ref, snapshot ? snapshot.sequence + 1 : 0) };
+    }
+    return await guarded("getEncodedHistory", async () => {
+      // One snapshot row (kind 0: sequence, type URL, payload), then the pages after it (kind 1).
+      const rows = (await this.sql`
+        WITH s AS (
+          SELECT sequence, type_url, payload FROM snapshots
+          WHERE domain = ${ref.domain} AND edition = '' AND root = ${ref.root})
+        SELECT 0 AS kind, sequence::float8 AS sequence, 0::float8 AS created_seconds, 0 AS created_nanos,
+               type_url, payload FROM s
+        UNION ALL
+        SELECT 1, sequence::float8, created_seconds::float8, created_nanos, type_url, payload FROM events
+        WHERE domain = ${ref.domain} AND edition = '' AND root = ${ref.root}
+          AND sequence > COALESCE((SELECT sequence FROM s), -1)
+        ORDER BY 1, 2`.values()) as unknown[][];
+      const head = rows[0];
+      const snapshot =
+        head !== undefined && head[0] === 0
+          ? {
+              sequence: head[1] as number,
+              state: create(AnySchema, { typeUrl: head[4] as string, value: bytes(head[5] as Uint8Array) }),
+            }
+          : undefined;
+      return { snapshot, pages: encodePageRows(snapshot ? rows.slice(1) : rows, 1) };
+    });
+  }
+
+  private async snapshotRows(ref: AggregateRef) {
+    return await guarded("snapshot get", async () => {
+      return (await this.sql`
+        SELECT sequence, type_url, payload FROM snapshots
+        WHERE domain = ${ref.domain} AND edition = ${ref.edition} AND root = ${ref.root}`) as SnapshotRow[];
+    });
+  }
+
   async get(input: AggregateRef): Promise<EventPage[]> {
     const ref = checkRef(input);
     return this.readPages("get", ref, {});
+  }
+
+  /**
+   * Main-timeline aggregates are read MANY_ROOTS at a time by one statement (the (domain, root)
+   * pairs as two arrays, any mix of domains); edition aggregates one by one, as `get`.
+   */
+  async getMany(targets: AggregateRef[]): Promise<EventPage[][]> {
+    if (!Array.isArray(targets)) throw new InvalidInputError("refs must be an array");
+    const refs = targets.map((r) => checkRef(r));
+    const out: EventPage[][] = new Array(refs.length);
+    const main: number[] = [];
+    for (let i = 0; i < refs.length; i++) {
+      const ref = refs[i] as AggregateRef;
+      if (ref.edition === Editions.MAIN) main.push(i);
+      else out[i] = await this.readPages("getMany", ref, {});
+    }
+    for (let start = 0; start < main.length; start += MANY_ROOTS) {
+      const batch = main.slice(start, start + MANY_ROOTS);
+      const domains = batch.map((i) => (refs[i] as AggregateRef).domain);
+      const roots = batch.map((i) => (refs[i] as AggregateRef).root);
+      const rows = await guarded("getMany", async () => {
+        return (await this.sql`
+          SELECT e.domain, e.root, e.sequence, e.type_url, e.payload, e.created_seconds, e.created_nanos
+          FROM events e
+          JOIN (SELECT DISTINCT d, r FROM unnest(${this.sql.array(domains, "TEXT")}::text[],
+                                                 ${this.sql.array(roots, "BYTEA")}::bytea[]) AS t(d, r)) t
+            ON e.domain = t.d AND e.root = t.r
+          WHERE e.edition = ''
+          ORDER BY e.domain, e.root, e.sequence`) as (PageRow & { domain: string; root: Uint8Array })[];
+      });
+      const byAggregate = new Map<string, EventPage[]>();
+      for (const row of rows) {
+        const key = lockKey(row.domain, Editions.MAIN, bytes(row.root));
+        const pages = byAggregate.get(key);
+        if (pages) pages.push(pageFromRow(row));
+        else byAggregate.set(key, [pageFromRow(row)]);
+      }
+      for (const i of batch) {
+        const ref = refs[i] as AggregateRef;
+        // Each ref gets pages of its own (the same aggregate may be asked for twice).
+        out[i] = [...(byAggregate.get(lockKey(ref.domain, Editions.MAIN, ref.root)) ?? [])];
+      }
+    }
+    return out;
   }
 
   async getFrom(input: AggregateRef, from: number): Promise<EventPage[]> {
@@ -414,15 +647,8 @@ export class PostgresEventStore implements EventStore {
       filter?.edition === undefined ? undefined : checkEdition(filter.edition, "filter edition");
     if (limit === 0) return [];
     return await guarded("readAll", async () => {
-      const q = new Query();
-      let where = `position > ${q.param(afterPosition)}::int8 AND tx_id < pg_snapshot_xmin(pg_current_snapshot())`;
-      if (filter?.domain !== undefined) where += ` AND domain = ${q.param(filter.domain)}::text`;
-      if (edition !== undefined) where += ` AND edition = ${q.param(edition)}::text`;
-      const rows = (await this.sql.unsafe(
-        `SELECT position, domain, edition, root, correlation_id, ${PAGE_COLUMNS}
-         FROM events WHERE ${where} ORDER BY position LIMIT ${q.param(limit)}::int8`,
-        q.params,
-      )) as StoredRow[];
+      const { text, params } = readAllQuery(afterPosition, limit, filter?.domain, edition);
+      const rows = (await this.sql.unsafe(text, params)) as StoredRow[];
       return rows.map((row) => ({
         position: BigInt(row.position),
         domain: row.domain,
@@ -430,6 +656,7 @@ export class PostgresEventStore implements EventStore {
         root: bytes(row.root),
         correlationId: row.correlation_id,
         page: pageFromRow(row),
+        ...(row.traceparent === null ? {} : { traceparent: row.traceparent }),
       }));
     });
   }
@@ -457,7 +684,7 @@ export class PostgresEventStore implements EventStore {
    * The composite history as one statement: the aggregate's own pages and, for an edition, the
    * main-timeline pages before its divergence point.
    */
-  private compositeSql(q: Query, ref: AggregateRef, filter: PageFilter): string {
+  private compositeSql(q: Query, ref: AggregateRef, filter: PageFilter, columns = PAGE_COLUMNS): string {
     const domain = `${q.param(ref.domain)}::text`;
     const edition = `${q.param(ref.edition)}::text`;
     const root = `${q.param(ref.root)}::bytea`;
@@ -470,13 +697,13 @@ export class PostgresEventStore implements EventStore {
       );
     }
     const extra = conditions.map((c) => ` AND ${c}`).join("");
-    const own = `SELECT ${PAGE_COLUMNS}, 1 AS src FROM events
+    const own = `SELECT ${columns}, 1 AS src FROM events
                  WHERE domain = ${domain} AND edition = ${edition} AND root = ${root}${extra}`;
     if (ref.edition === Editions.MAIN) return `${own} ORDER BY sequence`;
     const inherit = this.inheritCondition(q, ref, domain, edition, root);
     return `${own}
             UNION ALL
-            SELECT ${PAGE_COLUMNS}, 0 AS src FROM events
+            SELECT ${columns}, 0 AS src FROM events
             WHERE domain = ${domain} AND edition = '' AND root = ${root} AND ${inherit}${extra}
             ORDER BY sequence, src`;
   }

@@ -14,7 +14,7 @@ import type {
   OutboxWrite,
   OutboxWriteResult,
 } from "../types";
-import { bytes, guarded, num, type Sql } from "./client";
+import { bytes, guarded, num, type Sql, toStorageError } from "./client";
 import { checkNumbers, checkPages, type PostgresEventStore } from "./events";
 import { checkCausation, checkDeadLetter, insertDeadLetter } from "./stores";
 import { checkCount, checkRef, checkText } from "./validate";
@@ -36,6 +36,7 @@ interface Row {
   last_error: string;
   result: Uint8Array | null;
   created_at: Date;
+  traceparent: string;
 }
 
 const SETTLED = new Set<OutboxStatus>(["delivered", "rejected", "parked"]);
@@ -61,6 +62,7 @@ function entry(row: Row): OutboxEntry {
     createdAt: row.created_at,
   };
   if (row.result !== null) out.result = bytes(row.result);
+  if (row.traceparent) out.traceparent = row.traceparent;
   return out;
 }
 
@@ -70,6 +72,7 @@ function checkEntry(input: OutboxInput): OutboxInput {
   checkText(input.lane, "lane");
   checkText(input.kind, "kind");
   if (!(input.payload instanceof Uint8Array)) throw new InvalidInputError("payload must be bytes");
+  if (input.traceparent !== undefined) checkText(input.traceparent, "traceparent");
   return { ...input, cause: checkCausation(input.cause) };
 }
 
@@ -94,6 +97,11 @@ function checkWrite(w: OutboxWrite): OutboxWrite {
   };
 }
 
+/** Whether outbox_write_one can apply the write: nothing to number, no dead letter, one causation at most. */
+function oneStatement(w: OutboxWrite): boolean {
+  return (w.appends ?? []).length === 0 && w.deadLetter === undefined && (w.causations ?? []).length <= 1;
+}
+
 function aggregateKey(ref: { domain: string; edition: string; root: Uint8Array }): string {
   return `${ref.domain}\u0000${ref.edition}\u0000${Buffer.from(ref.root).toString("hex")}`;
 }
@@ -108,6 +116,8 @@ export class PostgresOutboxStore implements OutboxStore {
     if (!Array.isArray(writes)) throw new InvalidInputError("writes must be an array");
     const checked = writes.map(checkWrite);
     if (checked.length === 0) return [];
+    const only = checked[0] as OutboxWrite;
+    if (checked.length === 1 && oneStatement(only)) return [await this.writeOne(only)];
     return await guarded("outbox write", () =>
       this.sql.begin(async (tx) => {
         const appends = checked.flatMap((w) => w.appends ?? []);
@@ -135,6 +145,62 @@ export class PostgresOutboxStore implements OutboxStore {
         return results;
       }),
     );
+  }
+
+  /**
+   * A write without appends or dead letter in one round trip (outbox_write_one, see the
+   * migrations): the guards and writes of `apply`, in the same order, inside one statement.
+   */
+  private async writeOne(w: OutboxWrite): Promise<OutboxWriteResult> {
+    const c = w.causations?.[0];
+    const entries = w.enqueue ?? [];
+    // No pages: the outcome is known before the write.
+    const outcome = w.outcome?.([]) ?? null;
+    const sql = this.sql;
+    const text = (f: (e: OutboxInput) => string) => sql.array(entries.map(f), "TEXT");
+    const blobs = (f: (e: OutboxInput) => Uint8Array) => sql.array(entries.map(f), "BYTEA");
+    const sequences = sql.array(
+      entries.map((e) => e.cause.sequence),
+      "INT8",
+    );
+    const rows = (await guarded("outbox write", async () => {
+      return await sql`
+        SELECT r_kind AS kind, r_id AS id, r_created AS created FROM outbox_write_one(
+          ${c ? c.component : null}::text, ${c ? c.domain : null}::text,
+          ${c ? Editions.normalize(c.edition) : null}::text, ${c ? c.root : null}::bytea,
+          ${c ? c.sequence : null}::int8, ${outcome}::bytea,
+          ${w.settle ? w.settle.id : null}::int8, ${w.settle ? w.settle.status : null}::text,
+          ${text((e) => e.cause.component)}::text[], ${text((e) => e.cause.domain)}::text[],
+          ${text((e) => e.cause.edition)}::text[], ${blobs((e) => e.cause.root)}::bytea[],
+          ${sequences}::int8[], ${text((e) => e.name)}::text[], ${text((e) => e.lane)}::text[],
+          ${text((e) => e.kind)}::text[], ${blobs((e) => e.payload)}::bytea[],
+          ${text((e) => e.traceparent ?? "")}::text[])`;
+    })) as { kind: string; id: bigint | null; created: Date | null }[];
+    if (rows[0]?.kind !== "written") return { kind: "duplicate" };
+    // Ids ascend in the order the entries were given.
+    const ids = rows
+      .flatMap((r) => (r.id === null ? [] : [{ id: num(r.id), created: r.created ?? new Date() }]))
+      .sort((a, b) => a.id - b.id);
+    const enqueued = entries.map((e, i): OutboxEntry => {
+      const row = ids[i];
+      if (row === undefined) throw toStorageError("outbox write", new Error("an entry was not stored"));
+      const out: OutboxEntry = {
+        id: row.id,
+        cause: { ...e.cause, root: bytes(e.cause.root) },
+        name: e.name,
+        lane: e.lane,
+        kind: e.kind,
+        payload: e.payload,
+        status: "pending",
+        attempts: 0,
+        dueAt: 0,
+        lastError: "",
+        createdAt: row.created,
+      };
+      if (e.traceparent) out.traceparent = e.traceparent;
+      return out;
+    });
+    return { kind: "written", stored: [], enqueued };
   }
 
   async pending(options: { limit: number; lane?: string; afterId?: number }): Promise<OutboxEntry[]> {
@@ -266,9 +332,10 @@ export class PostgresOutboxStore implements OutboxStore {
     for (const e of w.enqueue ?? []) {
       const c = e.cause;
       const [row] = (await tx`
-        INSERT INTO outbox (component, domain, edition, root, sequence, name, lane, kind, payload, status)
+        INSERT INTO outbox (component, domain, edition, root, sequence, name, lane, kind, payload, status,
+                            traceparent)
         VALUES (${c.component}, ${c.domain}, ${c.edition}, ${c.root}, ${c.sequence}, ${e.name}, ${e.lane},
-                ${e.kind}, ${e.payload}, 'pending')
+                ${e.kind}, ${e.payload}, 'pending', ${e.traceparent ?? ""})
         RETURNING *`) as Row[];
       if (row) enqueued.push(entry(row));
     }

@@ -1,8 +1,11 @@
 // One bun:sqlite connection: pragmas, migrations, a statement cache and the error policy.
 // Writes run in BEGIN IMMEDIATE transactions, so they are serialised with every other
 // connection and process on the same file; SQLITE_BUSY is waited out (busy_timeout) and retried.
+
 import { Database, SQLiteError, type SQLQueryBindings, type Statement } from "bun:sqlite";
+import { chmodSync, existsSync } from "node:fs";
 import { StorageError, StorageFailure } from "../errors";
+import { HistoryCache } from "./history-cache";
 import { MIGRATIONS } from "./migrations";
 
 /** How long one statement waits for another writer's lock before SQLITE_BUSY. */
@@ -47,6 +50,9 @@ export class SqliteDb {
   private pending: GroupedWrite[] = [];
   private flushScheduled = false;
   private lastGroupSize = 0;
+  private readonly dataVersionStmt: Stmt;
+  /** Loads of hot aggregates, shared by the stores on this connection (history-cache.ts). */
+  readonly histories = new HistoryCache();
 
   constructor(
     readonly path: string,
@@ -55,12 +61,14 @@ export class SqliteDb {
   ) {
     try {
       this.raw = new Database(path, { create: true, strict: true });
+      if (path !== ":memory:" && path !== "") chmodSync(path, 0o600);
     } catch (err) {
       throw failure(`opening ${path}`, err);
     }
     try {
       this.raw.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
       this.raw.run("PRAGMA journal_mode = WAL");
+      for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
       this.raw.run(`PRAGMA synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
       // Room for a large aggregate's pages (100k events ≈ 15 MiB) instead of the default 2 MiB:
       // a rebuild reads them from the cache rather than from the OS. Filled only as used.
@@ -69,6 +77,7 @@ export class SqliteDb {
       this.beginRead = this.prepare("BEGIN DEFERRED");
       this.commit = this.prepare("COMMIT");
       this.rollback = this.prepare("ROLLBACK");
+      this.dataVersionStmt = this.prepare("PRAGMA data_version");
       this.migrate();
     } catch (err) {
       this.raw.close();
@@ -84,6 +93,11 @@ export class SqliteDb {
       this.statements.set(sql, stmt);
     }
     return stmt;
+  }
+
+  /** Changes whenever another connection (this process or another) commits to the file. */
+  dataVersion(): number {
+    return this.dataVersionStmt.values()[0]?.[0] as number;
   }
 
   /** Runs `fn` (plain reads, or one autocommit statement), mapping errors. */

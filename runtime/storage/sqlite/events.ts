@@ -9,6 +9,7 @@ import { CausationRecordedError, InvalidInputError, MAX_SEQUENCE, SequenceConfli
 import type {
   AggregateRef,
   AppendOptions,
+  EncodedHistory,
   EncodedPages,
   EventStore,
   GlobalReadFilter,
@@ -16,15 +17,16 @@ import type {
 } from "../types";
 import { CAUSATION_INSERT, validKey as validCausation } from "./causations";
 import type { SqliteDb, Stmt } from "./db";
-import { SNAPSHOT_UPSERT } from "./snapshots";
+import { type CachedHistory, historyKey, nextOf, storedNextOf } from "./history-cache";
+import { SNAPSHOT_UPSERT, SqliteSnapshotStore } from "./snapshots";
 import * as check from "./validate";
 
 /** sequence, created_s, created_n, type_url, payload */
 type PageRow = [number, number, number, string | null, Uint8Array | null];
 /** domain, edition, root, then a PageRow */
 type AggregatePageRow = [string, string, Uint8Array, ...PageRow];
-/** position, correlation_id, domain, edition, root, then a PageRow */
-type LogRow = [number, string, string, string, Uint8Array, ...PageRow];
+/** position, correlation_id, domain, edition, root, traceparent, then a PageRow */
+type LogRow = [number, string, string, string, Uint8Array, string | null, ...PageRow];
 
 /** An inclusive upper bound on created_at. */
 interface TimeBound {
@@ -37,6 +39,8 @@ const PAGE = "sequence, created_s, created_n, type_url, payload";
 const PAGE_BYTES = "sequence, created_s, created_n, CAST(type_url AS BLOB), payload";
 const AGGREGATE = "domain = ?1 AND edition = ?2 AND root = ?3";
 const RANGE = "sequence BETWEEN ?4 AND ?5";
+/** Aggregates read by one statement of getMany. */
+const MANY_ROOTS = 128;
 const UNTIL = "(created_s < ?6 OR (created_s = ?6 AND created_n <= ?7))";
 
 function bound(ts: Timestamp): TimeBound {
@@ -107,6 +111,42 @@ export function checkPages(pages: EventPage[]): PageInput[] {
   });
 }
 
+const NO_PAGES: EncodedPages = { bytes: new Uint8Array(0), count: 0, lastSequence: undefined };
+
+/**
+ * What an append just committed makes known about the aggregate's load, at `version` (read in
+ * its transaction): its snapshot with nothing after it, or the cached load `base` (when it was
+ * current at the same version and ends where the append starts) followed by the new pages.
+ */
+function afterAppend(
+  base: CachedHistory | undefined,
+  version: number,
+  inputs: PageInput[],
+  next: number,
+  snapshot: Any | undefined,
+): () => CachedHistory | undefined {
+  return () => {
+    if (snapshot !== undefined) {
+      const state: Any = {
+        $typeName: "google.protobuf.Any",
+        typeUrl: snapshot.typeUrl,
+        value: snapshot.value,
+      };
+      const last = next + inputs.length - 1;
+      return { version, snapshot: { sequence: last, state }, pages: NO_PAGES, last };
+    }
+    if (base === undefined || base.version !== version || nextOf(base) !== next) return undefined;
+    const rows = inputs.map(({ createdAt, event }, i) => [
+      next + i,
+      Number(createdAt.seconds),
+      createdAt.nanos,
+      event === undefined ? null : event.typeUrl,
+      event === undefined ? null : event.value,
+    ]);
+    return { version, snapshot: base.snapshot, pages: concatEncoded(base.pages, encodePageRows(rows)) };
+  };
+}
+
 function sameRoot(a: Uint8Array, b: Uint8Array): boolean {
   for (let i = 0; i < 16; i++) if (a[i] !== b[i]) return false;
   return true;
@@ -133,8 +173,16 @@ export class SqliteEventStore implements EventStore {
   private readonly deleteEditionStmt: Stmt;
   private readonly countEditionStmt: Stmt;
   private readonly log: Stmt;
+  private readonly snapshots: SqliteSnapshotStore;
+  private readonly manyStmt: Stmt;
 
   constructor(private readonly db: SqliteDb) {
+    this.snapshots = new SqliteSnapshotStore(db);
+    const roots = Array.from({ length: MANY_ROOTS }, (_, i) => `?${i + 2}`).join(", ");
+    this.manyStmt = db.prepare(
+      `SELECT root, ${PAGE} FROM events WHERE domain = ?1 AND edition = '' AND root IN (${roots})
+       ORDER BY root, sequence`,
+    );
     this.pages = db.prepare(`SELECT ${PAGE} FROM events WHERE ${AGGREGATE} AND ${RANGE} ORDER BY sequence`);
     this.pagesUntil = db.prepare(
       `SELECT ${PAGE} FROM events WHERE ${AGGREGATE} AND ${RANGE} AND ${UNTIL} ORDER BY sequence`,
@@ -156,7 +204,7 @@ export class SqliteEventStore implements EventStore {
     this.claimCausation = db.prepare(CAUSATION_INSERT);
     this.insert = db.prepare(
       `INSERT INTO events (domain, edition, root, sequence, created_s, created_n, type_url, payload,
-         correlation_id, position) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)`,
+         correlation_id, position, traceparent) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)`,
     );
     this.head = db.prepare(
       `SELECT max((SELECT coalesce(max(position), 0) FROM events),
@@ -185,7 +233,7 @@ export class SqliteEventStore implements EventStore {
     this.deleteEditionStmt = db.prepare("DELETE FROM events WHERE domain = ?1 AND edition = ?2");
     this.countEditionStmt = db.prepare("SELECT count(*) FROM events WHERE domain = ?1 AND edition = ?2");
     this.log = db.prepare(
-      `SELECT position, correlation_id, domain, edition, root, ${PAGE} FROM events
+      `SELECT position, correlation_id, domain, edition, root, traceparent, ${PAGE} FROM events
        WHERE position > ?1 AND (?2 IS NULL OR domain = ?2) AND (?3 IS NULL OR edition = ?3)
        ORDER BY position LIMIT ?4`,
     );
@@ -203,8 +251,19 @@ export class SqliteEventStore implements EventStore {
 
     const { domain, edition, root } = ref;
     const causation = options.causation === undefined ? undefined : validCausation(options.causation);
-    return this.db.writeGrouped(`append to ${domain}/${edition || "main"}`, () => {
-      const next = this.checkNumbers(ref, inputs);
+    const key = edition === "" ? historyKey(domain, root) : undefined;
+    let known: { generation: number; entry: () => CachedHistory | undefined } | undefined;
+    const stored = await this.db.writeGrouped(`append to ${domain}/${edition || "main"}`, () => {
+      // Inside the write transaction: no other connection commits until ours does, so a cached
+      // load still current at this data_version tells the next sequence without asking the file.
+      const base = key === undefined ? undefined : this.db.histories.peek(key);
+      const version = key === undefined ? 0 : this.db.dataVersion();
+      const next = this.checkNumbers(
+        ref,
+        inputs,
+        0,
+        base !== undefined && base.version === version ? storedNextOf(base) : undefined,
+      );
       // Typed refusals are all thrown above or here, before anything is written (writeGrouped
       // relies on it). The causation claim writes nothing when it fails.
       if (causation !== undefined) {
@@ -213,7 +272,7 @@ export class SqliteEventStore implements EventStore {
           throw new CausationRecordedError(component);
         }
       }
-      const stored = this.insertPages(ref, inputs, correlationId, next);
+      const stored = this.insertPages(ref, inputs, correlationId, next, options.traceparent);
       if (snapshot !== undefined) {
         this.upsertSnapshot.run(
           domain,
@@ -224,17 +283,28 @@ export class SqliteEventStore implements EventStore {
           snapshot.value,
         );
       }
+      if (key !== undefined) {
+        known = {
+          generation: this.db.histories.written(key),
+          // Inside the write transaction: no other connection commits until ours does.
+          entry: afterAppend(base, version, inputs, next, snapshot),
+        };
+      }
       return stored;
     });
+    if (key !== undefined && known !== undefined)
+      this.db.histories.settle(key, known.generation, known.entry);
+    return stored;
   }
 
   /**
    * Inside a write transaction: the number the first page gets, after checking explicit numbers
    * (SequenceConflictError, nothing written). `before`: pages already planned for this aggregate
-   * in the same transaction but not inserted yet.
+   * in the same transaction but not inserted yet. `known`: the aggregate's next sequence in the
+   * file when the caller knows it for certain (a current cached load), instead of asking.
    */
-  checkNumbers(ref: AggregateRef, inputs: PageInput[], before = 0): number {
-    const next = this.nextIn(ref) + before;
+  checkNumbers(ref: AggregateRef, inputs: PageInput[], before = 0, known?: number): number {
+    const next = (known ?? this.nextIn(ref)) + before;
     let sequence = next;
     for (const input of inputs) {
       if (input.explicit !== undefined && input.explicit !== sequence) {
@@ -249,8 +319,15 @@ export class SqliteEventStore implements EventStore {
   }
 
   /** Inside a write transaction: inserts checked pages from `next` on, with fresh global positions. */
-  insertPages(ref: AggregateRef, inputs: PageInput[], correlationId: string, next: number): EventPage[] {
+  insertPages(
+    ref: AggregateRef,
+    inputs: PageInput[],
+    correlationId: string,
+    next: number,
+    traceparent?: string,
+  ): EventPage[] {
     const { domain, edition, root } = ref;
+    if (edition === "") this.db.histories.written(historyKey(domain, root));
     let position = (this.head.values()[0]?.[0] as number) + 1;
     let sequence = next;
     const stored: EventPage[] = [];
@@ -266,6 +343,7 @@ export class SqliteEventStore implements EventStore {
         event === undefined ? null : event.value,
         correlationId,
         position,
+        traceparent ?? null,
       );
       stored.push(
         event === undefined
@@ -286,6 +364,44 @@ export class SqliteEventStore implements EventStore {
   async get(target: AggregateRef): Promise<EventPage[]> {
     const ref = check.ref(target);
     return this.read(ref, 0, MAX_SEQUENCE, undefined);
+  }
+
+  /**
+   * Main-timeline aggregates of one domain are read MANY_ROOTS at a time by one statement (roots
+   * padded by repeating the last one, so one statement serves every batch); edition aggregates
+   * one by one, as `get`.
+   */
+  async getMany(targets: AggregateRef[]): Promise<EventPage[][]> {
+    if (!Array.isArray(targets)) throw new InvalidInputError("refs must be an array");
+    const refs = targets.map((r) => check.ref(r));
+    const out: EventPage[][] = new Array(refs.length);
+    const mainByDomain = new Map<string, number[]>();
+    refs.forEach((ref, i) => {
+      if (ref.edition !== "") out[i] = this.read(ref, 0, MAX_SEQUENCE, undefined);
+      else mainByDomain.set(ref.domain, [...(mainByDomain.get(ref.domain) ?? []), i]);
+    });
+    for (const [domain, indices] of mainByDomain) {
+      for (let start = 0; start < indices.length; start += MANY_ROOTS) {
+        const batch = indices.slice(start, start + MANY_ROOTS);
+        const roots = batch.map((i) => (refs[i] as AggregateRef).root);
+        while (roots.length < MANY_ROOTS) roots.push(roots.at(-1) as Uint8Array);
+        const rows = this.db.read(`read ${domain}`, () =>
+          this.manyStmt.values(domain, ...roots),
+        ) as unknown[][];
+        const byRoot = new Map<string, unknown[][]>();
+        for (const row of rows) {
+          const key = Buffer.from(row[0] as Uint8Array).toString("latin1");
+          const list = byRoot.get(key);
+          if (list) list.push(row);
+          else byRoot.set(key, [row]);
+        }
+        for (const i of batch) {
+          const key = Buffer.from((refs[i] as AggregateRef).root).toString("latin1");
+          out[i] = decode(byRoot.get(key) ?? [], 1, []);
+        }
+      }
+    }
+    return out;
   }
 
   async getFrom(target: AggregateRef, from: number): Promise<EventPage[]> {
@@ -310,6 +426,28 @@ export class SqliteEventStore implements EventStore {
         encodePageRows(inherited),
         encodePageRows(this.rows(domain, edition, root, lo, MAX_SEQUENCE, undefined, true)),
       );
+    });
+  }
+
+  async getEncodedHistory(target: AggregateRef): Promise<EncodedHistory> {
+    const ref = check.ref(target);
+    const { domain, edition, root } = ref;
+    if (edition !== "") {
+      const snapshot = await this.snapshots.get(ref);
+      return { snapshot, pages: await this.getEncodedFrom(ref, snapshot ? snapshot.sequence + 1 : 0) };
+    }
+    return this.db.read(`read ${domain}`, () => {
+      const key = historyKey(domain, root);
+      // Taken before the reads: a commit racing them can only make the entry look older.
+      const version = this.db.dataVersion();
+      const cached = this.db.histories.get(key, version);
+      if (cached !== undefined) return cached;
+      const snapshot = this.snapshots.read(domain, "", root);
+      const from = snapshot ? snapshot.sequence + 1 : 0;
+      const pages = encodePageRows(this.rows(domain, "", root, from, MAX_SEQUENCE, undefined, true));
+      const entry: CachedHistory = { version, snapshot, pages };
+      this.db.histories.put(key, entry);
+      return entry;
     });
   }
 
@@ -417,7 +555,7 @@ export class SqliteEventStore implements EventStore {
     const rows = this.db.read("read the global log", () =>
       this.log.values(afterPosition, domain, edition, limit),
     ) as LogRow[];
-    const pages = decode(rows, 5, []);
+    const pages = decode(rows, 6, []);
     return rows.map((r, i) => ({
       position: BigInt(r[0]),
       correlationId: r[1],
@@ -425,6 +563,7 @@ export class SqliteEventStore implements EventStore {
       edition: r[3],
       root: r[4],
       page: pages[i] as EventPage,
+      ...(r[5] === null ? {} : { traceparent: r[5] }),
     }));
   }
 

@@ -179,4 +179,17 @@ export const MIGRATIONS: readonly Migration[] = [
     // JSON array of {domain, kind: "sequence"|"time", sequence?, seconds?, nanos?}; NULL = none.
     sql: "ALTER TABLE editions ADD COLUMN domain_divergences TEXT",
   },
+  {
+    version: 16,
+    name: "outbox trace context",
+    // W3C traceparent of the reaction that decided the entry ('' = untraced).
+    sql: "ALTER TABLE outbox ADD COLUMN traceparent TEXT NOT NULL DEFAULT ''",
+  },
+  {
+    version: 17,
+    name: "event trace context",
+    // W3C traceparent of the operation that appended the page (NULL = untraced): a consumer that
+    // reads the page before its bus message continues that trace.
+    sql: "ALTER TABLE events ADD COLUMN traceparent TEXT",
+  },
 ];

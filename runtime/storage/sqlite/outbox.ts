@@ -21,7 +21,7 @@ import { checkPages, type PageInput, type SqliteEventStore } from "./events";
 import * as check from "./validate";
 
 const COLUMNS = `id, component, domain, edition, root, sequence, name, lane, kind, payload, status, attempts,
-  due_at_ms, last_error, result, created_at_ms`;
+  due_at_ms, last_error, result, created_at_ms, traceparent`;
 const CAUSE = "component = ?1 AND domain = ?2 AND edition = ?3 AND root = ?4 AND sequence = ?5";
 
 type Row = [
@@ -41,6 +41,7 @@ type Row = [
   string,
   Uint8Array | null,
   number,
+  string,
 ];
 
 const SETTLED = new Set<OutboxStatus>(["delivered", "rejected", "parked"]);
@@ -60,6 +61,7 @@ function entry(row: Row): OutboxEntry {
     createdAt: new Date(row[15]),
   };
   if (row[14] !== null) out.result = row[14];
+  if (row[16]) out.traceparent = row[16];
   return out;
 }
 
@@ -81,6 +83,7 @@ function checkEntry(input: OutboxInput): OutboxInput {
     lane: check.text(input.lane, "lane"),
     kind: check.text(input.kind, "kind"),
     payload: check.bytes(input.payload, "payload"),
+    ...(input.traceparent ? { traceparent: check.text(input.traceparent, "traceparent") } : {}),
   };
 }
 
@@ -144,8 +147,8 @@ export class SqliteOutboxStore implements OutboxStore {
     this.hasName = db.prepare(`SELECT 1 FROM outbox WHERE ${CAUSE} AND name = ?6`);
     this.insert = db.prepare(
       `INSERT INTO outbox (component, domain, edition, root, sequence, name, lane, kind, payload, status,
-         attempts, due_at_ms, last_error, result, created_at_ms)
-       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', 0, 0, '', NULL, ?10) RETURNING ${COLUMNS}`,
+         attempts, due_at_ms, last_error, result, created_at_ms, traceparent)
+       VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'pending', 0, 0, '', NULL, ?10, ?11) RETURNING ${COLUMNS}`,
     );
     this.deadLetter = db.prepare(DEAD_LETTER_INSERT);
     this.pendingAll = db.prepare(
@@ -254,6 +257,7 @@ export class SqliteOutboxStore implements OutboxStore {
         e.kind,
         e.payload,
         now,
+        e.traceparent ?? "",
       )[0] as Row;
       return entry(row);
     });

@@ -2,6 +2,7 @@
 import type { Any } from "@bufbuild/protobuf/wkt";
 import type { AggregateRef, SnapshotRecord, SnapshotStore } from "../types";
 import type { SqliteDb, Stmt } from "./db";
+import { historyKey } from "./history-cache";
 import * as check from "./validate";
 
 /** Shared with the event store, which writes a snapshot in the same transaction as an append. */
@@ -27,9 +28,14 @@ export class SqliteSnapshotStore implements SnapshotStore {
 
   async get(target: AggregateRef): Promise<SnapshotRecord | undefined> {
     const ref = check.ref(target);
-    const row = this.db.read(`read snapshot of ${ref.domain}`, () =>
-      this.select.values(ref.domain, ref.edition, ref.root),
-    )[0] as [number, string, Uint8Array] | undefined;
+    return this.db.read(`read snapshot of ${ref.domain}`, () => this.read(ref.domain, ref.edition, ref.root));
+  }
+
+  /** The snapshot row as a record (callers map errors). */
+  read(domain: string, edition: string, root: Uint8Array): SnapshotRecord | undefined {
+    const row = this.select.values(domain, edition, root)[0] as
+      | [number, string, Uint8Array | null]
+      | undefined;
     if (row === undefined) return undefined;
     const state: Any = {
       $typeName: "google.protobuf.Any",
@@ -44,24 +50,26 @@ export class SqliteSnapshotStore implements SnapshotStore {
     check.object(snapshot, "snapshot");
     const sequence = check.sequence(snapshot.sequence, "snapshot sequence");
     const state = check.any(snapshot.state, "snapshot state");
-    this.db.write(`write snapshot of ${ref.domain}`, () =>
-      this.upsert.run(ref.domain, ref.edition, ref.root, sequence, state.typeUrl, state.value),
-    );
+    this.db.write(`write snapshot of ${ref.domain}`, () => {
+      if (ref.edition === "") this.db.histories.written(historyKey(ref.domain, ref.root));
+      this.upsert.run(ref.domain, ref.edition, ref.root, sequence, state.typeUrl, state.value);
+    });
   }
 
   async delete(target: AggregateRef): Promise<void> {
     const ref = check.ref(target);
-    this.db.write(`delete snapshot of ${ref.domain}`, () =>
-      this.remove.run(ref.domain, ref.edition, ref.root),
-    );
+    this.db.write(`delete snapshot of ${ref.domain}`, () => {
+      if (ref.edition === "") this.db.histories.written(historyKey(ref.domain, ref.root));
+      this.remove.run(ref.domain, ref.edition, ref.root);
+    });
   }
 
   async deleteEdition(domain: string, name: string): Promise<number> {
     check.text(domain, "domain");
     const edition = check.edition(name);
-    return this.db.write(
-      `delete snapshots of edition ${edition || "main"} in ${domain}`,
-      () => this.removeEdition.run(domain, edition).changes,
-    );
+    return this.db.write(`delete snapshots of edition ${edition || "main"} in ${domain}`, () => {
+      if (edition === "") this.db.histories.clear();
+      return this.removeEdition.run(domain, edition).changes;
+    });
   }
 }

@@ -1,6 +1,7 @@
 // Clients for the lean Connect unary protocol: over a Unix socket, or straight into a router
 // in memory (tests at RPC level with no socket). Both have the same shape.
-import { chmodSync, existsSync, unlinkSync } from "node:fs";
+import { chmodSync, renameSync, rmSync, statSync, unlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { type DescMessage, type DescMethod, type MessageShape, toBinary } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { Http1UnixPool, type HttpResponse } from "./http1-pool";
@@ -9,12 +10,15 @@ import {
   CORRELATION_HEADER,
   decodeBody,
   errorFromResponse,
+  errorResponse,
   PROTOCOL_VERSION_HEADER,
 } from "./protocol";
 import { pathOf, type UnaryRouter } from "./router";
 
 export interface CallOptions {
   correlationId?: string;
+  /** Extra request metadata, e.g. the W3C `traceparent` that continues a trace in the program. */
+  headers?: Record<string, string>;
   signal?: AbortSignal;
   /** Milliseconds; 0 or absent = no timeout. */
   timeoutMs?: number;
@@ -38,6 +42,14 @@ export async function unary<I extends DescMessage, O extends DescMessage>(
   return decodeBody(method.output, bytes);
 }
 
+/** The signal a call runs under: the caller's, its timeout, both, or none. */
+export function callSignal(options: { signal?: AbortSignal; timeoutMs?: number }): AbortSignal | undefined {
+  const signals: AbortSignal[] = [];
+  if (options.signal) signals.push(options.signal);
+  if (options.timeoutMs) signals.push(AbortSignal.timeout(options.timeoutMs));
+  return signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+}
+
 /** Connect unary over HTTP/1.1 on a Unix socket. */
 export class UnixSocketClient implements RpcClient {
   readonly address: string;
@@ -58,11 +70,8 @@ export class UnixSocketClient implements RpcClient {
       [PROTOCOL_VERSION_HEADER]: "1",
     };
     if (options.correlationId) headers[CORRELATION_HEADER] = options.correlationId;
-    const signals: AbortSignal[] = [];
-    if (options.signal) signals.push(options.signal);
-    if (options.timeoutMs) signals.push(AbortSignal.timeout(options.timeoutMs));
-    const signal =
-      signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
+    if (options.headers) Object.assign(headers, options.headers);
+    const signal = callSignal(options);
     let res: HttpResponse;
     try {
       res = await this.pool.post(path, headers, body, signal);
@@ -112,28 +121,79 @@ export class MemoryClient implements RpcClient {
 
 export interface UnixServer {
   readonly socketPath: string;
-  stop(): Promise<void>;
+  /**
+   * Stops serving and removes the socket file if it is still this server's. `keepSocket` leaves
+   * the path alone (a program whose parent died: its successor may be binding that path now).
+   */
+  stop(options?: { keepSocket?: boolean }): Promise<void>;
 }
 
-/** Serves a router on a Unix socket (mode 0600). A stale socket file is replaced. */
+/** Bun refuses bodies this far over the limit itself (HTTP 413); closer ones get a status here. */
+const OVERSIZE_SLACK = 1024 * 1024;
+
+/** Which file a path names now (device and inode), or undefined when there is none. */
+function fileAt(path: string): { dev: number; ino: number } | undefined {
+  try {
+    const { dev, ino } = statSync(path);
+    return { dev, ino };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Longest socket path the OS accepts (sun_path minus the terminating NUL). */
+const MAX_SOCKET_PATH = process.platform === "darwin" ? 103 : 107;
+
+/**
+ * Serves a router on a Unix socket (mode 0600). The socket is bound under a private name and
+ * renamed onto the path, which atomically replaces a stale file (or a predecessor's socket). On
+ * stop the path is removed only while it is still this server's socket: a successor that took
+ * the path over (a restarted program) keeps its socket even when the predecessor stops late.
+ * (Bun's own stop removes the path it bound, which is the private name, long gone by then.)
+ * A request body over `maxBodyBytes` is RESOURCE_EXHAUSTED naming the limit, before it is read.
+ */
 export function serveUnix(
   router: UnaryRouter,
   socketPath: string,
   maxBodyBytes = 64 * 1024 * 1024,
 ): UnixServer {
-  if (existsSync(socketPath)) unlinkSync(socketPath);
+  const privateName = join(dirname(socketPath), `.${process.pid.toString(36)}.sock`);
+  const renamed = Buffer.byteLength(privateName) <= MAX_SOCKET_PATH;
+  const bindPath = renamed ? privateName : socketPath;
+  rmSync(bindPath, { force: true });
   const server = Bun.serve({
-    unix: socketPath,
-    maxRequestBodySize: maxBodyBytes,
-    fetch: (request) => router.handle(request),
+    unix: bindPath,
+    maxRequestBodySize: maxBodyBytes + OVERSIZE_SLACK,
+    fetch: (request) => {
+      const size = Number(request.headers.get("content-length") ?? 0);
+      if (size > maxBodyBytes) {
+        return errorResponse(
+          new ConnectError(
+            `request of ${size} bytes is over this program's message limit of ${maxBodyBytes} bytes (ANGZARR_MAX_MESSAGE_BYTES)`,
+            Code.ResourceExhausted,
+          ),
+        );
+      }
+      return router.handle(request);
+    },
     error: () => new Response("internal error", { status: 500 }),
   });
-  chmodSync(socketPath, 0o600);
+  chmodSync(bindPath, 0o600);
+  const bound = fileAt(bindPath);
+  if (renamed) renameSync(bindPath, socketPath);
   return {
     socketPath,
-    async stop() {
+    async stop(options = {}) {
       await server.stop(true);
-      if (existsSync(socketPath)) unlinkSync(socketPath);
+      if (options.keepSocket || bound === undefined) return;
+      const now = fileAt(socketPath);
+      if (now !== undefined && now.dev === bound.dev && now.ino === bound.ino) {
+        try {
+          unlinkSync(socketPath);
+        } catch {
+          // Already gone.
+        }
+      }
     },
   };
 }

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { ConnectionLost, Http1UnixPool } from "./http1-pool";
+import { ConnectionLost, Http1Pool, Http1UnixPool } from "./http1-pool";
 
 describe("HTTP/1.1 keep-alive pool on a Unix socket", () => {
   let dir: string;
@@ -44,6 +44,30 @@ describe("HTTP/1.1 keep-alive pool on a Unix socket", () => {
   afterAll(() => {
     server.stop(true);
     rmSync(dir, { recursive: true, force: true });
+  });
+
+  test("a response of many chunks is assembled with a few copies of it, not one per chunk", async () => {
+    const pool = new Http1UnixPool(socket);
+    const size = 8 * 1024 * 1024;
+    const body = new Uint8Array(size).map((_, i) => i % 251);
+    // Bytes copied into typed arrays on this side while the response arrives.
+    const set = Uint8Array.prototype.set;
+    let copied = 0;
+    Uint8Array.prototype.set = function (this: Uint8Array, source: ArrayLike<number>, offset?: number) {
+      copied += source.length;
+      return set.call(this, source, offset);
+    } as typeof set;
+    let response: Awaited<ReturnType<typeof pool.post>>;
+    try {
+      response = await pool.post("/echo", {}, body);
+    } finally {
+      Uint8Array.prototype.set = set;
+    }
+    expect(Buffer.compare(Buffer.from(response.body), Buffer.from(body))).toBe(0);
+    // The request is copied once, the response assembled in a doubling buffer (under 2× its
+    // size) and cut out once: a copy per chunk would be hundreds of megabytes here.
+    expect(copied).toBeLessThan(5 * size);
+    pool.close();
   });
 
   test("echoes bodies of every size and reuses one connection for sequential calls", async () => {
@@ -92,5 +116,66 @@ describe("HTTP/1.1 keep-alive pool on a Unix socket", () => {
     const pool = new Http1UnixPool(join(dir, "nobody.sock"));
     await expect(pool.post("/echo", {}, new Uint8Array())).rejects.toBeDefined();
     expect(ConnectionLost).toBeDefined();
+  });
+
+  test("TCP with a connection cap: calls beyond it wait for a free connection, every one answered", async () => {
+    const tcp = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      async fetch(req, srv) {
+        const port = srv.requestIP(req)?.port ?? 0;
+        await Bun.sleep(20);
+        return new Response(`${port}:${await req.text()}`);
+      },
+    });
+    const pool = new Http1Pool({ hostname: "127.0.0.1", port: tcp.port ?? 0 }, { maxConnections: 2 });
+    try {
+      const answers = await Promise.all(
+        Array.from({ length: 9 }, (_, i) => pool.post("/x", {}, new TextEncoder().encode(`c${i}`))),
+      );
+      const texts = answers.map((a) => new TextDecoder().decode(a.body));
+      texts.forEach((t, i) => {
+        expect(t.endsWith(`:c${i}`)).toBe(true);
+      });
+      expect(new Set(texts.map((t) => t.split(":")[0])).size).toBeLessThanOrEqual(2);
+    } finally {
+      pool.close();
+      tcp.stop(true);
+    }
+  });
+
+  test("without retries, a reused connection lost under a call fails the call instead of resending it", async () => {
+    // Answers the first request of each connection, drops the connection on the second.
+    let requests = 0;
+    const raw = Bun.listen<{ served: number }>({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        open: (s) => {
+          s.data = { served: 0 };
+        },
+        data: (s) => {
+          requests++;
+          if (s.data.served++ === 0) s.write("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok");
+          else s.end();
+        },
+      },
+    });
+    const target = { hostname: "127.0.0.1", port: raw.port };
+    const once = new Http1Pool(target, { retryReused: false });
+    const twice = new Http1Pool(target);
+    try {
+      expect((await once.post("/x", {}, new Uint8Array())).status).toBe(200);
+      await expect(once.post("/x", {}, new Uint8Array())).rejects.toBeInstanceOf(ConnectionLost);
+      expect(requests).toBe(2);
+      // The default pool sends it again on a fresh connection.
+      expect((await twice.post("/x", {}, new Uint8Array())).status).toBe(200);
+      expect((await twice.post("/x", {}, new Uint8Array())).status).toBe(200);
+      expect(requests).toBe(5);
+    } finally {
+      once.close();
+      twice.close();
+      raw.stop(true);
+    }
   });
 });

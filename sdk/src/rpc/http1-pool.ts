@@ -1,8 +1,25 @@
-// A small HTTP/1.1 client for Unix sockets: persistent connections (keep-alive) in a pool, one
-// request at a time per connection. Bun's `fetch` with `unix` works too, but costs about 60 µs
-// more per call on these machines (bench/socket-roundtrip.bench.ts), which matters on the path
-// every command takes to its handler program.
+// A small HTTP/1.1 client for Unix sockets (and TCP): persistent connections (keep-alive) in a
+// pool, one request at a time per connection. Bun's `fetch` with `unix` works too, but costs about
+// 60 µs more per call on these machines (bench/socket-roundtrip.bench.ts), which matters on the
+// path every command takes to its handler program.
 import type { Socket } from "bun";
+
+/** Where a pool connects: a Unix socket path, or a TCP host and port. */
+export type PoolTarget = string | { hostname: string; port: number };
+
+export interface PoolOptions {
+  /** Who answers, in connection-loss messages ("the handler"). */
+  peer?: string;
+  /**
+   * Send a request again once when a reused keep-alive connection turns out to be closed
+   * (default true: only for servers whose methods are safe to repeat).
+   */
+  retryReused?: boolean;
+  /** Open connections at most; further requests wait for one to be free (default unbounded). */
+  maxConnections?: number;
+  /** A connection idle this long is closed before it is used again, ms (default: kept). */
+  idleMs?: number;
+}
 
 export interface HttpResponse {
   status: number;
@@ -39,12 +56,15 @@ interface Pending {
 }
 
 class Connection {
-  private buffer: Uint8Array = new Uint8Array(0);
+  private store: Uint8Array = new Uint8Array(0);
+  private length = 0;
   private pending: Pending | undefined;
   private unsent: Uint8Array | undefined;
   closed = false;
   /** Requests completed on this connection (0 = fresh). */
   served = 0;
+  /** When it last went idle (performance.now()). */
+  idleSince = 0;
 
   constructor(
     readonly socket: Socket<Connection>,
@@ -54,9 +74,14 @@ class Connection {
 
   send(request: Uint8Array, pending: Pending): void {
     this.pending = pending;
-    this.buffer = new Uint8Array(0);
+    this.length = 0;
     const written = this.socket.write(request);
     if (written < request.length) this.unsent = request.subarray(Math.max(0, written));
+  }
+
+  /** Back to the pool unused. */
+  release(): void {
+    this.onIdle(this);
   }
 
   drain(): void {
@@ -66,12 +91,26 @@ class Connection {
     this.unsent = written < rest.length ? rest.subarray(Math.max(0, written)) : undefined;
   }
 
+  /**
+   * Appends a chunk of the response. The buffer grows by doubling: a response of many chunks
+   * (a saga's answer of 17 MB arrives in hundreds) is copied a few times in all, not once per
+   * chunk (which held the event loop for seconds).
+   */
   data(chunk: Uint8Array): void {
-    const merged = new Uint8Array(this.buffer.length + chunk.length);
-    merged.set(this.buffer);
-    merged.set(chunk, this.buffer.length);
-    this.buffer = merged;
+    const needed = this.length + chunk.length;
+    if (needed > this.store.length) {
+      const grown = new Uint8Array(Math.max(needed, this.store.length * 2, 16 * 1024));
+      grown.set(this.store.subarray(0, this.length));
+      this.store = grown;
+    }
+    this.store.set(chunk, this.length);
+    this.length = needed;
     this.tryParse();
+  }
+
+  /** What has arrived of the response (a view into the growing buffer). */
+  private get buffer(): Uint8Array {
+    return this.store.subarray(0, this.length);
   }
 
   private tryParse(): void {
@@ -108,7 +147,8 @@ class Connection {
     }
     const pending = this.pending;
     this.pending = undefined;
-    this.buffer = this.buffer.slice(consumed);
+    this.store = this.buffer.slice(consumed);
+    this.length = this.store.length;
     this.served++;
     pending?.resolve({ status, contentType, body });
     if (close) this.destroy();
@@ -155,38 +195,91 @@ function parseChunked(buffer: Uint8Array, start: number): [Uint8Array, number] |
   }
 }
 
-export class Http1UnixPool {
+export class Http1Pool {
   private readonly idle: Connection[] = [];
   private readonly all = new Set<Connection>();
+  /** Requests waiting for a connection (maxConnections reached). */
+  private readonly waiting: ((c: Connection | undefined) => void)[] = [];
+  /** Connections being opened (count towards maxConnections). */
+  private opening = 0;
+  private readonly peer: string;
+  private readonly retryReused: boolean;
+  private readonly maxConnections: number;
+  private readonly idleMs: number;
+  private readonly hostHeader: string;
 
-  constructor(readonly socketPath: string) {}
+  constructor(
+    readonly target: PoolTarget,
+    options: PoolOptions = {},
+  ) {
+    this.peer = options.peer ?? "the handler";
+    this.retryReused = options.retryReused ?? true;
+    this.maxConnections = options.maxConnections ?? Number.POSITIVE_INFINITY;
+    this.idleMs = options.idleMs ?? Number.POSITIVE_INFINITY;
+    this.hostHeader = typeof target === "string" ? "localhost" : `${target.hostname}:${target.port}`;
+  }
 
   private async open(): Promise<Connection> {
-    const socket = await Bun.connect<Connection>({
-      unix: this.socketPath,
-      socket: {
-        data: (s, chunk) => s.data.data(chunk),
-        drain: (s) => s.data.drain(),
-        close: (s) => s.data?.lost("connection closed by the handler"),
-        error: (s, err) => s.data?.lost(err.message),
-        end: (s) => s.data?.lost("connection ended by the handler"),
-      },
-      data: undefined as unknown as Connection,
-    });
+    const handlers = {
+      data: (s: Socket<Connection>, chunk: Uint8Array) => s.data.data(chunk),
+      drain: (s: Socket<Connection>) => s.data.drain(),
+      close: (s: Socket<Connection>) => s.data?.lost(`connection closed by ${this.peer}`),
+      error: (s: Socket<Connection>, err: Error) => s.data?.lost(err.message),
+      end: (s: Socket<Connection>) => s.data?.lost(`connection ended by ${this.peer}`),
+    };
+    const data = undefined as unknown as Connection;
+    const t = this.target;
+    const socket =
+      typeof t === "string"
+        ? await Bun.connect<Connection>({ unix: t, socket: handlers, data })
+        : await Bun.connect<Connection>({ hostname: t.hostname, port: t.port, socket: handlers, data });
     const connection = new Connection(
       socket,
       (c) => {
-        if (!c.closed) this.idle.push(c);
+        if (c.closed) return;
+        const next = this.waiting.shift();
+        if (next) next(c);
+        else {
+          c.idleSince = performance.now();
+          this.idle.push(c);
+        }
       },
       (c) => {
         this.all.delete(c);
         const i = this.idle.indexOf(c);
         if (i >= 0) this.idle.splice(i, 1);
+        // A slot is free: a waiting request opens its own connection.
+        this.waiting.shift()?.(undefined);
       },
     );
     socket.data = connection;
     this.all.add(connection);
     return connection;
+  }
+
+  /** An idle connection, a new one, or (at maxConnections) the next one to be free. */
+  private async acquire(): Promise<Connection> {
+    for (;;) {
+      const c = this.idle.pop();
+      if (!c) break;
+      if (performance.now() - c.idleSince <= this.idleMs) return c;
+      c.destroy();
+    }
+    if (this.all.size + this.opening >= this.maxConnections) {
+      const handed = await new Promise<Connection | undefined>((resolve) => this.waiting.push(resolve));
+      if (handed) return handed;
+      return this.acquire();
+    }
+    this.opening++;
+    try {
+      return await this.open();
+    } catch (err) {
+      // The slot it held is free again: a waiting request tries for itself.
+      this.waiting.shift()?.(undefined);
+      throw err;
+    } finally {
+      this.opening--;
+    }
   }
 
   /**
@@ -199,7 +292,7 @@ export class Http1UnixPool {
     body: Uint8Array,
     signal?: AbortSignal,
   ): Promise<HttpResponse> {
-    let head = `POST ${path} HTTP/1.1\r\nhost: localhost\r\ncontent-length: ${body.length}\r\n`;
+    let head = `POST ${path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\ncontent-length: ${body.length}\r\n`;
     for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
     head += "\r\n";
     const headBytes = encoder.encode(head);
@@ -207,7 +300,11 @@ export class Http1UnixPool {
     request.set(headBytes);
     request.set(body, headBytes.length);
     for (let attempt = 0; ; attempt++) {
-      const connection = this.idle.pop() ?? (await this.open());
+      const connection = await this.acquire();
+      if (signal?.aborted) {
+        connection.release();
+        throw signal.reason instanceof Error ? signal.reason : new Error("aborted");
+      }
       try {
         return await new Promise<HttpResponse>((resolve, reject) => {
           if (signal?.aborted) {
@@ -232,7 +329,7 @@ export class Http1UnixPool {
           });
         });
       } catch (err) {
-        if (err instanceof ConnectionLost && err.reused && attempt === 0) continue;
+        if (err instanceof ConnectionLost && err.reused && attempt === 0 && this.retryReused) continue;
         throw err;
       }
     }
@@ -240,5 +337,12 @@ export class Http1UnixPool {
 
   close(): void {
     for (const c of [...this.all]) c.destroy();
+  }
+}
+
+/** The pool on a Unix socket (the handler programs' transport). */
+export class Http1UnixPool extends Http1Pool {
+  constructor(readonly socketPath: string) {
+    super(socketPath);
   }
 }

@@ -114,6 +114,8 @@ function httpToCode(status: number): Code {
       return Code.Unauthenticated;
     case 403:
       return Code.PermissionDenied;
+    case 413:
+      return Code.ResourceExhausted;
     case 404:
       return Code.Unimplemented;
     case 429:

@@ -7,6 +7,7 @@ import {
   toBinary,
 } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { serverSpan } from "../tracing";
 import {
   CONTENT_TYPE_PROTO,
   CORRELATION_HEADER,
@@ -104,11 +105,18 @@ export class UnaryRouter {
     }
     try {
       const body = new Uint8Array(await request.arrayBuffer());
-      const bytes = await this.invoke(path, body, {
-        path,
-        correlationId: request.headers.get(CORRELATION_HEADER) ?? "",
-        signal: request.signal,
-      });
+      const correlationId = request.headers.get(CORRELATION_HEADER) ?? "";
+      const call = () => this.invoke(path, body, { path, correlationId, signal: request.signal });
+      // Health checks (the runtime asks every second) are not traced: they would bury the rest.
+      const bytes = path.startsWith(HEALTH_PREFIX)
+        ? await call()
+        : await serverSpan(
+            path.slice(1),
+            request.headers,
+            // The caller's span (the command's or the consumer's) carries the angzarr attributes.
+            { "rpc.system": "connect_rpc", "rpc.method": path.slice(1) },
+            call,
+          );
       return new Response(bytes, {
         status: 200,
         headers: { "content-type": CONTENT_TYPE_PROTO, [PROTOCOL_VERSION_HEADER]: "1" },
@@ -118,6 +126,8 @@ export class UnaryRouter {
     }
   }
 }
+
+const HEALTH_PREFIX = "/grpc.health.v1.Health/";
 
 export function pathOf(method: DescMethod): string {
   return `/${method.parent.typeName}/${method.name}`;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { mkdtempSync, rmSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
@@ -60,6 +60,32 @@ describe("Connect unary on a real Unix socket", () => {
     expect(out.sequence).toBe(1);
   });
 
+  test("a request over the program's limit is RESOURCE_EXHAUSTED naming the limit (not HTTP 413)", async () => {
+    const limit = 64 * 1024;
+    const small = join(dir, "small.sock");
+    const router = new UnaryRouter().add(Projector.method.handle, (book) =>
+      create(ProjectionSchema, { projector: "echo", sequence: book.pages.length }),
+    );
+    const limited = serveUnix(router, small, limit);
+    try {
+      const client = new UnixSocketClient(small);
+      const sized = (bytes: number) =>
+        create(EventBookSchema, {
+          pages: [{ event: { typeUrl: "type.test/x", value: new Uint8Array(bytes) } }],
+        });
+      expect((await unary(client, Projector.method.handle, sized(limit - 100))).sequence).toBe(1);
+      // Just over: the program's own answer; far over: Bun's HTTP 413, read as the same code.
+      for (const bytes of [limit + 1, limit + 4 * 1024 * 1024]) {
+        const err = await unary(client, Projector.method.handle, sized(bytes)).catch((e) => e);
+        expect(err.code).toBe(Code.ResourceExhausted);
+      }
+      const near = await unary(client, Projector.method.handle, sized(limit + 1)).catch((e) => e);
+      expect(near.rawMessage).toContain(`message limit of ${limit} bytes`);
+    } finally {
+      await limited.stop();
+    }
+  });
+
   test("a socket nobody listens on is UNAVAILABLE", async () => {
     const client = new UnixSocketClient(join(dir, "missing.sock"), "agg-x");
     const err = await unary(client, Health.method.check, create(HealthCheckRequestSchema, {})).catch(
@@ -67,5 +93,26 @@ describe("Connect unary on a real Unix socket", () => {
     );
     expect(err.code).toBe(Code.Unavailable);
     expect(err.rawMessage).toContain("Service agg-x at unix:");
+  });
+});
+
+describe("a socket path taken over by a successor", () => {
+  test("the predecessor's stop leaves the successor's socket in place", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "angzarr-sock-"));
+    const socket = join(dir, "h.sock");
+    const router = () => addHealth(new UnaryRouter(), new HealthRegistry());
+    const first = serveUnix(router(), socket);
+    // A restarted program binds the same path (replacing the file) before the old one stops.
+    const second = serveUnix(router(), socket);
+    await first.stop();
+    const health = await unary(
+      new UnixSocketClient(socket),
+      Health.method.check,
+      create(HealthCheckRequestSchema, {}),
+    );
+    expect(health.status).toBe(HealthCheckResponse_ServingStatus.SERVING);
+    await second.stop();
+    expect(existsSync(socket)).toBe(false);
+    rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -1,0 +1,8 @@
+"""Error texts of the product aggregate (example-domains §2.3), exact."""
+PRODUCT_ALREADY_EXISTS = "Product already exists"
+PRODUCT_DOES_NOT_EXIST = "Product does not exist"
+PRODUCT_IS_DISCONTINUED = "Product is discontinued"
+PRODUCT_ALREADY_DISCONTINUED = "Product is already discontinued"
+PRODUCT_SKU_REQUIRED = "Product SKU is required"
+PRODUCT_NAME_REQUIRED = "Product name is required"
+PRICE_MUST_BE_POSITIVE = "Price must be positive"

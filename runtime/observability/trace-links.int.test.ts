@@ -1,0 +1,88 @@
+// A consumer that reads a book from the store before (or without) its bus message continues the
+// trace that stored it: every page keeps the traceparent of the span that appended it
+// (AppendOptions.traceparent, set by the measuring storage adapter), and the consumer takes it
+// from the global log. Tracing on in this process, spans exported to a local OTLP receiver.
+import { afterAll, beforeAll, expect, test } from "bun:test";
+import { join } from "node:path";
+import { activeTraceparent, startTracing, stopTracing, traced } from "@angzarr/sdk";
+import { MemoryBus } from "../bus/memory/memory-bus";
+import { CheckpointedConsumer } from "../coordinator/consumer";
+import { numbered, ref } from "../storage/contract/fixtures";
+import { openStorage } from "../storage/open";
+import type { Storage } from "../storage/types";
+import { startOtlpReceiver } from "../testing/otlp-receiver";
+import { removeDir, tempDir, waitFor } from "../testing/processes";
+import { measuredStorage } from "./instrument";
+
+const saved = { ...process.env };
+let receiver: ReturnType<typeof startOtlpReceiver>;
+let dir: string;
+let storage: Storage;
+
+beforeAll(async () => {
+  receiver = startOtlpReceiver();
+  Object.assign(process.env, {
+    OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+    OTEL_BSP_SCHEDULE_DELAY: "50",
+    OTEL_TRACES_SAMPLER: "parentbased_always_on",
+  });
+  expect(await startTracing("trace-links-test")).toBe(true);
+  dir = tempDir("az-trace-links-");
+  storage = await openStorage({ backend: "sqlite", path: join(dir, "store.db") });
+});
+
+afterAll(async () => {
+  await stopTracing();
+  await storage?.close();
+  if (dir) removeDir(dir);
+  await receiver?.stop();
+  for (const key of ["OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_BSP_SCHEDULE_DELAY", "OTEL_TRACES_SAMPLER"]) {
+    if (saved[key] === undefined) delete process.env[key];
+    else process.env[key] = saved[key];
+  }
+});
+
+test("the measuring storage stores the appending span's traceparent with the pages", async () => {
+  const measured = measuredStorage(storage);
+  const appendedIn = await traced("command orders", {}, async () => {
+    await measured.events.append(ref("orders", 1), numbered(0, "a", "b"), { correlationId: "c" });
+    return activeTraceparent();
+  });
+  const log = await storage.events.readAll(0n, 10, { domain: "orders" });
+  expect(log.map((e) => e.traceparent)).toEqual([appendedIn, appendedIn]);
+});
+
+test("a book polled from the store before its bus message continues the trace that stored it", async () => {
+  // Appended by another process (as an aggregate role would): nothing in this process's memory
+  // links the pages to their trace, and no bus message ever comes.
+  const traceId = crypto.randomUUID().replace(/-/g, "");
+  const spanId = crypto.randomUUID().replace(/-/g, "").slice(0, 16);
+  await storage.events.append(ref("carts", 7), numbered(0, "x"), {
+    correlationId: "c",
+    traceparent: `00-${traceId}-${spanId}-01`,
+  });
+  const seen: (string | undefined)[] = [];
+  const consumer = new CheckpointedConsumer({
+    name: "poller",
+    filter: { domain: "carts" },
+    events: storage.events,
+    positions: storage.positions,
+    deadLetters: storage.deadLetters,
+    bus: new MemoryBus(),
+    pollMs: 50,
+    process: async () => {
+      seen.push(activeTraceparent());
+    },
+  });
+  await consumer.start();
+  try {
+    await waitFor("the consumer to take the book", () => seen.length > 0, 10_000);
+  } finally {
+    await consumer.stop();
+  }
+  expect(seen[0]).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+  await waitFor("the consume span", () => receiver.spans.some((s) => s.name === "consume poller"), 10_000);
+  const consume = receiver.spans.find((s) => s.name === "consume poller");
+  expect(consume?.traceId).toBe(traceId);
+  expect(consume?.parentId).toBe(spanId);
+});

@@ -1,0 +1,72 @@
+// Where an event's trace continues when a consumer (saga, PM, projector) takes it later: the
+// `traceparent` of the command span that stored each page, kept in memory by (domain, edition,
+// root, sequence). Consumers read events back from the store, not from the bus, so the trace
+// context cannot travel with the delivery itself. Within one coordinator the store append and the
+// publish fill this map; between coordinators the bus message carries the publisher's
+// `traceparent` (a message header) and the receiving bus fills the map before it wakes the
+// consumer. The store keeps each page's traceparent too (AppendOptions.traceparent): a consumer
+// that reads a book before its message (a poll, a wake-up for another book) or far behind fills
+// the map from it. Bounded: the oldest entries go first.
+import { Covers, type EventBook } from "@angzarr/proto";
+import { activeTraceparent, tracingEnabled } from "@angzarr/sdk";
+
+const LIMIT = 20_000;
+const links = new Map<string, string>();
+
+/** The part of a page's key shared by every page of one aggregate (root as hex, computed once). */
+const aggregateKey = (domain: string, edition: string, root: Uint8Array) =>
+  `${domain}\u0000${edition}\u0000${Buffer.from(root).toString("hex")}\u0000`;
+
+function remember(key: string, traceparent: string): void {
+  links.delete(key);
+  links.set(key, traceparent);
+  if (links.size > LIMIT) {
+    const oldest = links.keys().next().value;
+    if (oldest !== undefined) links.delete(oldest);
+  }
+}
+
+/** Remembers the active trace (or `traceparent`) for pages just stored (no-op when tracing is off). */
+export function rememberTrace(
+  domain: string,
+  edition: string,
+  root: Uint8Array,
+  sequences: number[],
+  traceparent = activeTraceparent(),
+): void {
+  if (!tracingEnabled() || traceparent === undefined) return;
+  const aggregate = aggregateKey(domain, edition, root);
+  for (const sequence of sequences) remember(aggregate + sequence, traceparent);
+}
+
+/**
+ * Remembers `traceparent` (a bus message's, or the active trace when absent) for every page of
+ * `book`: a consumer of this process that reads them from the store continues that trace.
+ */
+export function rememberBookTrace(book: EventBook, traceparent = activeTraceparent()): void {
+  if (!tracingEnabled() || traceparent === undefined) return;
+  const cover = book.cover;
+  const root = cover?.root?.value;
+  if (!cover || !root) return;
+  const aggregate = aggregateKey(cover.domain, Covers.edition(cover), root);
+  for (const page of book.pages) {
+    if (page.sequence.case === "num") remember(aggregate + page.sequence.value, traceparent);
+  }
+}
+
+/** `{ traceparent }` of the active span, to store with work done later; empty when untraced. */
+export function traceContext(): { traceparent?: string } {
+  if (!tracingEnabled()) return {};
+  const traceparent = activeTraceparent();
+  return traceparent === undefined ? {} : { traceparent };
+}
+
+/** The trace that stored the book's first page, if remembered. */
+export function traceOf(book: EventBook): string | undefined {
+  if (!tracingEnabled()) return undefined;
+  const cover = book.cover;
+  const root = cover?.root?.value;
+  const first = book.pages[0]?.sequence;
+  if (!cover || !root || first?.case !== "num") return undefined;
+  return links.get(aggregateKey(cover.domain, Covers.edition(cover), root) + first.value);
+}

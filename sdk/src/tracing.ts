@@ -1,0 +1,270 @@
+// OpenTelemetry tracing for every angzarr process (coordinator and domain programs alike).
+//
+// On only when the standard environment asks for it: OTEL_TRACES_EXPORTER=otlp, or an OTLP
+// endpoint (OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) with
+// OTEL_TRACES_EXPORTER unset; never when OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none.
+// Off, the SDK is never loaded and every helper here runs its callback directly: no span, no
+// context, no allocation beyond the call. On, spans go to the OTLP/HTTP protobuf exporter (which
+// reads the OTEL_EXPORTER_OTLP_* variables itself) through a batch processor (OTEL_BSP_*), sampled
+// per OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on), the context
+// follows async calls (AsyncLocalStorage), and W3C `traceparent` carries it between processes.
+import {
+  type Attributes,
+  type Context,
+  context,
+  propagation,
+  type Span,
+  type SpanContext,
+  SpanKind,
+  SpanStatusCode,
+  TraceFlags,
+  type Tracer,
+  trace,
+} from "@opentelemetry/api";
+
+let enabled = false;
+/**
+ * The sampler follows the parent's decision (the default, parentbased_*): inside an unsampled
+ * trace no span would be recorded, so none is started (no span object, no context switch).
+ */
+let parentBased = true;
+let shutdownHook: (() => Promise<void>) | undefined;
+
+/** True when the environment asks for traces (see the header). */
+export function tracingRequested(env: Record<string, string | undefined> = process.env): boolean {
+  if ((env.OTEL_SDK_DISABLED ?? "").toLowerCase() === "true") return false;
+  const exporter = (env.OTEL_TRACES_EXPORTER ?? "").trim().toLowerCase();
+  if (exporter === "none") return false;
+  if (exporter.split(",").includes("otlp")) return true;
+  return (
+    exporter === "" && Boolean(env.OTEL_EXPORTER_OTLP_ENDPOINT || env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+  );
+}
+
+export function tracingEnabled(): boolean {
+  return enabled;
+}
+
+/**
+ * Loads the SDK and registers it globally when the environment asks for traces; a no-op otherwise
+ * (and when already started). `serviceName` is used unless OTEL_SERVICE_NAME says otherwise.
+ */
+export async function startTracing(serviceName: string): Promise<boolean> {
+  if (enabled || !tracingRequested()) return enabled;
+  const [sdk, { OTLPTraceExporter }, { AsyncLocalStorageContextManager }, core, resources] =
+    await Promise.all([
+      import("@opentelemetry/sdk-trace"),
+      import("@opentelemetry/exporter-trace-otlp-proto"),
+      import("@opentelemetry/context-async-hooks"),
+      import("@opentelemetry/core"),
+      import("@opentelemetry/resources"),
+    ]);
+  const env = process.env;
+  const num = (name: string): number | undefined => {
+    const value = Number(env[name]);
+    return env[name] && Number.isFinite(value) && value >= 0 ? value : undefined;
+  };
+  const ratio = Math.min(1, num("OTEL_TRACES_SAMPLER_ARG") ?? 1);
+  const samplers: Record<string, () => import("@opentelemetry/sdk-trace").Sampler> = {
+    always_on: () => new sdk.AlwaysOnSampler(),
+    always_off: () => new sdk.AlwaysOffSampler(),
+    traceidratio: () => new sdk.TraceIdRatioBasedSampler(ratio),
+    parentbased_always_on: () => new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() }),
+    parentbased_always_off: () => new sdk.ParentBasedSampler({ root: new sdk.AlwaysOffSampler() }),
+    parentbased_traceidratio: () =>
+      new sdk.ParentBasedSampler({ root: new sdk.TraceIdRatioBasedSampler(ratio) }),
+  };
+  const samplerName = (env.OTEL_TRACES_SAMPLER ?? "").trim().toLowerCase();
+  const chosen = samplers[samplerName] ?? samplers.parentbased_always_on;
+  parentBased = samplers[samplerName] === undefined || samplerName.startsWith("parentbased_");
+  const batch = {
+    ...(num("OTEL_BSP_SCHEDULE_DELAY") !== undefined
+      ? { scheduledDelayMillis: num("OTEL_BSP_SCHEDULE_DELAY") }
+      : {}),
+    ...(num("OTEL_BSP_MAX_QUEUE_SIZE") ? { maxQueueSize: num("OTEL_BSP_MAX_QUEUE_SIZE") } : {}),
+    ...(num("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")
+      ? { maxExportBatchSize: num("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") }
+      : {}),
+    ...(num("OTEL_BSP_EXPORT_TIMEOUT") ? { exportTimeoutMillis: num("OTEL_BSP_EXPORT_TIMEOUT") } : {}),
+  };
+  const provider = new sdk.TracerProvider({
+    resource: resources.resourceFromAttributes({
+      "service.name": env.OTEL_SERVICE_NAME || serviceName,
+      "process.pid": process.pid,
+    }),
+    ...(chosen ? { sampler: chosen() } : {}),
+    spanProcessors: [new sdk.BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batch })],
+  });
+
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  shutdownHook = () => provider.shutdown();
+  cachedTracer = undefined;
+  enabled = true;
+  return true;
+}
+
+/** Sends what is buffered and stops the SDK (call before the process exits). */
+export async function stopTracing(): Promise<void> {
+  const hook = shutdownHook;
+  shutdownHook = undefined;
+  cachedTracer = undefined;
+  enabled = false;
+  await hook?.();
+  // Unregistered, so that a later startTracing may register anew (with other settings).
+  trace.disable();
+  propagation.disable();
+  context.disable();
+}
+
+// Looked up once per start (the provider's lookup builds a key and searches a map on every call).
+let cachedTracer: Tracer | undefined;
+const tracer = (): Tracer => {
+  cachedTracer ??= trace.getTracer("angzarr");
+  return cachedTracer;
+};
+
+/** Runs `run` with `span` active on top of `base` (one context switch), and ends the span. */
+async function inSpan<T>(span: Span, run: () => Promise<T>, base: Context = context.active()): Promise<T> {
+  try {
+    return await context.with(trace.setSpan(base, span), run);
+  } catch (err) {
+    span.recordException(err as Error);
+    span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message ?? String(err) });
+    throw err;
+  } finally {
+    span.end();
+  }
+}
+
+/**
+ * Runs `run` inside a new span (child of the active one) when tracing is on. `attributes` may be a
+ * function, called only when a span is started (nothing is built while tracing is off).
+ */
+export function traced<T>(
+  name: string,
+  attributes: Attributes | (() => Attributes),
+  run: () => Promise<T>,
+  kind: SpanKind = SpanKind.INTERNAL,
+): Promise<T> {
+  if (!enabled) return run();
+  const active = context.active();
+  if (parentBased && unsampled(active)) return run();
+  const attrs = typeof attributes === "function" ? attributes() : attributes;
+  return inSpan(tracer().startSpan(name, { kind, attributes: attrs }, active), run, active);
+}
+
+/**
+ * The server span of the call being served (set by `serverSpan` in the context it runs in): a
+ * step of that call may take it over instead of starting a child span (`tracedOrServed`).
+ */
+const SERVED = Symbol.for("angzarr.served-span");
+/** Server spans already taken over by a step: a second step (a cascade) gets its own span. */
+const claimed = new WeakSet<Span>();
+
+/**
+ * Like `traced`, but when the active span is the server span of the call being served and no
+ * other step took it over yet, that span gets `attributes` and `run` runs in it: one span per
+ * served call rather than a server span with a single child doing all the work.
+ */
+export function tracedOrServed<T>(
+  name: string,
+  attributes: () => Attributes,
+  run: () => Promise<T>,
+  kind: SpanKind = SpanKind.INTERNAL,
+): Promise<T> {
+  if (!enabled) return run();
+  const active = context.active();
+  const served = active.getValue(SERVED) as Span | undefined;
+  if (served !== undefined && !claimed.has(served) && trace.getSpan(active) === served) {
+    claimed.add(served);
+    served.setAttributes(attributes());
+    return run();
+  }
+  return traced(name, attributes, run, kind);
+}
+
+/** Sets attributes on the active span (nothing when off or outside a recorded span). */
+export function annotateSpan(attributes: Attributes): void {
+  if (!enabled) return;
+  const span = trace.getSpan(context.active());
+  if (span?.isRecording()) span.setAttributes(attributes);
+}
+
+/** True when `ctx` holds a span of an unsampled trace (its own or a remote caller's decision). */
+function unsampled(ctx: Context): boolean {
+  const span = trace.getSpan(ctx);
+  return span !== undefined && (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0;
+}
+
+/**
+ * A server span for an incoming call whose headers may carry a W3C `traceparent`: the span is a
+ * child of the caller's, so the trace continues across the process boundary.
+ */
+export function serverSpan<T>(
+  name: string,
+  headers: Headers | Record<string, string | string[] | undefined>,
+  attributes: Attributes,
+  run: () => Promise<T>,
+): Promise<T> {
+  if (!enabled) return run();
+  const get = (key: string) => {
+    const value = headers instanceof Headers ? headers.get(key) : headers[key];
+    return Array.isArray(value) ? value[0] : (value ?? undefined);
+  };
+  const traceparent = get("traceparent");
+  let parent = context.active();
+  if (traceparent) {
+    const tracestate = get("tracestate");
+    parent = propagation.extract(parent, tracestate ? { traceparent, tracestate } : { traceparent });
+  }
+  // An unsampled caller: its context goes on (downstream calls carry its decision), no span.
+  if (parentBased && unsampled(parent)) return traceparent ? context.with(parent, run) : run();
+  const span = tracer().startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  return inSpan(span, run, parent.setValue(SERVED, span));
+}
+
+/** The active span's context when it is valid (tracing on, inside a span). */
+function activeSpanContext(): SpanContext | undefined {
+  const span = trace.getSpan(context.active())?.spanContext();
+  return span && trace.isSpanContextValid(span) ? span : undefined;
+}
+
+/** W3C `traceparent` of a span context (version 00), written directly rather than by a propagator. */
+function traceparentOf(span: SpanContext): string {
+  return `00-${span.traceId}-${span.spanId}-${(span.traceFlags & 0xff).toString(16).padStart(2, "0")}`;
+}
+
+/** The headers that continue the active trace in another process (empty when off or untraced). */
+export function traceHeaders(): Record<string, string> {
+  if (!enabled) return {};
+  const span = activeSpanContext();
+  if (!span) return {};
+  const state = span.traceState?.serialize();
+  return state
+    ? { traceparent: traceparentOf(span), tracestate: state }
+    : { traceparent: traceparentOf(span) };
+}
+
+/** The active trace and span ids, for log lines; undefined when off or outside a span. */
+export function activeTraceIds(): { trace_id: string; span_id: string } | undefined {
+  if (!enabled) return undefined;
+  const span = activeSpanContext();
+  return span ? { trace_id: span.traceId, span_id: span.spanId } : undefined;
+}
+
+/** The active span's `traceparent`, to keep with something handled later (a stored event). */
+export function activeTraceparent(): string | undefined {
+  if (!enabled) return undefined;
+  const span = activeSpanContext();
+  return span ? traceparentOf(span) : undefined;
+}
+
+/** Runs `run` with `traceparent` as the remote parent of the spans it starts (when on). */
+export function withRemoteParent<T>(traceparent: string | undefined, run: () => Promise<T>): Promise<T> {
+  if (!enabled || traceparent === undefined) return run();
+  return context.with(propagation.extract(context.active(), { traceparent }), run);
+}
+
+export { SpanKind };
