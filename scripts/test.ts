@@ -26,6 +26,35 @@ interface Outcome {
 }
 
 const outcomes: Outcome[] = [];
+/** What each failure printed, repeated after the summary so a log cut off at its head still names it. */
+const failures: string[] = [];
+
+/**
+ * Collects the failures a run printed: each line `marker` matches, once, with what the run printed
+ * for it: the lines back to the previous test's result (bun test prints a test's error above its
+ * `(fail)` line), at most `before` of them, and the file it is in.
+ */
+function collectFailures(phase: string, output: string, marker: RegExp, before = 0): void {
+  const lines = output.split("\n");
+  const seen = new Set<string>();
+  let file = "";
+  lines.forEach((line, i) => {
+    if (/^\S.*\.test\.ts:$/.test(line)) file = line.slice(0, -1);
+    if (!marker.test(line)) return;
+    const name = line.replace(/\s*\[[\d.]+m?s\]\s*$/, "").trim();
+    if (seen.has(name)) return;
+    seen.add(name);
+    let start = i;
+    while (
+      start > 0 &&
+      i - start < before &&
+      !/^\((pass|fail|skip|todo)\) |\.test\.ts:$/.test(lines[start - 1] ?? "")
+    )
+      start--;
+    failures.push(`[${phase}] ${file ? `${file}: ` : ""}${line.trim()}`);
+    for (const l of lines.slice(start, i)) if (l.trim() !== "") failures.push(`    ${l}`);
+  });
+}
 
 /** Runs a command, echoing its output, and returns its exit code and combined output. */
 async function run(
@@ -75,6 +104,9 @@ async function bunTest(name: string, args: string[], env: Record<string, string>
   let failed = Number(/^\s*(\d+) fail\s*$/m.exec(output)?.[1] ?? 0);
   const noFiles = passed === 0 && failed === 0 && /did not match any test files|No tests found/i.test(output);
   if (code !== 0 && failed === 0 && !noFiles) failed = 1; // crashed, or errors outside tests
+  collectFailures(name, output, /^\(fail\) /, 40);
+  if (code !== 0 && !/^\(fail\) /m.test(output))
+    failures.push(`[${name}] exit ${code}: ${output.slice(-2000)}`);
   outcomes.push({ name, passed, failed, seconds: (performance.now() - started) / 1000 });
 }
 
@@ -88,6 +120,7 @@ async function pytest(name: string, args: string[], env: Record<string, string> 
   let failed =
     Number(/(\d+) failed/.exec(summary)?.[1] ?? 0) + Number(/(\d+) errors?/.exec(summary)?.[1] ?? 0);
   if (code !== 0 && failed === 0) failed = 1; // no tests collected (exit 5), or a crash
+  collectFailures(name, output, /^(FAILED|ERROR) /);
   outcomes.push({ name, passed, failed, seconds: (performance.now() - started) / 1000 });
 }
 
@@ -99,6 +132,7 @@ async function goTest(name: string): Promise<void> {
   const passed = (output.match(/^--- PASS: /gm) ?? []).length;
   let failed = (output.match(/^--- FAIL: /gm) ?? []).length;
   if (code !== 0 && failed === 0) failed = 1; // a build error, or a crash
+  collectFailures(name, output, /^--- FAIL: /, 20);
   outcomes.push({ name, passed, failed, seconds: (performance.now() - started) / 1000 });
 }
 
@@ -113,6 +147,10 @@ async function gherkin(name: string, script: string, env: Record<string, string>
   const skipped = Number(/(\d+) skipped/.exec(summary?.[2] ?? "")?.[1] ?? 0);
   let failed = total - passed - skipped;
   if (code !== 0 && failed === 0) failed = 1;
+  if (code !== 0) {
+    const at = output.lastIndexOf("Failures:");
+    failures.push(`[${name}] ${(at >= 0 ? output.slice(at) : output.slice(-3000)).slice(0, 6000)}`);
+  }
   outcomes.push({ name, passed, failed, seconds: (performance.now() - started) / 1000 });
 }
 
@@ -220,6 +258,10 @@ if (want("gherkin")) {
 
 if (want("images")) await bunTest("images", ["--timeout", "120000", ".image.test.ts"]);
 
+if (failures.length > 0) {
+  console.log("\n=== failures (each with the output that led to it)");
+  for (const line of failures) console.log(line);
+}
 console.log("\n=== summary");
 for (const o of outcomes) {
   console.log(
