@@ -4,6 +4,7 @@
 
 import { Database, SQLiteError, type SQLQueryBindings, type Statement } from "bun:sqlite";
 import { chmodSync, existsSync } from "node:fs";
+import { log } from "../../observability/log";
 import { StorageError, StorageFailure } from "../errors";
 import { HistoryCache } from "./history-cache";
 import { MIGRATIONS } from "./migrations";
@@ -50,6 +51,12 @@ export class SqliteDb {
   private pending: GroupedWrite[] = [];
   private flushScheduled = false;
   private lastGroupSize = 0;
+  /**
+   * Group commits so far: `shared` groups of several writes committed in one transaction, and
+   * `split` groups rolled back as a whole (an unexpected error, a failed COMMIT) whose writes
+   * were then retried each in its own transaction.
+   */
+  readonly groups = { shared: 0, split: 0 };
   private readonly dataVersionStmt: Stmt;
   /** Loads of hot aggregates, shared by the stores on this connection (history-cache.ts). */
   readonly histories = new HistoryCache();
@@ -199,14 +206,22 @@ export class SqliteDb {
             }
           }
         });
+        this.groups.shared++;
         batch.forEach((w, i) => {
           const outcome = outcomes[i];
           if (outcome?.ok) w.resolve(outcome.value);
           else w.reject(outcome?.error);
         });
         return;
-      } catch {
-        // Rolled back as a whole: fall through and give every write its own transaction.
+      } catch (err) {
+        // Rolled back as a whole, nothing of it acknowledged: give every write its own
+        // transaction, so the one that failed it fails alone.
+        this.groups.split++;
+        log.warn("sqlite.group_commit.split", {
+          component: "storage",
+          writes: batch.length,
+          error: err instanceof Error ? err.message : String(err),
+        });
       }
     }
     for (const w of batch) {
