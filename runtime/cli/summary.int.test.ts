@@ -16,7 +16,12 @@ async function onTerminal(extra: string[], until: (out: string) => boolean) {
   dir = tempDir("az-tty-");
   const config = join(dir, "angzarr.yaml");
   writeFileSync(config, syntheticConfig());
-  const line = [
+  // `script` runs the line with $SHELL -c, /bin/sh when SHELL is unset (a bare environment such as
+  // CI's). Pinned to /bin/sh here so every environment runs the same thing; `exec` makes the
+  // runtime itself the terminal's foreground process: a shell left waiting in between would take
+  // the Ctrl-C too, and dash dies of it (exit 130) whatever the runtime does.
+  const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
+  const line = `exec ${[
     process.execPath,
     CLI,
     "standalone",
@@ -28,13 +33,13 @@ async function onTerminal(extra: string[], until: (out: string) => boolean) {
     dir,
     ...extra,
   ]
-    .map((a) => `'${a}'`)
-    .join(" ");
+    .map(quote)
+    .join(" ")}`;
   const proc = Bun.spawn(["script", "-qefc", line, "/dev/null"], {
     stdin: "pipe",
     stdout: "pipe",
     stderr: "pipe",
-    env: { ...process.env, ANGZARR_LOG: "info", ANGZARR_LOG_FORMAT: "" },
+    env: { ...process.env, SHELL: "/bin/sh", ANGZARR_LOG: "info", ANGZARR_LOG_FORMAT: "" },
   });
   let out = "";
   void (async () => {
