@@ -9,6 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { launchDistributed, type Topology } from "../runtime/app/distributed";
+import { listQueues as brokerQueues } from "../runtime/testing/broker";
 import { removeRunState } from "../runtime/testing/distributed-run";
 
 const repo = join(import.meta.dir, "..");
@@ -22,17 +23,7 @@ let data: string;
 
 /** The broker's queues of this run with their consumer counts (`rabbitmqctl list_queues`). */
 function listQueues(): Map<string, number> {
-  const listed = Bun.spawnSync(["rabbitmqctl", "-q", "list_queues", "name", "consumers"], {
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  if (listed.exitCode !== 0) throw new Error(`rabbitmqctl list_queues failed: ${listed.stderr.toString()}`);
-  const out = new Map<string, number>();
-  for (const line of listed.stdout.toString().split("\n")) {
-    const [name, consumers] = line.trim().split(/\s+/);
-    if (name?.startsWith(`${prefix}.`)) out.set(name, Number(consumers));
-  }
-  return out;
+  return new Map([...brokerQueues()].filter(([name]) => name.startsWith(`${prefix}.`)));
 }
 
 beforeAll(async () => {
