@@ -94,7 +94,7 @@ describe("health subcommands", () => {
         port = Number(/listening on 127\.0\.0\.1:(\d+)/.exec(out)?.[1] ?? 0);
         return port > 0;
       },
-      20_000,
+      40_000,
     );
 
     const up = await exec([CLI, "health", "--addr", `http://127.0.0.1:${port}`]);
@@ -135,10 +135,15 @@ describe("health subcommands", () => {
       for await (const chunk of proc.stdout) out += decoder.decode(chunk, { stream: true });
     })();
     let admin = 0;
-    await waitFor("the admin listening line", () => {
-      admin = Number(/admin listening on 127\.0\.0\.1:(\d+)/.exec(out)?.[1] ?? 0);
-      return admin > 0;
-    });
+    // A cold start of the runtime took over 20 s at load 60; the budget is the test's 60 s.
+    await waitFor(
+      "the admin listening line",
+      () => {
+        admin = Number(/admin listening on 127\.0\.0\.1:(\d+)/.exec(out)?.[1] ?? 0);
+        return admin > 0;
+      },
+      40_000,
+    );
     const addr = `http://127.0.0.1:${admin}`;
     const without = await exec([CLI, "health", "--addr", addr], { ANGZARR_ADMIN_TOKEN: "" });
     expect(without.code).toBe(1);
