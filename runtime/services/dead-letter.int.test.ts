@@ -100,7 +100,7 @@ describe("operations API and CLI: dead letters and projection rebuilds", () => {
     expect(after.out).toContain("1 entry");
     const bad = await runCli(["dlq", "replay", "abc", "--admin", rt.admin.url]);
     expect(bad.code).toBe(2);
-  });
+  }, 90_000); // four cold CLI starts: over 30 s at load 70
 
   test("the CLI rebuilds a projection; an unknown projector is reported", async () => {
     const ok = await runCli(["projection", "rebuild", "projector-x", "--admin", rt.admin.url]);
