@@ -23,6 +23,12 @@ import type {
   StoredEvent,
 } from "../types";
 import {
+  AppendBatcher,
+  type AppendBatcherOptions,
+  type AppendOutcome,
+  type MainAppend,
+} from "./append-batch";
+import {
   bytes,
   constraintOf,
   guarded,
@@ -223,7 +229,15 @@ export function readAllQuery(
 }
 
 export class PostgresEventStore implements EventStore {
-  constructor(private readonly sql: Sql) {}
+  /** Main-timeline appends waiting at the same time share one statement and one commit. */
+  private readonly batcher: AppendBatcher;
+
+  constructor(
+    private readonly sql: Sql,
+    batching: AppendBatcherOptions = {},
+  ) {
+    this.batcher = new AppendBatcher(sql, (item) => this.appendOne(item), batching);
+  }
 
   append(ref: AggregateRef, pages: EventPage[], options: AppendOptions): Promise<EventPage[]> {
     return this.appendWith(ref, pages, options, {});
@@ -359,7 +373,8 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * A main-timeline append in one statement (append_main, migration 7): lock, number check,
-   * positions, causation claim, pages and snapshot in the statement's own transaction.
+   * positions, causation claim, pages and snapshot in the statement's own transaction; shared
+   * with the other main-timeline appends waiting at the same time (append-batch.ts).
    */
   private async appendMain(
     ref: AggregateRef,
@@ -371,31 +386,37 @@ export class PostgresEventStore implements EventStore {
     const { typeUrls, payloads, seconds, nanos } = pageColumns(pages, 0, now);
     const snapshot = options.snapshotState;
     const c = options.causation;
-    const sql = this.sql;
-    let row: { outcome: string; next: bigint; first: bigint | null } | undefined;
+    let row: AppendOutcome;
     try {
-      [row] = (await sql`
-        SELECT r_outcome AS outcome, r_next AS next, r_first AS first FROM append_main(
-          ${lockKey(ref.domain, Editions.MAIN, ref.root)}::text, ${ref.domain}::text, ${ref.root}::bytea,
-          ${expected ?? null}::int8, ${MAX_SEQUENCE}::int8,
-          ${sql.array(typeUrls, "TEXT")}::text[], ${sql.array(payloads, "BYTEA")}::bytea[],
-          ${sql.array(seconds, "INT8")}::int8[], ${sql.array(nanos, "INT4")}::int4[],
-          ${options.correlationId}::text,
-          ${snapshot ? snapshot.typeUrl : null}::text, ${snapshot ? snapshot.value : null}::bytea,
-          ${c ? c.component : null}::text, ${c ? c.domain : null}::text,
-          ${c ? Editions.normalize(c.edition) : null}::text, ${c ? c.root : null}::bytea,
-          ${c ? c.sequence : null}::int8, ${options.traceparent ?? null}::text)`) as {
-        outcome: string;
-        next: bigint;
-        first: bigint | null;
-      }[];
+      row = await this.batcher.submit({
+        lock: lockKey(ref.domain, Editions.MAIN, ref.root),
+        domain: ref.domain,
+        root: ref.root,
+        expected: expected ?? null,
+        typeUrls,
+        payloads,
+        seconds,
+        nanos,
+        correlationId: options.correlationId,
+        snapshotType: snapshot ? snapshot.typeUrl : null,
+        snapshot: snapshot ? snapshot.value : null,
+        causation: c
+          ? {
+              component: c.component,
+              domain: c.domain,
+              edition: Editions.normalize(c.edition),
+              root: c.root,
+              sequence: c.sequence,
+            }
+          : null,
+        traceparent: options.traceparent ?? null,
+      });
     } catch (error) {
       if (sqlState(error) === UNIQUE_VIOLATION && constraintOf(error) === "events_pkey") {
         throw new SequenceConflictError(expected ?? 0, expected ?? 0);
       }
       throw toStorageError("append", error);
     }
-    if (row === undefined) throw toStorageError("append", new Error("append_main returned no row"));
     const next = num(row.next);
     if (row.outcome === "duplicate" && c) throw new CausationRecordedError(c.component);
     if (row.outcome !== "written") {
@@ -403,6 +424,24 @@ export class PostgresEventStore implements EventStore {
       throw toStorageError("append", new Error(`append_main refused pages numbered from ${next}`));
     }
     return pageColumns(pages, next, now).stored;
+  }
+
+  /** One main-timeline append in one statement (append_main, migration 7). */
+  private async appendOne(item: MainAppend): Promise<AppendOutcome> {
+    const sql = this.sql;
+    const c = item.causation;
+    const [row] = (await sql`
+      SELECT r_outcome AS outcome, r_next AS next, r_first AS first FROM append_main(
+        ${item.lock}::text, ${item.domain}::text, ${item.root}::bytea,
+        ${item.expected}::int8, ${MAX_SEQUENCE}::int8,
+        ${sql.array(item.typeUrls, "TEXT")}::text[], ${sql.array(item.payloads, "BYTEA")}::bytea[],
+        ${sql.array(item.seconds, "INT8")}::int8[], ${sql.array(item.nanos, "INT4")}::int4[],
+        ${item.correlationId}::text, ${item.snapshotType}::text, ${item.snapshot}::bytea,
+        ${c ? c.component : null}::text, ${c ? c.domain : null}::text,
+        ${c ? c.edition : null}::text, ${c ? c.root : null}::bytea,
+        ${c ? c.sequence : null}::int8, ${item.traceparent}::text)`) as AppendOutcome[];
+    if (row === undefined) throw new Error("append_main returned no row");
+    return row;
   }
 
   async getEncodedFrom(input: AggregateRef, from: number): Promise<EncodedPages> {

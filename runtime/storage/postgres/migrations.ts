@@ -304,6 +304,96 @@ export const MIGRATIONS: readonly Migration[] = [
         integer[], text, text, bytea, text, text, text, bytea, bigint);
       ${appendMainFunction(schema, true)}`,
   },
+  {
+    version: 11,
+    name: "group commit of main-timeline appends",
+    // Several main-timeline appends of different aggregates in one statement, i.e. one round trip
+    // and one commit (events.ts, AppendBatcher). Items come in the order their aggregate locks
+    // are taken (the client sorts them as every other writer does), one item per aggregate. Each
+    // item is decided as append_main decides it: 'refused' (numbers or range) and 'duplicate'
+    // (its causation recorded already) write nothing for that item and leave the others alone.
+    // Positions for every accepted item are taken by ONE alloc_positions call after every lock
+    // and number check, before the first write: a second call could hand this transaction
+    // (whose id is older) positions above those of a younger one, which catch-up readers
+    // would then pass. Pages come flattened, p_counts[i] of them for item i. One row per item.
+    sql: (schema) => `
+      CREATE FUNCTION append_main_batch(
+        p_locks text[], p_domains text[], p_roots bytea[], p_expected bigint[], p_max bigint,
+        p_counts integer[], p_types text[], p_payloads bytea[], p_seconds bigint[], p_nanos integer[],
+        p_correlations text[], p_snapshot_types text[], p_snapshots bytea[],
+        p_c_components text[], p_c_domains text[], p_c_editions text[], p_c_roots bytea[],
+        p_c_sequences bigint[], p_traceparents text[])
+      RETURNS TABLE (r_item integer, r_outcome text, r_next bigint, r_first bigint)
+      LANGUAGE plpgsql AS $fn$
+      DECLARE
+        k constant integer := cardinality(p_locks);
+        v_next bigint[] := array_fill(0::bigint, ARRAY[k]);
+        v_outcome text[] := array_fill('written'::text, ARRAY[k]);
+        v_first bigint[] := array_fill(NULL::bigint, ARRAY[k]);
+        v_offset integer[] := array_fill(0, ARRAY[k]);
+        v_total integer := 0;
+        v_at integer := 0;
+        v_base bigint;
+        v_seq bigint;
+        v_claimed integer;
+        n integer;
+      BEGIN
+        FOR i IN 1 .. k LOOP
+          PERFORM pg_advisory_xact_lock(hashtextextended(p_locks[i], 0));
+        END LOOP;
+        FOR i IN 1 .. k LOOP
+          n := p_counts[i];
+          v_offset[i] := v_at;
+          v_at := v_at + n;
+          SELECT COALESCE(max(e.sequence) + 1, 0) INTO v_seq FROM ${schema}.events e
+            WHERE e.domain = p_domains[i] AND e.edition = '' AND e.root = p_roots[i];
+          v_next[i] := v_seq;
+          IF (p_expected[i] IS NOT NULL AND p_expected[i] <> v_next[i]) OR v_next[i] + n - 1 > p_max THEN
+            v_outcome[i] := 'refused';
+          ELSE
+            v_total := v_total + n;
+          END IF;
+        END LOOP;
+        IF v_total > 0 THEN
+          v_base := ${schema}.alloc_positions(v_total);
+        END IF;
+        FOR i IN 1 .. k LOOP
+          CONTINUE WHEN v_outcome[i] <> 'written';
+          n := p_counts[i];
+          v_first[i] := v_base;
+          v_base := v_base + n;
+          IF p_c_components[i] IS NOT NULL THEN
+            INSERT INTO ${schema}.causations (component, domain, edition, root, sequence, outcome)
+              VALUES (p_c_components[i], p_c_domains[i], p_c_editions[i], p_c_roots[i], p_c_sequences[i], NULL)
+              ON CONFLICT DO NOTHING;
+            GET DIAGNOSTICS v_claimed = ROW_COUNT;
+            IF v_claimed = 0 THEN
+              v_outcome[i] := 'duplicate';
+              CONTINUE;
+            END IF;
+          END IF;
+          INSERT INTO ${schema}.events (domain, edition, root, sequence, type_url, payload,
+                                        created_seconds, created_nanos, correlation_id, position, traceparent)
+            SELECT p_domains[i], '', p_roots[i], v_next[i] + t.j - 1, t.type_url, t.payload, t.secs, t.nanos,
+                   p_correlations[i], v_first[i] + t.j - 1, p_traceparents[i]
+            FROM unnest(p_types[v_offset[i] + 1 : v_offset[i] + n], p_payloads[v_offset[i] + 1 : v_offset[i] + n],
+                        p_seconds[v_offset[i] + 1 : v_offset[i] + n], p_nanos[v_offset[i] + 1 : v_offset[i] + n])
+              WITH ORDINALITY AS t(type_url, payload, secs, nanos, j);
+          IF p_snapshot_types[i] IS NOT NULL THEN
+            INSERT INTO ${schema}.snapshots (domain, edition, root, sequence, type_url, payload)
+              VALUES (p_domains[i], '', p_roots[i], v_next[i] + n - 1, p_snapshot_types[i], p_snapshots[i])
+              ON CONFLICT (domain, edition, root) DO UPDATE
+                SET sequence = EXCLUDED.sequence, type_url = EXCLUDED.type_url,
+                    payload = EXCLUDED.payload, updated_at = now();
+          END IF;
+        END LOOP;
+        FOR i IN 1 .. k LOOP
+          r_item := i; r_outcome := v_outcome[i]; r_next := v_next[i]; r_first := v_first[i];
+          RETURN NEXT;
+        END LOOP;
+      END
+      $fn$;`,
+  },
 ];
 
 /**
