@@ -22,12 +22,7 @@ import type {
   GlobalReadFilter,
   StoredEvent,
 } from "../types";
-import {
-  AppendBatcher,
-  type AppendBatcherOptions,
-  type AppendOutcome,
-  type MainAppend,
-} from "./append-batch";
+import { type AppendOutcome, appendBatcher, type MainAppend } from "./append-batch";
 import {
   bytes,
   constraintOf,
@@ -38,6 +33,7 @@ import {
   toStorageError,
   UNIQUE_VIOLATION,
 } from "./client";
+import type { GroupCommit, GroupCommitOptions } from "./group-commit";
 import { checkCausation } from "./stores";
 import {
   checkCount,
@@ -230,13 +226,13 @@ export function readAllQuery(
 
 export class PostgresEventStore implements EventStore {
   /** Main-timeline appends waiting at the same time share one statement and one commit. */
-  private readonly batcher: AppendBatcher;
+  private readonly batcher: GroupCommit<MainAppend, AppendOutcome>;
 
   constructor(
     private readonly sql: Sql,
-    batching: AppendBatcherOptions = {},
+    batching: GroupCommitOptions = {},
   ) {
-    this.batcher = new AppendBatcher(sql, (item) => this.appendOne(item), batching);
+    this.batcher = appendBatcher(sql, (item) => this.appendOne(item), batching);
   }
 
   append(ref: AggregateRef, pages: EventPage[], options: AppendOptions): Promise<EventPage[]> {

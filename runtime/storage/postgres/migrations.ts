@@ -394,6 +394,41 @@ export const MIGRATIONS: readonly Migration[] = [
       END
       $fn$;`,
   },
+  {
+    version: 12,
+    name: "group commit of outbox writes",
+    // Several one-statement outbox writes (a saga's or PM's decision, a settlement) in one
+    // statement, i.e. one round trip and one commit (outbox.ts, group-commit.ts): each is
+    // outbox_write_one, in the order given, so each keeps its own guards and its own 'duplicate'
+    // (which writes nothing for that write alone). Entries come flattened, p_counts[i] for
+    // write i. Rows as outbox_write_one's, with the write's 1-based place first.
+    sql: (schema) => `
+      CREATE FUNCTION outbox_write_batch(
+        p_c_component text[], p_c_domain text[], p_c_edition text[], p_c_root bytea[], p_c_sequence bigint[],
+        p_outcome bytea[], p_settle_id bigint[], p_settle_status text[], p_counts integer[],
+        p_e_component text[], p_e_domain text[], p_e_edition text[], p_e_root bytea[],
+        p_e_sequence bigint[], p_e_name text[], p_e_lane text[], p_e_kind text[], p_e_payload bytea[],
+        p_e_trace text[])
+      RETURNS TABLE (r_item integer, r_kind text, r_id bigint, r_created timestamptz)
+      LANGUAGE plpgsql AS $fn$
+      DECLARE
+        v_at integer := 0;
+        v_to integer;
+      BEGIN
+        FOR i IN 1 .. COALESCE(cardinality(p_counts), 0) LOOP
+          v_to := v_at + p_counts[i];
+          RETURN QUERY SELECT i, w.r_kind, w.r_id, w.r_created FROM ${schema}.outbox_write_one(
+            p_c_component[i], p_c_domain[i], p_c_edition[i], p_c_root[i], p_c_sequence[i],
+            p_outcome[i], p_settle_id[i], p_settle_status[i],
+            p_e_component[v_at + 1 : v_to], p_e_domain[v_at + 1 : v_to], p_e_edition[v_at + 1 : v_to],
+            p_e_root[v_at + 1 : v_to], p_e_sequence[v_at + 1 : v_to], p_e_name[v_at + 1 : v_to],
+            p_e_lane[v_at + 1 : v_to], p_e_kind[v_at + 1 : v_to], p_e_payload[v_at + 1 : v_to],
+            p_e_trace[v_at + 1 : v_to]) w;
+          v_at := v_to;
+        END LOOP;
+      END
+      $fn$;`,
+  },
 ];
 
 /**

@@ -16,6 +16,7 @@ import type {
 } from "../types";
 import { bytes, guarded, num, type Sql, toStorageError } from "./client";
 import { checkNumbers, checkPages, type PostgresEventStore } from "./events";
+import { GroupCommit, type GroupCommitOptions, rowsByItem } from "./group-commit";
 import { checkCausation, checkDeadLetter, insertDeadLetter } from "./stores";
 import { checkCount, checkRef, checkText } from "./validate";
 
@@ -97,6 +98,19 @@ function checkWrite(w: OutboxWrite): OutboxWrite {
   };
 }
 
+/** A row of outbox_write_one: 'written' with an entry's id (or NULLs), or 'duplicate'. */
+interface WriteRow {
+  kind: string;
+  id: bigint | null;
+  created: Date | null;
+}
+
+/** A write for outbox_write_one, with the outcome it keeps (it has no pages: known before it). */
+interface OneWrite {
+  w: OutboxWrite;
+  outcome: Uint8Array | null;
+}
+
 /** Whether outbox_write_one can apply the write: nothing to number, no dead letter, one causation at most. */
 function oneStatement(w: OutboxWrite): boolean {
   return (w.appends ?? []).length === 0 && w.deadLetter === undefined && (w.causations ?? []).length <= 1;
@@ -107,10 +121,25 @@ function aggregateKey(ref: { domain: string; edition: string; root: Uint8Array }
 }
 
 export class PostgresOutboxStore implements OutboxStore {
+  /** One-statement writes waiting at the same time share one statement and one commit. */
+  private readonly grouped: GroupCommit<OneWrite, WriteRow[]>;
+
   constructor(
     private readonly sql: Sql,
     private readonly events: PostgresEventStore,
-  ) {}
+    grouping: GroupCommitOptions = {},
+  ) {
+    this.grouped = new GroupCommit<OneWrite, WriteRow[]>(
+      {
+        // Settled entries are row-locked in id order by every statement: no cycle between them.
+        compare: (a, b) =>
+          (a.w.settle?.id ?? Number.MAX_SAFE_INTEGER) - (b.w.settle?.id ?? Number.MAX_SAFE_INTEGER),
+        single: (w) => this.oneRows(w),
+        many: (ws) => this.manyRows(ws),
+      },
+      grouping,
+    );
+  }
 
   async write(writes: OutboxWrite[]): Promise<OutboxWriteResult[]> {
     if (!Array.isArray(writes)) throw new InvalidInputError("writes must be an array");
@@ -150,12 +179,19 @@ export class PostgresOutboxStore implements OutboxStore {
   /**
    * A write without appends or dead letter in one round trip (outbox_write_one, see the
    * migrations): the guards and writes of `apply`, in the same order, inside one statement.
+   * Such writes waiting at the same time share one statement and one commit (outbox_write_batch).
    */
   private async writeOne(w: OutboxWrite): Promise<OutboxWriteResult> {
-    const c = w.causations?.[0];
-    const entries = w.enqueue ?? [];
     // No pages: the outcome is known before the write.
     const outcome = w.outcome?.([]) ?? null;
+    const rows = await guarded("outbox write", () => this.grouped.submit({ w, outcome }));
+    return this.resultOf(w, rows);
+  }
+
+  /** The rows of one write sent alone. */
+  private async oneRows({ w, outcome }: OneWrite): Promise<WriteRow[]> {
+    const c = w.causations?.[0];
+    const entries = w.enqueue ?? [];
     const sql = this.sql;
     const text = (f: (e: OutboxInput) => string) => sql.array(entries.map(f), "TEXT");
     const blobs = (f: (e: OutboxInput) => Uint8Array) => sql.array(entries.map(f), "BYTEA");
@@ -163,19 +199,51 @@ export class PostgresOutboxStore implements OutboxStore {
       entries.map((e) => e.cause.sequence),
       "INT8",
     );
-    const rows = (await guarded("outbox write", async () => {
-      return await sql`
-        SELECT r_kind AS kind, r_id AS id, r_created AS created FROM outbox_write_one(
-          ${c ? c.component : null}::text, ${c ? c.domain : null}::text,
-          ${c ? Editions.normalize(c.edition) : null}::text, ${c ? c.root : null}::bytea,
-          ${c ? c.sequence : null}::int8, ${outcome}::bytea,
-          ${w.settle ? w.settle.id : null}::int8, ${w.settle ? w.settle.status : null}::text,
-          ${text((e) => e.cause.component)}::text[], ${text((e) => e.cause.domain)}::text[],
-          ${text((e) => e.cause.edition)}::text[], ${blobs((e) => e.cause.root)}::bytea[],
-          ${sequences}::int8[], ${text((e) => e.name)}::text[], ${text((e) => e.lane)}::text[],
-          ${text((e) => e.kind)}::text[], ${blobs((e) => e.payload)}::bytea[],
-          ${text((e) => e.traceparent ?? "")}::text[])`;
-    })) as { kind: string; id: bigint | null; created: Date | null }[];
+    return (await sql`
+      SELECT r_kind AS kind, r_id AS id, r_created AS created FROM outbox_write_one(
+        ${c ? c.component : null}::text, ${c ? c.domain : null}::text,
+        ${c ? Editions.normalize(c.edition) : null}::text, ${c ? c.root : null}::bytea,
+        ${c ? c.sequence : null}::int8, ${outcome}::bytea,
+        ${w.settle ? w.settle.id : null}::int8, ${w.settle ? w.settle.status : null}::text,
+        ${text((e) => e.cause.component)}::text[], ${text((e) => e.cause.domain)}::text[],
+        ${text((e) => e.cause.edition)}::text[], ${blobs((e) => e.cause.root)}::bytea[],
+        ${sequences}::int8[], ${text((e) => e.name)}::text[], ${text((e) => e.lane)}::text[],
+        ${text((e) => e.kind)}::text[], ${blobs((e) => e.payload)}::bytea[],
+        ${text((e) => e.traceparent ?? "")}::text[])`) as WriteRow[];
+  }
+
+  /** The rows of several writes in one statement, split by write. */
+  private async manyRows(items: OneWrite[]): Promise<WriteRow[][]> {
+    const sql = this.sql;
+    const ws = items.map((item) => item.w);
+    const c = ws.map((w) => w.causations?.[0]);
+    const entries = ws.flatMap((w) => w.enqueue ?? []);
+    const text = (values: (string | null)[]) => sql.array(values, "TEXT");
+    const blob = (values: (Uint8Array | null)[]) => sql.array(values, "BYTEA");
+    const int8 = (values: (number | null)[]) => sql.array(values, "INT8");
+    const rows = (await sql`
+      SELECT r_item AS item, r_kind AS kind, r_id AS id, r_created AS created FROM outbox_write_batch(
+        ${text(c.map((x) => x?.component ?? null))}::text[], ${text(c.map((x) => x?.domain ?? null))}::text[],
+        ${text(c.map((x) => (x ? Editions.normalize(x.edition) : null)))}::text[],
+        ${blob(c.map((x) => x?.root ?? null))}::bytea[], ${int8(c.map((x) => x?.sequence ?? null))}::int8[],
+        ${blob(items.map((item) => item.outcome))}::bytea[], ${int8(ws.map((w) => w.settle?.id ?? null))}::int8[],
+        ${text(ws.map((w) => w.settle?.status ?? null))}::text[],
+        ${sql.array(
+          ws.map((w) => (w.enqueue ?? []).length),
+          "INT4",
+        )}::int4[],
+        ${text(entries.map((e) => e.cause.component))}::text[], ${text(entries.map((e) => e.cause.domain))}::text[],
+        ${text(entries.map((e) => e.cause.edition))}::text[], ${blob(entries.map((e) => e.cause.root))}::bytea[],
+        ${int8(entries.map((e) => e.cause.sequence))}::int8[], ${text(entries.map((e) => e.name))}::text[],
+        ${text(entries.map((e) => e.lane))}::text[], ${text(entries.map((e) => e.kind))}::text[],
+        ${blob(entries.map((e) => e.payload))}::bytea[],
+        ${text(entries.map((e) => e.traceparent ?? ""))}::text[])`) as (WriteRow & { item: number })[];
+    return rowsByItem(rows, ws.length);
+  }
+
+  /** The result of one write from its rows. */
+  private resultOf(w: OutboxWrite, rows: WriteRow[]): OutboxWriteResult {
+    const entries = w.enqueue ?? [];
     if (rows[0]?.kind !== "written") return { kind: "duplicate" };
     // Ids ascend in the order the entries were given.
     const ids = rows

@@ -1,17 +1,19 @@
-// PostgreSQL group commit of main-timeline appends (append-batch.ts, append_main_batch): appends
-// waiting together share one statement, and each keeps its own outcome under the faults that
-// can hit a shared statement: a sequence conflict or a recorded causation inside the batch, a
-// COMMIT that fails (a deferred constraint trigger raising at commit), a COMMIT that fails once,
-// and the connection dropped while the statement runs. Real PostgreSQL, a fresh schema per test.
+// PostgreSQL group commit (group-commit.ts): main-timeline appends (append_main_batch) and
+// one-statement outbox writes (outbox_write_batch) waiting together share one statement, and each
+// keeps its own outcome under the faults that can hit a shared statement: a sequence conflict, a
+// recorded causation or a settled entry inside the batch, a COMMIT that fails (a deferred
+// constraint trigger raising at commit), a COMMIT that fails once, and the connection dropped
+// while the statement runs. Real PostgreSQL, a fresh schema per test.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { EventPages, Uuid } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { SQL } from "bun";
 import { CausationRecordedError, SequenceConflictError, StorageError } from "../errors";
-import type { AggregateRef } from "../types";
+import type { AggregateRef, CausationKey, OutboxWrite, OutboxWriteResult } from "../types";
 import { PostgresEventStore } from "./events";
 import { PostgresStorage } from "./index";
+import { PostgresOutboxStore } from "./outbox";
 
 const URL = process.env.ANGZARR_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const schemas: string[] = [];
@@ -32,6 +34,7 @@ interface Harness {
   schema: string;
   app: string;
   store: PostgresEventStore;
+  outbox: PostgresOutboxStore;
   batches: number[];
   retried: number[];
 }
@@ -53,12 +56,14 @@ async function harness(label: string): Promise<Harness> {
   pools.push(pool);
   const batches: number[] = [];
   const retried: number[] = [];
-  const store = new PostgresEventStore(pool, {
+  const grouping = {
     maxInFlight: 1,
-    onBatch: (size) => batches.push(size),
-    onRetried: (size) => retried.push(size),
-  });
-  return { schema, app, store, batches, retried };
+    onBatch: (size: number) => batches.push(size),
+    onRetried: (size: number) => retried.push(size),
+  };
+  const store = new PostgresEventStore(pool, grouping);
+  const outbox = new PostgresOutboxStore(pool, store, grouping);
+  return { schema, app, store, outbox, batches, retried };
 }
 
 function page(name: string, sequence?: number) {
@@ -90,6 +95,42 @@ async function rows(schema: string) {
 }
 
 const hex = (ref: AggregateRef) => Buffer.from(ref.root).toString("hex");
+
+/** A deferred constraint trigger on `table`: raises at COMMIT when `when` holds for a new row. */
+async function failAtCommit(schema: string, table: string, when: string): Promise<void> {
+  await admin.unsafe(`
+    CREATE FUNCTION ${schema}.fail_${table}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    BEGIN
+      IF ${when} THEN RAISE EXCEPTION 'commit refused'; END IF;
+      RETURN NULL;
+    END $fn$;
+    CREATE CONSTRAINT TRIGGER fail_${table} AFTER INSERT ON ${schema}.${table}
+      DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${schema}.fail_${table}();`);
+}
+
+/** A trigger on `table` that sleeps inside the insert of a row for which `when` holds. */
+async function stallInsert(schema: string, table: string, when: string): Promise<void> {
+  await admin.unsafe(`
+    CREATE FUNCTION ${schema}.stall_${table}() RETURNS trigger LANGUAGE plpgsql AS $fn$
+    BEGIN
+      IF ${when} THEN PERFORM pg_sleep(30); END IF;
+      RETURN NEW;
+    END $fn$;
+    CREATE TRIGGER stall_${table} BEFORE INSERT ON ${schema}.${table}
+      FOR EACH ROW EXECUTE FUNCTION ${schema}.stall_${table}();`);
+}
+
+/** Terminates the harness's backend once it sleeps in a stalled insert; how many were ended. */
+async function dropStalledConnection(app: string): Promise<number> {
+  for (let tries = 0; tries < 500; tries++) {
+    const [row] = (await admin`
+      SELECT count(pg_terminate_backend(pid))::int4 AS n FROM pg_stat_activity
+      WHERE application_name = ${app} AND wait_event = 'PgSleep'`) as { n: number }[];
+    if ((row?.n ?? 0) > 0) return row?.n ?? 0;
+    await Bun.sleep(10);
+  }
+  return 0;
+}
 
 describe("group commit of main-timeline appends on PostgreSQL", () => {
   test("appends waiting together go as one statement; each gets its own numbers and positions", async () => {
@@ -173,14 +214,7 @@ describe("group commit of main-timeline appends on PostgreSQL", () => {
   test("a COMMIT that fails fails the batch with nothing stored; only the append at fault fails in the end", async () => {
     const h = await harness("commit");
     // A deferred constraint trigger runs at COMMIT: the statement's implicit transaction fails there.
-    await admin.unsafe(`
-      CREATE FUNCTION ${h.schema}.refuse_poison() RETURNS trigger LANGUAGE plpgsql AS $fn$
-      BEGIN
-        IF NEW.correlation_id = 'poison' THEN RAISE EXCEPTION 'poisoned commit'; END IF;
-        RETURN NULL;
-      END $fn$;
-      CREATE CONSTRAINT TRIGGER refuse_poison AFTER INSERT ON ${h.schema}.events
-        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${h.schema}.refuse_poison();`);
+    await failAtCommit(h.schema, "events", "NEW.correlation_id = 'poison'");
     const refs = Array.from({ length: 8 }, () => aggregate());
     const results = await Promise.allSettled(
       appendsTogether(h.store, refs, (i) => (i === 3 ? "poison" : `c${i}`)),
@@ -200,15 +234,8 @@ describe("group commit of main-timeline appends on PostgreSQL", () => {
 
   test("a COMMIT that fails once: every append of the batch lands exactly once", async () => {
     const h = await harness("once");
-    await admin.unsafe(`
-      CREATE SEQUENCE ${h.schema}.commit_faults;
-      CREATE FUNCTION ${h.schema}.fail_once() RETURNS trigger LANGUAGE plpgsql AS $fn$
-      BEGIN
-        IF nextval('${h.schema}.commit_faults') = 1 THEN RAISE EXCEPTION 'commit failed once'; END IF;
-        RETURN NULL;
-      END $fn$;
-      CREATE CONSTRAINT TRIGGER fail_once AFTER INSERT ON ${h.schema}.events
-        DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION ${h.schema}.fail_once();`);
+    await admin.unsafe(`CREATE SEQUENCE ${h.schema}.commit_faults`);
+    await failAtCommit(h.schema, "events", `nextval('${h.schema}.commit_faults') = 1`);
     const refs = Array.from({ length: 8 }, () => aggregate());
     const stored = await Promise.all(appendsTogether(h.store, refs, (i) => `c${i}`));
     expect(h.retried).toEqual([8]);
@@ -222,25 +249,10 @@ describe("group commit of main-timeline appends on PostgreSQL", () => {
   test("the connection dropped during the statement fails every append of it, none stored; the next append works", async () => {
     const h = await harness("drop");
     // The batch's statement sleeps inside its insert; the test terminates its backend meanwhile.
-    await admin.unsafe(`
-      CREATE FUNCTION ${h.schema}.stall() RETURNS trigger LANGUAGE plpgsql AS $fn$
-      BEGIN
-        IF NEW.correlation_id = 'stall' THEN PERFORM pg_sleep(30); END IF;
-        RETURN NEW;
-      END $fn$;
-      CREATE TRIGGER stall BEFORE INSERT ON ${h.schema}.events
-        FOR EACH ROW EXECUTE FUNCTION ${h.schema}.stall();`);
+    await stallInsert(h.schema, "events", "NEW.correlation_id = 'stall'");
     const refs = Array.from({ length: 6 }, () => aggregate());
     const pending = Promise.allSettled(appendsTogether(h.store, refs, (i) => (i === 0 ? "stall" : `c${i}`)));
-    let killed = 0;
-    for (let tries = 0; tries < 500 && killed === 0; tries++) {
-      const [row] = (await admin`
-        SELECT count(pg_terminate_backend(pid))::int4 AS n FROM pg_stat_activity
-        WHERE application_name = ${h.app} AND wait_event = 'PgSleep'`) as { n: number }[];
-      killed = row?.n ?? 0;
-      if (killed === 0) await Bun.sleep(10);
-    }
-    expect(killed).toBe(1);
+    expect(await dropStalledConnection(h.app)).toBe(1);
     const results = await pending;
     expect(h.batches[0]).toBe(6);
     expect(h.retried).toEqual([]);
@@ -251,5 +263,120 @@ describe("group commit of main-timeline appends on PostgreSQL", () => {
     expect(await rows(h.schema)).toEqual([]);
     const again = await h.store.append(refs[1] as AggregateRef, [page("after")], { correlationId: "after" });
     expect(again.map((p) => EventPages.sequence(p))).toEqual([0]);
+  });
+});
+
+/** A saga's decision: its causation and one command entry under it. */
+function decision(cause: CausationKey, name = "command-0"): OutboxWrite {
+  return {
+    causations: [cause],
+    enqueue: [{ cause, name, lane: "lane", kind: "command", payload: new TextEncoder().encode(name) }],
+  };
+}
+
+function cause(sequence = 0): CausationKey {
+  return { component: "saga-gc", domain: "src", edition: "", root: Uuid.randomBytes(), sequence };
+}
+
+async function outboxRows(schema: string) {
+  return (await admin.unsafe(`SELECT id::int8 AS id, name, status FROM ${schema}.outbox ORDER BY id`)) as {
+    id: bigint;
+    name: string;
+    status: string;
+  }[];
+}
+
+async function causationCount(schema: string): Promise<number> {
+  const [row] = (await admin.unsafe(`SELECT count(*)::int4 AS n FROM ${schema}.causations`)) as {
+    n: number;
+  }[];
+  return row?.n ?? 0;
+}
+
+const written = (r: OutboxWriteResult | undefined) => (r?.kind === "written" ? r : undefined);
+
+describe("group commit of outbox writes on PostgreSQL", () => {
+  test("decisions and settlements waiting together go as one statement, each with its own entries", async () => {
+    const h = await harness("obshare");
+    const causes = Array.from({ length: 10 }, (_, i) => cause(i));
+    const results = await Promise.all(causes.map((c) => h.outbox.write([decision(c)])));
+    expect(h.batches).toEqual([10]);
+    const ids = results.map(([r]) => written(r)?.enqueued[0]?.id);
+    expect(ids.every((id) => typeof id === "number")).toBe(true);
+    expect(new Set(ids).size).toBe(10);
+    for (const [i, [r]] of results.entries()) expect(written(r)?.enqueued[0]?.cause.sequence).toBe(i);
+    // Settle them all at once, in reverse: they still share one statement.
+    const settled = await Promise.all(
+      [...ids].reverse().map((id) => h.outbox.write([{ settle: { id: id as number, status: "delivered" } }])),
+    );
+    expect(h.batches).toEqual([10, 10]);
+    for (const [r] of settled) expect(r?.kind).toBe("written");
+    expect((await outboxRows(h.schema)).map((r) => r.status)).toEqual(Array(10).fill("delivered"));
+    expect(await causationCount(h.schema)).toBe(10);
+  });
+
+  test("a causation recorded already, or an entry settled twice, inside a batch is a duplicate for that write alone", async () => {
+    const h = await harness("obdup");
+    const old = cause(0);
+    const [seeded] = await h.outbox.write([decision(old)]);
+    const id = written(seeded)?.enqueued[0]?.id as number;
+    h.batches.length = 0;
+    const fresh = Array.from({ length: 4 }, (_, i) => cause(i + 1));
+    const results = await Promise.all([
+      ...fresh.map((c) => h.outbox.write([decision(c)])),
+      h.outbox.write([decision(old, "command-again")]),
+      h.outbox.write([{ settle: { id, status: "delivered" } }]),
+      h.outbox.write([{ settle: { id, status: "rejected" } }]),
+    ]);
+    expect(h.batches).toEqual([7]);
+    expect(h.retried).toEqual([]);
+    const kinds = results.map(([r]) => r?.kind);
+    expect(kinds.slice(0, 4)).toEqual(Array(4).fill("written"));
+    expect(kinds[4]).toBe("duplicate");
+    // Exactly one of the two settlements of the one entry took effect.
+    expect([kinds[5], kinds[6]].sort()).toEqual(["duplicate", "written"]);
+    const rows = await outboxRows(h.schema);
+    expect(rows.map((r) => r.name).sort()).toEqual(Array(5).fill("command-0"));
+    expect(rows.find((r) => Number(r.id) === id)?.status).toBe(
+      kinds[5] === "written" ? "delivered" : "rejected",
+    );
+    expect(await causationCount(h.schema)).toBe(5);
+  });
+
+  test("a COMMIT that fails: only the write at fault fails, the others are stored exactly once", async () => {
+    const h = await harness("obcommit");
+    await failAtCommit(h.schema, "outbox", "NEW.name = 'poison'");
+    const causes = Array.from({ length: 6 }, (_, i) => cause(i));
+    const results = await Promise.allSettled(
+      causes.map((c, i) => h.outbox.write([decision(c, i === 2 ? "poison" : "command-0")])),
+    );
+    expect(h.batches[0]).toBe(6);
+    expect(h.retried).toEqual([6]);
+    for (const [i, r] of results.entries()) expect(r.status).toBe(i === 2 ? "rejected" : "fulfilled");
+    const failed = results[2];
+    expect(failed?.status === "rejected" && failed.reason).toBeInstanceOf(StorageError);
+    expect((await outboxRows(h.schema)).map((r) => r.name)).toEqual(Array(5).fill("command-0"));
+    // The failed write's causation went with it: its reaction may run again.
+    expect(await causationCount(h.schema)).toBe(5);
+  });
+
+  test("the connection dropped during the statement fails every write of it, none stored", async () => {
+    const h = await harness("obdrop");
+    await stallInsert(h.schema, "outbox", "NEW.name = 'stall'");
+    const causes = Array.from({ length: 5 }, (_, i) => cause(i));
+    const pending = Promise.allSettled(
+      causes.map((c, i) => h.outbox.write([decision(c, i === 4 ? "stall" : "command-0")])),
+    );
+    expect(await dropStalledConnection(h.app)).toBe(1);
+    const results = await pending;
+    expect(h.batches[0]).toBe(5);
+    for (const r of results) {
+      expect(r.status).toBe("rejected");
+      expect(r.status === "rejected" && r.reason).toBeInstanceOf(StorageError);
+    }
+    expect(await outboxRows(h.schema)).toEqual([]);
+    expect(await causationCount(h.schema)).toBe(0);
+    const [again] = await h.outbox.write([decision(causes[0] as CausationKey)]);
+    expect(again?.kind).toBe("written");
   });
 });
