@@ -12,6 +12,7 @@ import { startStandalone } from "../runtime/app/standalone";
 import { startRuntimeTracing, stopRuntimeTracing } from "../runtime/observability/tracing";
 import { counterConfig } from "./commands-gateway.bench";
 import { benchDir, compiledCounter } from "./fixtures/counter";
+import { startOtlpSink } from "./fixtures/otlp-sink-process";
 import { cpuMsOf } from "./fixtures/proc-cpu";
 import type { BenchReporter } from "./harness";
 
@@ -78,17 +79,11 @@ async function throughput(binary: string, observed: boolean): Promise<Run> {
 
 export default async function (r: BenchReporter): Promise<void> {
   const binary = await compiledCounter();
-  const sink = Bun.spawn([process.execPath, join(import.meta.dir, "fixtures", "otlp-sink.ts")], {
-    stdout: "pipe",
-    stderr: "inherit",
-  });
-  const reader = sink.stdout.getReader();
-  const sinkPort = Number(new TextDecoder().decode((await reader.read()).value).trim());
-  reader.releaseLock();
-  const received = async () => Number(await (await fetch(`http://127.0.0.1:${sinkPort}/count`)).text());
+  const sink = await startOtlpSink();
+  const received = sink.received;
   const saved = { ...process.env };
   const withTracing = async (settings: Record<string, string>) => {
-    Object.assign(process.env, { OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${sinkPort}`, ...settings });
+    Object.assign(process.env, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, ...settings });
     if (!(await startRuntimeTracing("angzarr-bench"))) throw new Error("tracing did not start");
     const before = await received();
     let run: Run;
@@ -123,8 +118,7 @@ export default async function (r: BenchReporter): Promise<void> {
     if ((await received()) === 0)
       throw new Error("no span reached the OTLP sink: the 'on' runs measured nothing");
   } finally {
-    sink.kill();
-    await sink.exited;
+    await sink.stop();
   }
   const rate = (runs: Run[]) => median(runs.map((x) => x.commandsPerSecond));
   const cpu = (runs: Run[]) => median(runs.map((x) => x.cpuMicros));

@@ -4,8 +4,9 @@
 // endpoint (OTEL_EXPORTER_OTLP_ENDPOINT / OTEL_EXPORTER_OTLP_TRACES_ENDPOINT) with
 // OTEL_TRACES_EXPORTER unset; never when OTEL_SDK_DISABLED=true or OTEL_TRACES_EXPORTER=none.
 // Off, the SDK is never loaded and every helper here runs its callback directly: no span, no
-// context, no allocation beyond the call. On, spans go to the OTLP/HTTP protobuf exporter (which
-// reads the OTEL_EXPORTER_OTLP_* variables itself) through a batch processor (OTEL_BSP_*), sampled
+// context, no allocation beyond the call. On, spans go out as OTLP/HTTP protobuf (otlp-spans.ts:
+// each encoded as it ends, POSTed in batches; OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT, _HEADERS,
+// _TIMEOUT, _COMPRESSION and OTEL_BSP_* as the official exporter reads them), sampled
 // per OTEL_TRACES_SAMPLER / OTEL_TRACES_SAMPLER_ARG (default parentbased_always_on), the context
 // follows async calls (AsyncLocalStorage), and W3C `traceparent` carries it between processes.
 import {
@@ -51,13 +52,14 @@ export function tracingEnabled(): boolean {
  */
 export async function startTracing(serviceName: string): Promise<boolean> {
   if (enabled || !tracingRequested()) return enabled;
-  const [sdk, { OTLPTraceExporter }, { AsyncLocalStorageContextManager }, core, resources] =
+  const [sdk, { OtlpSpanProcessor }, { AsyncLocalStorageContextManager }, core, resources, { log }] =
     await Promise.all([
       import("@opentelemetry/sdk-trace"),
-      import("@opentelemetry/exporter-trace-otlp-proto"),
+      import("./otlp-spans"),
       import("@opentelemetry/context-async-hooks"),
       import("@opentelemetry/core"),
       import("@opentelemetry/resources"),
+      import("./log"),
     ]);
   const env = process.env;
   const num = (name: string): number | undefined => {
@@ -77,7 +79,18 @@ export async function startTracing(serviceName: string): Promise<boolean> {
   const samplerName = (env.OTEL_TRACES_SAMPLER ?? "").trim().toLowerCase();
   const chosen = samplers[samplerName] ?? samplers.parentbased_always_on;
   parentBased = samplers[samplerName] === undefined || samplerName.startsWith("parentbased_");
-  const batch = {
+  const compression = (env.OTEL_EXPORTER_OTLP_TRACES_COMPRESSION ?? env.OTEL_EXPORTER_OTLP_COMPRESSION ?? "")
+    .trim()
+    .toLowerCase();
+  const timeout = num("OTEL_EXPORTER_OTLP_TRACES_TIMEOUT") ?? num("OTEL_EXPORTER_OTLP_TIMEOUT");
+  const exportOptions = {
+    url: tracesUrl(env),
+    headers: {
+      ...parseHeaders(env.OTEL_EXPORTER_OTLP_HEADERS),
+      ...parseHeaders(env.OTEL_EXPORTER_OTLP_TRACES_HEADERS),
+    },
+    ...(compression === "gzip" ? { compression: "gzip" as const } : {}),
+    ...(timeout ? { timeoutMillis: timeout } : {}),
     ...(num("OTEL_BSP_SCHEDULE_DELAY") !== undefined
       ? { scheduledDelayMillis: num("OTEL_BSP_SCHEDULE_DELAY") }
       : {}),
@@ -85,7 +98,7 @@ export async function startTracing(serviceName: string): Promise<boolean> {
     ...(num("OTEL_BSP_MAX_EXPORT_BATCH_SIZE")
       ? { maxExportBatchSize: num("OTEL_BSP_MAX_EXPORT_BATCH_SIZE") }
       : {}),
-    ...(num("OTEL_BSP_EXPORT_TIMEOUT") ? { exportTimeoutMillis: num("OTEL_BSP_EXPORT_TIMEOUT") } : {}),
+    onError: (event: string, fields: Record<string, unknown>) => log.warn(event, fields),
   };
   const provider = new sdk.TracerProvider({
     resource: resources.resourceFromAttributes({
@@ -93,7 +106,7 @@ export async function startTracing(serviceName: string): Promise<boolean> {
       "process.pid": process.pid,
     }),
     ...(chosen ? { sampler: chosen() } : {}),
-    spanProcessors: [new sdk.BatchSpanProcessor({ exporter: new OTLPTraceExporter(), ...batch })],
+    spanProcessors: [new OtlpSpanProcessor(exportOptions)],
   });
 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
@@ -103,6 +116,32 @@ export async function startTracing(serviceName: string): Promise<boolean> {
   cachedTracer = undefined;
   enabled = true;
   return true;
+}
+
+/**
+ * The OTLP/HTTP traces URL: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT as given, else
+ * OTEL_EXPORTER_OTLP_ENDPOINT with `v1/traces` appended, else the collector's local default.
+ */
+export function tracesUrl(env: Record<string, string | undefined>): string {
+  const own = env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT?.trim();
+  if (own) return own;
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || "http://localhost:4318";
+  return `${base}${base.endsWith("/") ? "" : "/"}v1/traces`;
+}
+
+/** `key=value,key2=value2` (values percent-encoded), the OTEL_EXPORTER_OTLP_*HEADERS format. */
+export function parseHeaders(text: string | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of (text ?? "").split(",")) {
+    const at = pair.indexOf("=");
+    if (at <= 0) continue;
+    try {
+      out[decodeURIComponent(pair.slice(0, at).trim())] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      // A malformed pair is left out, as the official exporter does.
+    }
+  }
+  return out;
 }
 
 /** Sends what is buffered and stops the SDK (call before the process exits). */
