@@ -58,6 +58,13 @@ export interface WorldOptions {
 
 export async function startWorld(options: WorldOptions): Promise<World> {
   const { id, urls } = options;
+  const runState = {
+    pgUrl: urls.testPg,
+    amqpUrl: urls.testAmqp,
+    schema: id,
+    queues: options.queues,
+    exchange: `${id}.events`,
+  };
   const topology = await launchDistributed({
     port: 0,
     data: options.data,
@@ -70,6 +77,10 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       ANGZARR_LOG: process.env.ANGZARR_LOG ?? "error",
     },
     print: () => undefined,
+  }).catch(async (err: unknown) => {
+    // A start that failed part way (launchDistributed stops what it started) leaves nothing behind.
+    await removeRunState(runState).catch(() => undefined);
+    throw err;
   });
   const store = await openStorage({ backend: "postgres", url: urls.testPg, schema: id, maxConnections: 2 });
   const clients = new PeerClients(new Map([["src", topology.gatewayUrl]]));
@@ -78,16 +89,18 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     store,
     gateway: new PeerPipeline(clients, store.editions),
     stop: async () => {
-      clients.close();
-      await topology.stop();
-      await store.close();
-      await removeRunState({
-        pgUrl: urls.testPg,
-        amqpUrl: urls.testAmqp,
-        schema: id,
-        queues: options.queues,
-        exchange: `${id}.events`,
-      });
+      // The run's schema, queues and exchange go whatever stopping the processes did, so a
+      // failed stop leaves nothing on the shared services.
+      try {
+        clients.close();
+        await topology.stop();
+      } finally {
+        try {
+          await store.close();
+        } finally {
+          await removeRunState(runState);
+        }
+      }
     },
   };
 }
