@@ -4,7 +4,7 @@ import { afterEach, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { removeDir, tempDir, waitFor } from "../testing/processes";
-import { CLI, syntheticConfig } from "../testing/running-runtime";
+import { standaloneCommand, syntheticConfig } from "../testing/running-runtime";
 
 let dir: string | undefined;
 afterEach(() => {
@@ -21,20 +21,7 @@ async function onTerminal(extra: string[], until: (out: string) => boolean) {
   // runtime itself the terminal's foreground process: a shell left waiting in between would take
   // the Ctrl-C too, and dash dies of it (exit 130) whatever the runtime does.
   const quote = (a: string) => `'${a.replaceAll("'", "'\\''")}'`;
-  const line = `exec ${[
-    process.execPath,
-    CLI,
-    "standalone",
-    "--config",
-    config,
-    "--port",
-    "0",
-    "--data",
-    dir,
-    ...extra,
-  ]
-    .map(quote)
-    .join(" ")}`;
+  const line = `exec ${standaloneCommand(config, dir, extra).map(quote).join(" ")}`;
   const proc = Bun.spawn(["script", "-qefc", line, "/dev/null"], {
     stdin: "pipe",
     stdout: "pipe",

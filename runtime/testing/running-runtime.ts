@@ -63,6 +63,11 @@ export function reactiveAgentLine(name: string, kind: string, role: string, more
   return `  - { name: ${name}, kind: ${kind}, command: [${bun}, ${JSON.stringify(fixture("reactive-agent"))}, --role, ${role}]${more} }`;
 }
 
+/** The command line of `angzarr standalone` on a free port with the given config and data folder. */
+export function standaloneCommand(config: string, data: string, extra: string[] = []): string[] {
+  return [process.execPath, CLI, "standalone", "--config", config, "--port", "0", "--data", data, ...extra];
+}
+
 /** Starts the runtime on a free port and waits for its listening line. */
 export async function startRuntime(
   options: { env?: Record<string, string>; config?: string; args?: string[] } = {},
@@ -70,27 +75,13 @@ export async function startRuntime(
   const dir = tempDir("az-ops-");
   const config = join(dir, "angzarr.yaml");
   writeFileSync(config, options.config ?? syntheticConfig());
-  const proc = Bun.spawn(
-    [
-      process.execPath,
-      CLI,
-      "standalone",
-      "--config",
-      config,
-      "--port",
-      "0",
-      "--data",
-      dir,
-      ...(options.args ?? []),
-    ],
-    {
-      cwd: ROOT,
-      stdin: "ignore",
-      stdout: "pipe",
-      stderr: "pipe",
-      env: { ...process.env, ANGZARR_LOG: "warn", ...options.env },
-    },
-  );
+  const proc = Bun.spawn(standaloneCommand(config, dir, options.args), {
+    cwd: ROOT,
+    stdin: "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    env: { ...process.env, ANGZARR_LOG: "warn", ...options.env },
+  });
   const out = { text: "" };
   const err = { text: "" };
   const pump = async (stream: ReadableStream<Uint8Array>, sink: { text: string }) => {
