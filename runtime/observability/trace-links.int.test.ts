@@ -4,15 +4,18 @@
 // from the global log. Tracing on in this process, spans exported to a local OTLP receiver.
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { join } from "node:path";
+import { Covers, EventBookSchema } from "@angzarr/proto";
 import { activeTraceparent, startTracing, stopTracing, traced } from "@angzarr/sdk";
+import { create } from "@bufbuild/protobuf";
 import { MemoryBus } from "../bus/memory/memory-bus";
 import { CheckpointedConsumer } from "../coordinator/consumer";
-import { numbered, ref } from "../storage/contract/fixtures";
+import { numbered, ref, root } from "../storage/contract/fixtures";
 import { openStorage } from "../storage/open";
 import type { Storage } from "../storage/types";
 import { startOtlpReceiver } from "../testing/otlp-receiver";
 import { removeDir, tempDir, waitFor } from "../testing/processes";
 import { measuredStorage } from "./instrument";
+import { rememberTrace, traceOf } from "./trace-links";
 
 const saved = { ...process.env };
 let receiver: ReturnType<typeof startOtlpReceiver>;
@@ -85,4 +88,22 @@ test("a book polled from the store before its bus message continues the trace th
   const consume = receiver.spans.find((s) => s.name === "consume poller");
   expect(consume?.traceId).toBe(traceId);
   expect(consume?.parentId).toBe(spanId);
+});
+
+test("the links keep at least the latest 10,000 pages and at most 20,000", () => {
+  const book = (rootNumber: number, sequence: number) =>
+    create(EventBookSchema, {
+      cover: Covers.make({ domain: "bounded", root: root(rootNumber) }),
+      pages: numbered(sequence, "x"),
+    });
+  const parent = (n: number) => `00-${"1".repeat(24)}${n.toString(16).padStart(8, "0")}-${"2".repeat(16)}-01`;
+  rememberTrace("bounded", "", root(1), [0], parent(0));
+  for (let i = 1; i < 10_000; i++) rememberTrace("bounded", "", root(2), [i], parent(i));
+  // Remembered 9,999 pages ago: still there.
+  expect(traceOf(book(1, 0))).toBe(parent(0));
+  expect(traceOf(book(2, 9_999))).toBe(parent(9_999));
+  for (let i = 10_000; i < 30_000; i++) rememberTrace("bounded", "", root(2), [i], parent(i));
+  // 30,000 pages later: forgotten; the latest 10,000 are all there.
+  expect(traceOf(book(1, 0))).toBeUndefined();
+  for (const i of [20_000, 25_000, 29_999]) expect(traceOf(book(2, i))).toBe(parent(i));
 });
