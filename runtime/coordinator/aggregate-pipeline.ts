@@ -191,13 +191,13 @@ export class AggregatePipeline {
             ? clientCommand(() => this.runUnmeasured(book, options))
             : this.runUnmeasured(book, options),
       );
-      commandsTotal.add(1, { domain, code: outcome.kind === "revocation" ? "REVOKED" : "OK" });
+      commandsTotal.add(1, domain, outcome.kind === "revocation" ? "REVOKED" : "OK");
       return outcome;
     } catch (err) {
-      commandsTotal.add(1, { domain, code: codeOf(err) });
+      commandsTotal.add(1, domain, codeOf(err));
       throw err;
     } finally {
-      commandDuration.record(secondsSince(started), { domain });
+      commandDuration.record(secondsSince(started), domain);
     }
   }
 

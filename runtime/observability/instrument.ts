@@ -14,6 +14,7 @@ import { Code, ConnectError } from "@connectrpc/connect";
 import type { BusFilter, BusHandler, EventBus, SubscribeOptions } from "../bus/types";
 import type { AggregateHandler, HandlerDirectory } from "../coordinator/ports";
 import type { EventStore, SnapshotStore, Storage } from "../storage/types";
+import type { HistogramCell } from "./local-metrics";
 import {
   busAcked,
   busPublished,
@@ -32,35 +33,50 @@ export function codeOf(err: unknown): string {
   return (Code[code] ?? "Unknown").replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
 }
 
-/** Times `run` into the store-latency histogram under `operation`. */
-async function timed<T>(operation: string, run: () => Promise<T>): Promise<T> {
+/**
+ * A view of `target` whose `overrides` replace some methods; every other member is the target's
+ * own, methods bound to it once (backends keep private state the wrapper must not see), other
+ * properties read through to it. A plain object built once: what a call through it costs is the
+ * target's call (a Proxy paid a trap on every member read).
+ */
+function withOverrides<T extends object>(target: T, overrides: Partial<T>): T {
+  const view: Record<PropertyKey, unknown> = {};
+  for (
+    let proto: object | null = target;
+    proto !== null && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
+    for (const key of Reflect.ownKeys(proto)) {
+      if (key === "constructor" || Object.hasOwn(view, key) || Object.hasOwn(overrides, key)) continue;
+      const own = Object.getOwnPropertyDescriptor(proto, key);
+      if (typeof own?.value === "function") view[key] = own.value.bind(target);
+      // Fields and accessors are read (and written) on the target, as they change.
+      else
+        Object.defineProperty(view, key, {
+          get: () => Reflect.get(target, key, target),
+          set: (next: unknown) => Reflect.set(target, key, next, target),
+          enumerable: true,
+        });
+    }
+  }
+  return Object.assign(view, overrides) as T;
+}
+
+// Store latency by operation: the label is fixed per method, so each keeps its cell.
+const appendLatency = storeDuration.cell("append");
+const loadLatency = storeDuration.cell("load");
+const readAllLatency = storeDuration.cell("read_all");
+const snapshotGetLatency = storeDuration.cell("snapshot_get");
+const snapshotPutLatency = storeDuration.cell("snapshot_put");
+
+/** Times `run` into a store-latency cell. */
+async function timed<T>(cell: HistogramCell, run: () => Promise<T>): Promise<T> {
   const started = performance.now();
   try {
     return await run();
   } finally {
-    storeDuration.record(secondsSince(started), { operation });
+    cell.record(secondsSince(started));
   }
-}
-
-/**
- * A view of `target` whose `overrides` replace some methods; every other member is the target's
- * own, bound to it (backends keep private state the wrapper must not see).
- */
-function withOverrides<T extends object>(target: T, overrides: Partial<T>): T {
-  const bound = new Map<PropertyKey, unknown>();
-  return new Proxy(target, {
-    get(object, property) {
-      if (Object.hasOwn(overrides, property)) return overrides[property as keyof T];
-      const value = Reflect.get(object, property, object);
-      if (typeof value !== "function") return value;
-      let method = bound.get(property);
-      if (method === undefined) {
-        method = value.bind(object);
-        bound.set(property, method);
-      }
-      return method;
-    },
-  });
 }
 
 function measuredEvents(events: EventStore): EventStore {
@@ -70,12 +86,13 @@ function measuredEvents(events: EventStore): EventStore {
     // Not a span of its own (a span costs as much as the command's own tracing): the sequence
     // range stored becomes attributes of the command's span. The span's traceparent is stored
     // with the pages, for consumers that read them before their bus message.
-    append: (ref, pages, options) =>
-      timed("append", async () => {
+    append: async (ref, pages, options) => {
+      const started = performance.now();
+      try {
         const traceparent = activeTraceparent();
         const stored = await events.append(ref, pages, traceparent ? { ...options, traceparent } : options);
         if (stored.length > 0) {
-          eventsAppended.add(stored.length, { domain: ref.domain });
+          eventsAppended.add(stored.length, ref.domain);
           if (traceparent !== undefined) {
             const sequences = stored.map((p) => (p.sequence.case === "num" ? p.sequence.value : -1));
             rememberTrace(ref.domain, ref.edition, ref.root, sequences, traceparent);
@@ -86,36 +103,47 @@ function measuredEvents(events: EventStore): EventStore {
           }
         }
         return stored;
-      }),
-    get: (ref) => timed("load", () => events.get(ref)),
-    getFrom: (ref, from) => timed("load", () => events.getFrom(ref, from)),
+      } finally {
+        appendLatency.record(secondsSince(started));
+      }
+    },
+    get: (ref) => timed(loadLatency, () => events.get(ref)),
+    getFrom: (ref, from) => timed(loadLatency, () => events.getFrom(ref, from)),
     ...(getEncodedFrom
-      ? { getEncodedFrom: (ref, from) => timed("load", () => getEncodedFrom(ref, from)) }
+      ? { getEncodedFrom: (ref, from) => timed(loadLatency, () => getEncodedFrom(ref, from)) }
       : {}),
     // A command's load: its snapshot read counts as one, as through SnapshotStore.get.
     ...(getEncodedHistory
       ? {
-          getEncodedHistory: (ref) =>
-            timed("load", async () => {
+          getEncodedHistory: async (ref) => {
+            const started = performance.now();
+            try {
               const history = await getEncodedHistory(ref);
-              snapshotReads.add(1, { domain: ref.domain, result: history.snapshot ? "hit" : "miss" });
+              snapshotReads.add(1, ref.domain, history.snapshot ? "hit" : "miss");
               return history;
-            }),
+            } finally {
+              loadLatency.record(secondsSince(started));
+            }
+          },
         }
       : {}),
-    readAll: (after, limit, filter) => timed("read_all", () => events.readAll(after, limit, filter)),
+    readAll: (after, limit, filter) => timed(readAllLatency, () => events.readAll(after, limit, filter)),
   });
 }
 
 function measuredSnapshots(snapshots: SnapshotStore): SnapshotStore {
   return withOverrides<SnapshotStore>(snapshots, {
-    get: (ref) =>
-      timed("snapshot_get", async () => {
+    get: async (ref) => {
+      const started = performance.now();
+      try {
         const found = await snapshots.get(ref);
-        snapshotReads.add(1, { domain: ref.domain, result: found ? "hit" : "miss" });
+        snapshotReads.add(1, ref.domain, found ? "hit" : "miss");
         return found;
-      }),
-    put: (ref, snapshot) => timed("snapshot_put", () => snapshots.put(ref, snapshot)),
+      } finally {
+        snapshotGetLatency.record(secondsSince(started));
+      }
+    },
+    put: (ref, snapshot) => timed(snapshotPutLatency, () => snapshots.put(ref, snapshot)),
   });
 }
 
@@ -135,49 +163,63 @@ export function measuredBus<B extends EventBus>(bus: B): B {
       // A consumer of this process continues the trace that published the book.
       rememberBookTrace(book);
       await bus.publish(book);
-      busPublished.add(1, { domain: book.cover?.domain ?? "" });
+      busPublished.add(1, book.cover?.domain ?? "");
     },
-    subscribe: (name: string, filter: BusFilter, handler: BusHandler, options?: SubscribeOptions) =>
-      bus.subscribe(
+    subscribe: (name: string, filter: BusFilter, handler: BusHandler, options?: SubscribeOptions) => {
+      const acked = busAcked.cell(name, "ack");
+      const nacked = busAcked.cell(name, "nack");
+      return bus.subscribe(
         name,
         filter,
         async (book) => {
           try {
             await handler(book);
-            busAcked.add(1, { subscriber: name, result: "ack" });
+            acked.add(1);
           } catch (err) {
-            busAcked.add(1, { subscriber: name, result: "nack" });
+            nacked.add(1);
             throw err;
           }
         },
         options,
-      ),
+      );
+    },
   };
   return withOverrides<B>(bus, overrides as Partial<B>);
 }
 
 /** Times a call to a handler program into the round-trip histogram. */
-export async function roundTrip<T>(component: string, method: string, call: () => Promise<T>): Promise<T> {
+export function roundTrip<T>(component: string, method: string, call: () => Promise<T>): Promise<T> {
+  return timedCall(handlerRoundTrip.cell(component, method, "OK"), component, method, call);
+}
+
+/** Times `call` into `ok` (the call's cell for code OK) or, when it fails, its code's cell. */
+async function timedCall<T>(
+  ok: HistogramCell,
+  component: string,
+  method: string,
+  call: () => Promise<T>,
+): Promise<T> {
   const started = performance.now();
-  let failure: unknown;
   try {
-    return await call();
+    const result = await call();
+    ok.record(secondsSince(started));
+    return result;
   } catch (err) {
-    failure = err ?? new Error("rejected");
+    handlerRoundTrip.record(secondsSince(started), component, method, codeOf(err ?? new Error("rejected")));
     throw err;
-  } finally {
-    handlerRoundTrip.record(secondsSince(started), { component, method, code: codeOf(failure) });
   }
 }
 
 function measuredAggregate(domain: string, handler: AggregateHandler): AggregateHandler {
   const handleEncoded = handler.handleEncoded?.bind(handler);
+  // The label set of a call that succeeds, looked up once.
+  const ok = handlerRoundTrip.cell(domain, "Handle", "OK");
   return {
-    handle: (request, options) => roundTrip(domain, "Handle", () => handler.handle(request, options)),
+    handle: (request, options) => timedCall(ok, domain, "Handle", () => handler.handle(request, options)),
     ...(handleEncoded
       ? {
           handleEncoded: (request: Uint8Array, options?: Parameters<typeof handleEncoded>[1]) =>
-            roundTrip(domain, "Handle", () => handleEncoded(request, options)),
+            timedCall(ok, domain, "Handle", () => handleEncoded(request, options)),
         }
       : {}),
     descriptor: (options) => handler.descriptor(options),

@@ -4,7 +4,8 @@
 // Prometheus conventions: base units in the name (`_seconds`), counters end in `_total` (the
 // serializer appends it).
 //
-// Instruments written on the hot path (counters, histograms) are module constants; figures that
+// Counters and histograms written on the hot path are module constants (the runtime's own,
+// local-metrics.ts, collected with the SDK's instruments by both readers); figures that
 // are cheaper to read than to track (consumer lag, DLQ size, restarts) are observed at scrape
 // time from sources a running runtime registers with `observeRuntime`.
 import { PrometheusSerializer } from "@opentelemetry/exporter-prometheus";
@@ -17,6 +18,7 @@ import {
   type PushMetricExporter,
   type ResourceMetrics,
 } from "@opentelemetry/sdk-metrics";
+import { LocalMetrics } from "./local-metrics";
 
 /** A reader that collects only when asked (a scrape). */
 class PullReader extends MetricReader {
@@ -69,12 +71,15 @@ async function otlpReader(): Promise<IMetricReader> {
   const exportIntervalMillis = ms("OTEL_METRIC_EXPORT_INTERVAL", 60_000);
   return new PeriodicExportingMetricReader({
     exporter: new NamedExporter(),
+    metricProducers: [local],
     exportIntervalMillis,
     exportTimeoutMillis: Math.min(ms("OTEL_METRIC_EXPORT_TIMEOUT", 30_000), exportIntervalMillis),
   });
 }
 
-const reader = new PullReader();
+/** The runtime's own counters and histograms (the hot path's), read by every reader below. */
+const local = new LocalMetrics("angzarr");
+const reader = new PullReader({ metricProducers: [local] });
 const pushReader = metricsExportRequested() ? await otlpReader() : undefined;
 const provider = new MeterProvider({
   resource: resourceFromAttributes({ "service.name": process.env.OTEL_SERVICE_NAME || "angzarr" }),
@@ -114,36 +119,61 @@ export const METRIC_NAMES = {
 /** The instrument name given to OpenTelemetry (counters without `_total`: the exporter adds it). */
 const otelName = (name: string) => name.replace(/_total$/, "");
 
-export const commandsTotal = meter.createCounter(otelName(METRIC_NAMES.commands), {
-  description: "Commands executed by the aggregate pipeline, by domain and outcome code",
-});
-export const commandDuration = meter.createHistogram(METRIC_NAMES.commandDuration, {
-  description: "Time from a command entering the pipeline to its events persisted and published",
-  unit: "s",
-  advice: { explicitBucketBoundaries: SECONDS },
-});
-export const handlerRoundTrip = meter.createHistogram(METRIC_NAMES.handlerRoundTrip, {
-  description: "Round trip of one call to a handler program, by component and outcome code",
-  unit: "s",
-  advice: { explicitBucketBoundaries: SECONDS },
-});
-export const eventsAppended = meter.createCounter(otelName(METRIC_NAMES.eventsAppended), {
-  description: "Events appended to the event store, by domain",
-});
-export const storeDuration = meter.createHistogram(METRIC_NAMES.storeDuration, {
-  description: "Latency of event and snapshot store operations, by operation",
-  unit: "s",
-  advice: { explicitBucketBoundaries: SECONDS },
-});
-export const snapshotReads = meter.createCounter(otelName(METRIC_NAMES.snapshotReads), {
-  description: "Snapshot look-ups, by domain and result (hit or miss)",
-});
-export const busPublished = meter.createCounter(otelName(METRIC_NAMES.busPublished), {
-  description: "Event books published on the bus, by domain",
-});
-export const busAcked = meter.createCounter(otelName(METRIC_NAMES.busAcked), {
-  description: "Bus deliveries a subscriber finished, by subscriber and result (ack or nack)",
-});
+// Counters and histograms on the command's path are the runtime's own (local-metrics.ts: no
+// attribute hashing per call), handed to both readers at collection time; the scrape-time gauges
+// below stay SDK instruments.
+export const commandsTotal = local.counter(
+  otelName(METRIC_NAMES.commands),
+  "Commands executed by the aggregate pipeline, by domain and outcome code",
+  ["domain", "code"],
+);
+export const commandDuration = local.histogram(
+  METRIC_NAMES.commandDuration,
+  {
+    description: "Time from a command entering the pipeline to its events persisted and published",
+    unit: "s",
+    boundaries: SECONDS,
+  },
+  ["domain"],
+);
+export const handlerRoundTrip = local.histogram(
+  METRIC_NAMES.handlerRoundTrip,
+  {
+    description: "Round trip of one call to a handler program, by component and outcome code",
+    unit: "s",
+    boundaries: SECONDS,
+  },
+  ["component", "method", "code"],
+);
+export const eventsAppended = local.counter(
+  otelName(METRIC_NAMES.eventsAppended),
+  "Events appended to the event store, by domain",
+  ["domain"],
+);
+export const storeDuration = local.histogram(
+  METRIC_NAMES.storeDuration,
+  {
+    description: "Latency of event and snapshot store operations, by operation",
+    unit: "s",
+    boundaries: SECONDS,
+  },
+  ["operation"],
+);
+export const snapshotReads = local.counter(
+  otelName(METRIC_NAMES.snapshotReads),
+  "Snapshot look-ups, by domain and result (hit or miss)",
+  ["domain", "result"],
+);
+export const busPublished = local.counter(
+  otelName(METRIC_NAMES.busPublished),
+  "Event books published on the bus, by domain",
+  ["domain"],
+);
+export const busAcked = local.counter(
+  otelName(METRIC_NAMES.busAcked),
+  "Bus deliveries a subscriber finished, by subscriber and result (ack or nack)",
+  ["subscriber", "result"],
+);
 
 /** One consumer's backlog: pending events and the age of the oldest one. */
 export interface ConsumerLag {
