@@ -151,7 +151,10 @@ export default async function (r: BenchReporter): Promise<void> {
       r.progress(
         `round ${round}/${rounds} (${CLIENTS}×${WARM_UP} warm-up, ${CLIENTS}×${PER_CLIENT} timed each)`,
       );
-      for (const setting of settings) {
+      // Each round starts one setting later (off first, then second, ...): a setting's place in
+      // the round (what ran just before it) falls on every setting alike.
+      const order = settings.map((_, i) => settings[(i + round - 1) % settings.length] as Setting);
+      for (const setting of order) {
         const one = await run(setting);
         runs.get(setting.key)?.push(one);
         r.progress(
