@@ -12,6 +12,7 @@ import {
   Editions,
   type EventBook,
   EventBookSchema,
+  type EventPage,
   EventPages,
   TypeUrl,
 } from "@angzarr/proto";
@@ -23,7 +24,7 @@ import { rememberBookTrace, traceOf } from "../observability/trace-links";
 import type { DeadLetterStore, EventStore, PositionStore, StoredEvent } from "../storage/types";
 import { type BackoffPolicy, delayFor, sleep } from "./backoff";
 import { reactiveTurn } from "./fair-share";
-import { type PageUpcaster, upcastBook } from "./upcasting";
+import { applyUpcaster, type PageUpcaster, upcastBook } from "./upcasting";
 
 export interface ConsumerOptions {
   /** Checkpoint name, e.g. the saga's program name. */
@@ -67,6 +68,21 @@ export interface ConsumerOptions {
    */
   onTimelineGone?: () => void;
   log?: Logger;
+}
+
+/** One book of a batch in its aggregate's lane; `upcast`: its upcast failed, try it first. */
+interface LaneItem {
+  book: EventBook;
+  upcast: boolean;
+  /** Position of its last event. */
+  last: bigint;
+}
+
+/** A batch read from the log, ready to process. */
+interface PreparedBatch {
+  events: StoredEvent[];
+  lanes: Map<string, LaneItem[]>;
+  reached: Map<string, number>;
 }
 
 /** A checkpoint as a catch-up stored or read it, and the resets the consumer had seen then. */
@@ -266,84 +282,164 @@ export class CheckpointedConsumer {
   /**
    * Processes what follows the checkpoint; resolves with the checkpoint it leaves (undefined:
    * read it from the store next time). `known` is the one a previous catch-up of this run left.
+   *
+   * While one batch's books are processed, the next batch is read and upcast (a full batch means
+   * more may follow): the upcaster's program and the handler's work side by side. The batch read
+   * ahead is used only when the checkpoint the loop goes on from is the one it was read after.
    */
   private async catchUp(known: Known | undefined): Promise<Known | undefined> {
     const batch = this.options.batchSize ?? 500;
-    for (;;) {
-      // Store reads are synchronous: a long backlog would hold the event loop without turns.
-      await reactiveTurn();
-      if (this.stopped || !this.isActive()) return undefined;
-      // Stale after a reset here (a rebuild), and read again now and then: another replica's
-      // reset (a rebuild asked of it while on standby) is seen within KNOWN_FOR_MS.
-      const resets = this.resets;
-      const now = performance.now();
-      const reuse = known !== undefined && known.resets === resets && now - known.at < KNOWN_FOR_MS;
-      const after = reuse && known ? known.position : await this.checkpoint();
-      const since = reuse && known ? known.at : now;
-      known = undefined;
-      const filter = {
-        ...(this.options.filter.domain !== undefined ? { domain: this.options.filter.domain } : {}),
-        ...(this.options.edition !== undefined ? { edition: this.options.edition } : {}),
-      };
-      const events = await this.options.events.readAll(after, batch, filter);
-      if (events.length === 0) return { position: after, resets, at: since };
-      // Order matters per aggregate only: books of different aggregates run side by side (up to
-      // `concurrency` lanes); each lane keeps its aggregate's order. The checkpoint moves past
-      // the batch once every lane is done; a batch cut short is read again, and causation records
-      // (sagas, PMs) and (root, sequence) idempotency (projectors) make the repeat harmless.
-      const lanes = new Map<string, { book: EventBook; upcast: boolean; last: bigint }[]>();
-      /** Last sequence per aggregate in this batch (passed once the checkpoint is stored). */
-      const reached = new Map<string, number>();
-      for (const group of groupByCommand(events)) {
-        const head = group[0] as StoredEvent;
-        const key = aggregateKey(head.domain, head.edition, head.root);
-        const lastPage = (group.at(-1) as StoredEvent).page;
-        const lastSequence = EventPages.sequence(lastPage);
-        if (lastSequence !== undefined) reached.set(key, lastSequence);
-        // Upcast before the type filter; a failing upcaster is retried (then parked) with the book.
-        const raw = toBook(group);
-        // Read before its bus message (or without one): the trace it was stored in goes on.
-        if (head.traceparent !== undefined) rememberBookTrace(raw, head.traceparent);
-        const book = await this.upcast(raw);
-        if (book !== undefined && !this.wanted(book)) continue;
-        const item = {
-          book: book ?? raw,
-          upcast: book === undefined,
-          last: (group.at(-1) as StoredEvent).position,
-        };
-        const lane = lanes.get(key);
-        if (lane) lane.push(item);
-        else lanes.set(key, [item]);
-      }
-      let complete = true;
-      // Every lane settles before the catch-up ends, even when one fails: an aggregate is never
-      // in two lanes (or two catch-ups) at once.
-      await runLanes([...lanes.entries()], this.options.concurrency ?? 16, async ([key, lane]) => {
-        for (const { book, upcast, last } of lane) {
-          if (!complete || this.stopped || !this.isActive()) {
-            complete = false;
-            return;
-          }
-          // Done by an earlier try of this batch that stopped short: not again.
-          if ((this.done.get(key) ?? 0n) >= last) continue;
-          await reactiveTurn();
-          if (!(await this.processWithRetry(book, upcast))) {
-            complete = false;
-            return;
-          }
-          this.done.set(key, last);
+    const filter = {
+      ...(this.options.filter.domain !== undefined ? { domain: this.options.filter.domain } : {}),
+      ...(this.options.edition !== undefined ? { edition: this.options.edition } : {}),
+    };
+    let ahead: { after: bigint; resets: number; batch: Promise<PreparedBatch | undefined> } | undefined;
+    try {
+      for (;;) {
+        // Store reads are synchronous: a long backlog would hold the event loop without turns.
+        await reactiveTurn();
+        if (this.stopped || !this.isActive()) return undefined;
+        // Stale after a reset here (a rebuild), and read again now and then: another replica's
+        // reset (a rebuild asked of it while on standby) is seen within KNOWN_FOR_MS.
+        const resets = this.resets;
+        const now = performance.now();
+        const reuse = known !== undefined && known.resets === resets && now - known.at < KNOWN_FOR_MS;
+        const after = reuse && known ? known.position : await this.checkpoint();
+        const since = reuse && known ? known.at : now;
+        known = undefined;
+        const early = ahead?.after === after && ahead.resets === resets ? await ahead.batch : undefined;
+        ahead = undefined;
+        const prepared =
+          early ?? (await this.prepareBatch(await this.options.events.readAll(after, batch, filter)));
+        const { events, lanes, reached } = prepared;
+        if (events.length === 0) return { position: after, resets, at: since };
+        const last = events.at(-1) as StoredEvent;
+        if (events.length === batch) {
+          // Read on while this batch is processed (a failed read is read again in the loop).
+          const next = this.options.events
+            .readAll(last.position, batch, filter)
+            .then((read) => this.prepareBatch(read))
+            .catch(() => undefined);
+          ahead = { after: last.position, resets, batch: next };
         }
-      });
-      if (!complete || this.stopped) return undefined;
-      const last = events.at(-1) as StoredEvent;
-      const stored = { resets: this.resets, at: performance.now() };
-      await this.options.positions.put(this.options.name, this.domain, this.checkpointEdition, last.position);
-      this.done.clear();
-      if (this.checkpointed.size > 50_000) this.checkpointed.clear();
-      for (const [key, sequence] of reached) this.checkpointed.set(key, sequence);
-      known = { position: last.position, ...stored };
-      if (events.length < batch) return known;
+        // Order matters per aggregate only: books of different aggregates run side by side (up to
+        // `concurrency` lanes); each lane keeps its aggregate's order. The checkpoint moves past
+        // the batch once every lane is done; a batch cut short is read again, and causation records
+        // (sagas, PMs) and (root, sequence) idempotency (projectors) make the repeat harmless.
+        let complete = true;
+        // Every lane settles before the catch-up ends, even when one fails: an aggregate is never
+        // in two lanes (or two catch-ups) at once.
+        await runLanes([...lanes.entries()], this.options.concurrency ?? 16, async ([key, lane]) => {
+          for (const { book, upcast, last } of lane) {
+            if (!complete || this.stopped || !this.isActive()) {
+              complete = false;
+              return;
+            }
+            // Done by an earlier try of this batch that stopped short: not again.
+            if ((this.done.get(key) ?? 0n) >= last) continue;
+            await reactiveTurn();
+            if (!(await this.processWithRetry(book, upcast))) {
+              complete = false;
+              return;
+            }
+            this.done.set(key, last);
+          }
+        });
+        if (!complete || this.stopped) return undefined;
+        const stored = { resets: this.resets, at: performance.now() };
+        await this.options.positions.put(
+          this.options.name,
+          this.domain,
+          this.checkpointEdition,
+          last.position,
+        );
+        this.done.clear();
+        if (this.checkpointed.size > 50_000) this.checkpointed.clear();
+        for (const [key, sequence] of reached) this.checkpointed.set(key, sequence);
+        known = { position: last.position, ...stored };
+        if (events.length < batch) return known;
+      }
+    } finally {
+      // A batch read ahead and not used is dropped once its read settles.
+      await ahead?.batch;
     }
+  }
+
+  /**
+   * A batch read from the log as books (one per command) in lanes per aggregate, upcast and
+   * filtered by type, with the last sequence per aggregate it reaches.
+   */
+  private async prepareBatch(events: StoredEvent[]): Promise<PreparedBatch> {
+    const lanes = new Map<string, LaneItem[]>();
+    /** Last sequence per aggregate in this batch (passed once the checkpoint is stored). */
+    const reached = new Map<string, number>();
+    const groups = groupByCommand(events);
+    const raws = groups.map((group) => {
+      const raw = toBook(group);
+      const head = group[0] as StoredEvent;
+      // Read before its bus message (or without one): the trace it was stored in goes on.
+      if (head.traceparent !== undefined) rememberBookTrace(raw, head.traceparent);
+      return raw;
+    });
+    // Upcast before the type filter; a failing upcaster is retried (then parked) with the book.
+    const upcast = await this.upcastAll(raws);
+    groups.forEach((group, i) => {
+      const head = group[0] as StoredEvent;
+      const key = aggregateKey(head.domain, head.edition, head.root);
+      const lastSequence = EventPages.sequence((group.at(-1) as StoredEvent).page);
+      if (lastSequence !== undefined) reached.set(key, lastSequence);
+      const book = upcast[i];
+      if (book !== undefined && !this.wanted(book)) return;
+      const item = {
+        book: book ?? (raws[i] as EventBook),
+        upcast: book === undefined,
+        last: (group.at(-1) as StoredEvent).position,
+      };
+      const lane = lanes.get(key);
+      if (lane) lane.push(item);
+      else lanes.set(key, [item]);
+    });
+    return { events, lanes, reached };
+  }
+
+  /**
+   * The books upcast, in order; undefined for a book whose upcast failed (processing tries it
+   * again). One upcaster call per domain for the whole batch; when it fails, book by book, so only
+   * the books at fault wait for their retries.
+   */
+  private async upcastAll(books: EventBook[]): Promise<(EventBook | undefined)[]> {
+    const upcaster = this.options.upcast;
+    if (upcaster === undefined || books.length <= 1) return Promise.all(books.map((b) => this.upcast(b)));
+    const byDomain = new Map<string, number[]>();
+    books.forEach((book, i) => {
+      const domain = book.cover?.domain ?? "";
+      const at = byDomain.get(domain);
+      if (at) at.push(i);
+      else byDomain.set(domain, [i]);
+    });
+    const out: (EventBook | undefined)[] = new Array(books.length);
+    for (const [domain, indexes] of byDomain) {
+      const pages: EventPage[] = [];
+      for (const i of indexes) for (const page of (books[i] as EventBook).pages) pages.push(page);
+      let upcast: EventPage[] | undefined;
+      try {
+        upcast = await applyUpcaster(upcaster, domain, pages);
+      } catch {
+        upcast = undefined;
+      }
+      let at = 0;
+      for (const i of indexes) {
+        const book = books[i] as EventBook;
+        if (upcast === undefined) {
+          out[i] = await this.upcast(book);
+          continue;
+        }
+        const own = upcast.slice(at, at + book.pages.length);
+        at += book.pages.length;
+        out[i] = upcast === pages ? book : create(EventBookSchema, { ...book, pages: own });
+      }
+    }
+    return out;
   }
 
   /**
