@@ -116,14 +116,5 @@ export function percentile(values: number[], p: number): number {
   return sorted[index] as number;
 }
 
-/** Deterministic PRNG (mulberry32) for seeded fixtures. */
-export function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// Seeded fixtures use the SDK's generator (mulberry32).
+export { seeded } from "@angzarr/sdk";

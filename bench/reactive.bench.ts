@@ -172,9 +172,11 @@ export default async function (r: BenchReporter): Promise<void> {
           .get(Uuid.toText(root)) as { last_sequence: number } | null
       )?.last_sequence ?? -1;
     await send("inventory", backlog, InitializeStockSchema, stock(`BENCH-${run}-backlog`), 0, "bench");
-    // The bus wakes the projector for that command: let it finish before the backlog is written,
-    // so that it does not chase the writer (the catch-up starts at the timer).
+    // The bus wakes the projector for that command, and what the earlier phases caused may still
+    // be flowing (outbox deliveries, PM commands): let everything settle before the backlog is
+    // written, so that no consumer chases the writer (the catch-up starts at the timer).
     await waitFor(async () => projected(backlog) >= 0);
+    await app.reactive.settle();
     await Bun.sleep(100);
     for (let at = 0; at < CATCH_UP; at += 100) {
       const pages = Array.from({ length: 100 }, (_, i) =>

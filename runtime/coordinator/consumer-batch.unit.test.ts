@@ -103,7 +103,20 @@ test("a batch the upcaster refuses goes book by book: only the book at fault is 
   });
   await c.start();
   await c.stop();
-  expect(handled).toEqual(["c-0", "c-1", "c-2", "c-3", "c-4", "c-5", "c-6", "c-8", "c-9"]);
+  // Two aggregates side by side: each in its order (books c-0, c-2, ... and c-1, c-3, ...).
+  expect(handled.filter((_, i) => Number(handled[i]?.slice(2)) % 2 === 0)).toEqual([
+    "c-0",
+    "c-2",
+    "c-4",
+    "c-6",
+    "c-8",
+  ]);
+  expect(handled.filter((_, i) => Number(handled[i]?.slice(2)) % 2 === 1)).toEqual([
+    "c-1",
+    "c-3",
+    "c-5",
+    "c-9",
+  ]);
   const parked = await storage.deadLetters.list({});
   expect(parked.map((d) => d.correlationId)).toEqual(["c-7"]);
   // The batch (1), each book on its own (10), the failing book's tries in processing (2).

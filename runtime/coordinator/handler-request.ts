@@ -10,17 +10,9 @@ import {
   type Snapshot,
   SnapshotSchema,
 } from "@angzarr/proto";
+import { varintSize } from "@angzarr/sdk/src/fast/page-codec.ts";
 import { toBinary } from "@bufbuild/protobuf";
 import type { EncodedPages } from "../storage/types";
-
-function varintSize(n: number): number {
-  let size = 1;
-  while (n >= 128) {
-    n = Math.floor(n / 128);
-    size++;
-  }
-  return size;
-}
 
 function writeVarint(out: Uint8Array, at: number, n: number): number {
   while (n >= 128) {

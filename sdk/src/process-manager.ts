@@ -23,6 +23,7 @@ import {
 import { create, type DescMessage, fromBinary, type Message, type MessageShape } from "@bufbuild/protobuf";
 import type { EventApplier } from "./aggregate";
 import { EventTypes, subscription } from "./components";
+import { decodeBookMessage } from "./fast/page-codec";
 import type { Component } from "./serve";
 
 export interface ProcessManagerDefinition<SD extends DescMessage> {
@@ -125,13 +126,19 @@ export function processManagerComponent<SD extends DescMessage>(pm: ProcessManag
   return {
     register(router) {
       router.add(ProcessManagerService.method.getDescriptor, () => pm.descriptor());
-      router.add(ProcessManagerService.method.prepare, (req) =>
-        create(ProcessManagerPrepareResponseSchema, {
-          destinations: req.trigger ? pm.prepare(req.trigger, req.processState) : [],
-        }),
+      // The trigger is a whole history: its pages read by the page codec (fast/page-codec.ts).
+      router.add(
+        ProcessManagerService.method.prepare,
+        (req) =>
+          create(ProcessManagerPrepareResponseSchema, {
+            destinations: req.trigger ? pm.prepare(req.trigger, req.processState) : [],
+          }),
+        (body) => decodeBookMessage(ProcessManagerService.method.prepare.input, body),
       );
-      router.add(ProcessManagerService.method.handle, (req) =>
-        pm.handle(req.trigger ?? create(EventBookSchema), req.processState, req.destinations),
+      router.add(
+        ProcessManagerService.method.handle,
+        (req) => pm.handle(req.trigger ?? create(EventBookSchema), req.processState, req.destinations),
+        (body) => decodeBookMessage(ProcessManagerService.method.handle.input, body),
       );
       return [ProcessManagerService.typeName];
     },

@@ -17,6 +17,7 @@ import {
 import { create, type DescMessage } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { type DecodedPage, EventTypes, subscription } from "./components";
+import { decodeEventBook } from "./fast/page-codec";
 import { log } from "./log";
 import type { Component } from "./serve";
 
@@ -101,7 +102,9 @@ export function projectorComponent(projector: ProjectorProgram): Component {
   return {
     register(router) {
       router.add(ProjectorService.method.getDescriptor, () => projector.descriptor());
-      router.add(ProjectorService.method.handle, (book) => projector.handle(book));
+      // A consumer's catch-up hands over books of up to a batch of pages: read by the page codec
+      // (the book protobuf-es reads; protobuf-es reads what the codec declines).
+      router.add(ProjectorService.method.handle, (book) => projector.handle(book), decodeEventBook);
       router.add(ProjectorCoordinator.method.handleSync, (req) => projector.handle(required(req.events)));
       router.add(ProjectorCoordinator.method.handleSpeculative, (book) => projector.handle(book, true));
       return [ProjectorService.typeName, ProjectorCoordinator.typeName];

@@ -12,6 +12,7 @@ import {
 } from "@angzarr/proto";
 import { create, type DescMessage } from "@bufbuild/protobuf";
 import { type DecodedPage, EventTypes, logSkippedPage, type SkipHandler, subscription } from "./components";
+import { decodeBookMessage } from "./fast/page-codec";
 import type { Component } from "./serve";
 
 export interface SagaContext {
@@ -92,11 +93,17 @@ export function sagaComponent(saga: Saga): Component {
   return {
     register(router) {
       router.add(SagaService.method.getDescriptor, () => saga.descriptor());
-      router.add(SagaService.method.prepare, (req) =>
-        create(SagaPrepareResponseSchema, { destinations: req.source ? saga.prepare(req.source) : [] }),
+      // Destinations are whole histories: their pages read by the page codec (fast/page-codec.ts).
+      router.add(
+        SagaService.method.prepare,
+        (req) =>
+          create(SagaPrepareResponseSchema, { destinations: req.source ? saga.prepare(req.source) : [] }),
+        (body) => decodeBookMessage(SagaService.method.prepare.input, body),
       );
-      router.add(SagaService.method.execute, (req) =>
-        saga.execute(req.source ?? create(EventBookSchema), req.destinations),
+      router.add(
+        SagaService.method.execute,
+        (req) => saga.execute(req.source ?? create(EventBookSchema), req.destinations),
+        (body) => decodeBookMessage(SagaService.method.execute.input, body),
       );
       return [SagaService.typeName];
     },

@@ -188,3 +188,15 @@ export function expectExactRejection(outcome: Outcome<unknown>, code: Code, mess
   const actual = outcome.error?.rawMessage;
   if (actual !== message) throw new Error(`expected message "${message}", got "${actual}"`);
 }
+
+/** A seeded pseudo-random source in [0, 1) (mulberry32): the same sequence for the same seed. */
+export function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}

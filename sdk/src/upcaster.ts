@@ -14,10 +14,20 @@ import {
   EventPageSchema,
   TypeUrl,
   Upcaster as UpcasterService,
+  UpcastRequestSchema,
   UpcastResponseSchema,
 } from "@angzarr/proto";
-import { create, type DescMessage, fromBinary, type Message, type MessageShape } from "@bufbuild/protobuf";
+import {
+  create,
+  type DescMessage,
+  fromBinary,
+  type Message,
+  type MessageShape,
+  toBinary,
+} from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
+import { asEntries, decodeUpcastRequest, entriesOf, pageTypeUrl } from "./fast/page-codec";
+import { decodeBody } from "./rpc/protocol";
 import type { Component } from "./serve";
 
 export interface UpcastRule {
@@ -87,17 +97,42 @@ export function defineUpcaster(definition: UpcasterDefinition): UpcasterProgram 
 }
 
 /** The wire face: `angzarr.Upcaster/Upcast` (same pages, same count and order, upgraded). */
+/**
+ * The answer to an encoded UpcastRequest whose pages no rule applies to (a catch-up's usual
+ * batch): the same page bytes, as UpcastResponse.events. Undefined when some page has a rule, or
+ * the request is not one the walk reads (the general path answers, or refuses, it).
+ */
+function passedThrough(upcaster: UpcasterProgram, body: Uint8Array): Uint8Array | undefined {
+  const entries = entriesOf(body, 2, 1);
+  if (entries === undefined || (entries.text !== "" && entries.text !== upcaster.domain)) return undefined;
+  const { starts, ends } = entries;
+  for (let i = 0; i < starts.length; i++) {
+    const type = pageTypeUrl(body, starts[i] as number, ends[i] as number);
+    if (type === undefined || upcaster.handles(type)) return undefined;
+  }
+  return asEntries(body, starts, ends, 1);
+}
+
 export function upcasterComponent(upcaster: UpcasterProgram): Component {
+  const upcastRequest = (request: { domain: string; events: EventPage[] }) => {
+    if (request.domain !== "" && request.domain !== upcaster.domain) {
+      throw new ConnectError(
+        `this program upcasts ${upcaster.domain}, not ${request.domain}`,
+        Code.InvalidArgument,
+      );
+    }
+    return upcaster.upcastPages(request.events);
+  };
   return {
     register(router) {
-      router.add(UpcasterService.method.upcast, (request) => {
-        if (request.domain !== "" && request.domain !== upcaster.domain) {
-          throw new ConnectError(
-            `this program upcasts ${upcaster.domain}, not ${request.domain}`,
-            Code.InvalidArgument,
-          );
-        }
-        return create(UpcastResponseSchema, { events: upcaster.upcastPages(request.events) });
+      // A consumer's catch-up sends a batch of hundreds of pages: read by the page codec (the
+      // pages protobuf-es reads; protobuf-es reads what the codec declines).
+      router.addRaw(UpcasterService.method.upcast, (body) => {
+        const unchanged = passedThrough(upcaster, body);
+        if (unchanged !== undefined) return unchanged;
+        const request = decodeUpcastRequest(body) ?? decodeBody(UpcastRequestSchema, body);
+        const pages = upcastRequest(request);
+        return toBinary(UpcastResponseSchema, create(UpcastResponseSchema, { events: pages }));
       });
       return [UpcasterService.typeName];
     },

@@ -33,18 +33,8 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import { defineAggregate, forState } from "../aggregate";
 import { decodeBody } from "../rpc/protocol";
+import { seeded } from "../testing";
 import { nextSequenceOf, readContextualCommand } from "./book-view";
-
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // An order-sensitive fold: the state is the log of what was applied.
 const { on, handle } = forState(StringValueSchema);

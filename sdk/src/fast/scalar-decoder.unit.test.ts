@@ -25,20 +25,10 @@ import {
   UInt32ValueSchema,
   UInt64ValueSchema,
 } from "@bufbuild/protobuf/wkt";
+import { seeded } from "../testing";
 import { scalarDecoder } from "./scalar-decoder";
 
 /** mulberry32 */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const T = FieldDescriptorProto_Type;
 const SCALARS: [string, FieldDescriptorProto_Type][] = [
   ["f_double", T.DOUBLE],
