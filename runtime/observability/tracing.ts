@@ -32,12 +32,19 @@ export async function stopRuntimeTracing(): Promise<void> {
   await Promise.all([stopTracing(), flushMetricsExport()]);
 }
 
-/** Connect server interceptor: one SERVER span per call (nothing when tracing is off). */
+/**
+ * Connect server interceptor: one SERVER span per call (nothing when tracing is off), which the
+ * command the call runs takes over (`tracedOrServed` in the pipeline): one span per command.
+ */
 export const traceInterceptor: Interceptor = (next) => (request) => {
   if (!tracingEnabled()) return next(request);
   const method = `${request.method.parent.typeName}/${request.method.name}`;
-  return serverSpan(method, request.header, { "rpc.system": "connect_rpc", "rpc.method": method }, () =>
-    next(request),
+  return serverSpan(
+    method,
+    request.header,
+    { "rpc.system": "connect_rpc", "rpc.method": method },
+    () => next(request),
+    true,
   );
 };
 

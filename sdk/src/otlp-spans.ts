@@ -14,7 +14,7 @@
 // The bytes are the official serializer's, field for field and in the same order
 // (otlp-spans.unit.test.ts compares them), so a collector sees exactly what it saw before.
 
-import { BinaryWriter, WireType } from "@bufbuild/protobuf/wire";
+import { WireType } from "@bufbuild/protobuf/wire";
 import type { Attributes, AttributeValue, HrTime } from "@opentelemetry/api";
 import type { ReadableSpan, SpanProcessor } from "@opentelemetry/sdk-trace";
 
@@ -89,23 +89,188 @@ for (let i = 0; i < 6; i++) {
   HEX[97 + i] = 10 + i;
 }
 
-/** Ids are written from these (the writer copies them). */
-const scratch = { 16: new Uint8Array(16), 8: new Uint8Array(8) } as const;
+const utf8 = new TextEncoder();
+
+/**
+ * The protobuf writer of the encoder: one growing buffer, reused from batch to batch, written in
+ * place (protobuf-es's BinaryWriter writes the same bytes, but turns every int64 into a BigInt and
+ * copies its buffer out on `finish`, which this one does once per batch, for the request body).
+ * A length-delimited field reserves one byte for its length and moves its content along in the
+ * rare case the length needs more.
+ */
+class SpanWriter {
+  private buf = new Uint8Array(4096);
+  private view = new DataView(this.buf.buffer);
+  private pos = 0;
+  /** Where each open length-delimited field's reserved length byte is. */
+  private readonly forks: number[] = [];
+
+  private ensure(size: number): void {
+    if (this.pos + size <= this.buf.length) return;
+    const grown = new Uint8Array(Math.max(this.buf.length * 2, this.pos + size));
+    grown.set(this.buf.subarray(0, this.pos));
+    this.buf = grown;
+    this.view = new DataView(grown.buffer);
+  }
+
+  tag(field: number, type: WireType): this {
+    return this.uint32((field << 3) | type);
+  }
+
+  uint32(value: number): this {
+    this.ensure(5);
+    const buf = this.buf;
+    let v = value >>> 0;
+    while (v > 0x7f) {
+      buf[this.pos++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    buf[this.pos++] = v;
+    return this;
+  }
+
+  /** An integer in [-2^63, 2^63) as a varint (negatives in two's complement, 10 bytes). */
+  int64(value: number): this {
+    this.ensure(10);
+    const buf = this.buf;
+    if (value >= 0 && value <= Number.MAX_SAFE_INTEGER) {
+      let v = value;
+      while (v > 0x7f) {
+        buf[this.pos++] = (v % 0x80) | 0x80;
+        v = Math.floor(v / 0x80);
+      }
+      buf[this.pos++] = v;
+      return this;
+    }
+    let v = BigInt.asUintN(64, BigInt(value));
+    while (v > 0x7fn) {
+      buf[this.pos++] = Number(v & 0x7fn) | 0x80;
+      v >>= 7n;
+    }
+    buf[this.pos++] = Number(v);
+    return this;
+  }
+
+  bool(value: boolean): this {
+    this.ensure(1);
+    this.buf[this.pos++] = value ? 1 : 0;
+    return this;
+  }
+
+  double(value: number): this {
+    this.ensure(8);
+    this.view.setFloat64(this.pos, value, true);
+    this.pos += 8;
+    return this;
+  }
+
+  fixed32(value: number): this {
+    this.ensure(4);
+    this.view.setUint32(this.pos, value, true);
+    this.pos += 4;
+    return this;
+  }
+
+  raw(bytes: Uint8Array): this {
+    this.ensure(bytes.length);
+    this.buf.set(bytes, this.pos);
+    this.pos += bytes.length;
+    return this;
+  }
+
+  bytes(bytes: Uint8Array): this {
+    return this.uint32(bytes.length).raw(bytes);
+  }
+
+  /** A lower- or upper-case hex id as bytes (a non-hex digit pair as 0, as the official writes). */
+  hexId(hex: string): this {
+    const size = hex.length >> 1;
+    this.uint32(size);
+    this.ensure(size);
+    const buf = this.buf;
+    for (let i = 0; i < size; i++) {
+      const hi = HEX[hex.charCodeAt(2 * i) & 127] ?? -1;
+      const lo = HEX[hex.charCodeAt(2 * i + 1) & 127] ?? -1;
+      buf[this.pos++] = hi < 0 || lo < 0 ? 0 : (hi << 4) | lo;
+    }
+    return this;
+  }
+
+  /** UTF-8, length-prefixed; short ASCII (nearly every key and value) is copied char by char. */
+  string(value: string): this {
+    const length = value.length;
+    if (length < 0x80) {
+      this.ensure(length + 1);
+      const buf = this.buf;
+      let at = this.pos + 1;
+      let i = 0;
+      for (; i < length; i++) {
+        const code = value.charCodeAt(i);
+        if (code > 0x7f) break;
+        buf[at++] = code;
+      }
+      if (i === length) {
+        buf[this.pos] = length;
+        this.pos = at;
+        return this;
+      }
+    }
+    this.fork();
+    this.ensure(length * 3);
+    this.pos += utf8.encodeInto(value, this.buf.subarray(this.pos, this.pos + length * 3)).written;
+    return this.join();
+  }
+
+  /** Opens a length-delimited field (its content follows, then `join`). */
+  fork(): this {
+    this.ensure(1);
+    this.forks.push(this.pos);
+    this.buf[this.pos++] = 0;
+    return this;
+  }
+
+  /** Closes the last field `fork` opened: writes its length. */
+  join(): this {
+    const at = this.forks.pop();
+    if (at === undefined) throw new Error("SpanWriter: join without fork");
+    const length = this.pos - at - 1;
+    if (length < 0x80) {
+      this.buf[at] = length;
+      return this;
+    }
+    let size = 1;
+    while (length >>> (7 * size) !== 0) size++;
+    this.ensure(size - 1);
+    this.buf.copyWithin(at + size, at + 1, this.pos);
+    const end = this.pos + size - 1;
+    this.pos = at;
+    this.uint32(length);
+    this.pos = end;
+    return this;
+  }
+
+  /** What was written so far (valid until the next write) and starts over. */
+  takeView(): Uint8Array {
+    const written = this.buf.subarray(0, this.pos);
+    this.pos = 0;
+    return written;
+  }
+
+  /** A copy of what was written, and starts over. */
+  finish(): Uint8Array {
+    const written = this.buf.slice(0, this.pos);
+    this.pos = 0;
+    return written;
+  }
+}
 
 /** Writes a lower- or upper-case hex id as bytes (what the official serializer writes). */
-function writeHexId(writer: BinaryWriter, field: number, hex: string): void {
-  const size = hex.length >> 1;
-  const bytes = size === 16 || size === 8 ? scratch[size] : new Uint8Array(size);
-  for (let i = 0; i < size; i++) {
-    const hi = HEX[hex.charCodeAt(2 * i) & 127] ?? -1;
-    const lo = HEX[hex.charCodeAt(2 * i + 1) & 127] ?? -1;
-    bytes[i] = hi < 0 || lo < 0 ? 0 : (hi << 4) | lo;
-  }
-  writer.tag(field, LEN).bytes(bytes);
+function writeHexId(writer: SpanWriter, field: number, hex: string): void {
+  writer.tag(field, LEN).hexId(hex);
 }
 
 /** An HrTime ([seconds, nanoseconds]) as unsigned nanoseconds since the epoch, exactly (no bigint). */
-function writeTime(writer: BinaryWriter, field: number, [seconds, nanos]: HrTime): void {
+function writeTime(writer: SpanWriter, field: number, [seconds, nanos]: HrTime): void {
   // seconds × 1e9 exceeds 2^53: split seconds at 16 bits so every product stays exact.
   const low16 = (seconds & 0xffff) * 1e9; // < 2^46
   const high = Math.floor(seconds / 0x10000) * 1e9; // × 2^16 below, < 2^46 before it
@@ -118,10 +283,7 @@ function writeTime(writer: BinaryWriter, field: number, [seconds, nanos]: HrTime
     .fixed32(hi >>> 0);
 }
 
-function writeAnyValue(
-  writer: BinaryWriter,
-  value: AttributeValue | Record<string, unknown> | unknown,
-): void {
+function writeAnyValue(writer: SpanWriter, value: AttributeValue | Record<string, unknown> | unknown): void {
   switch (typeof value) {
     case "string":
       writer.tag(ANY_VALUE.string, LEN).string(value);
@@ -160,14 +322,14 @@ function writeAnyValue(
   // undefined and null: an empty AnyValue, as the official serializer writes.
 }
 
-function writeKeyValue(writer: BinaryWriter, key: string, value: unknown): void {
+function writeKeyValue(writer: SpanWriter, key: string, value: unknown): void {
   writer.tag(KEY_VALUE.key, LEN).string(key);
   writer.tag(KEY_VALUE.value, LEN).fork();
   writeAnyValue(writer, value);
   writer.join();
 }
 
-function writeAttributes(writer: BinaryWriter, field: number, attributes: Attributes | undefined): void {
+function writeAttributes(writer: SpanWriter, field: number, attributes: Attributes | undefined): void {
   if (attributes === undefined) return;
   for (const key in attributes) {
     if (!Object.hasOwn(attributes, key)) continue;
@@ -182,7 +344,7 @@ function spanFlags(traceFlags: number, isRemote: boolean | undefined): number {
 }
 
 /** One Span message (without its tag) into `writer`. */
-function writeSpan(writer: BinaryWriter, span: ReadableSpan): void {
+function writeSpan(writer: SpanWriter, span: ReadableSpan): void {
   const context = span.spanContext();
   writeHexId(writer, SPAN.traceId, context.traceId);
   writeHexId(writer, SPAN.spanId, context.spanId);
@@ -232,7 +394,7 @@ type Scope = ReadableSpan["instrumentationScope"];
 interface Group {
   resource: Resource;
   scope: Scope;
-  spans: BinaryWriter;
+  spans: SpanWriter;
 }
 
 /**
@@ -242,9 +404,9 @@ interface Group {
 export class SpanRequestEncoder {
   private groups: Group[] = [];
   /** Writers of emptied groups, kept for their grown buffers. */
-  private spare: BinaryWriter[] = [];
+  private spare: SpanWriter[] = [];
   private last: Group | undefined;
-  private out = new BinaryWriter();
+  private out = new SpanWriter();
   count = 0;
 
   add(span: ReadableSpan): void {
@@ -259,7 +421,7 @@ export class SpanRequestEncoder {
         group = {
           resource: span.resource,
           scope: span.instrumentationScope,
-          spans: this.spare.pop() ?? new BinaryWriter(),
+          spans: this.spare.pop() ?? new SpanWriter(),
         };
         this.groups.push(group);
       }
@@ -297,7 +459,7 @@ export class SpanRequestEncoder {
         if (scoped.droppedAttributesCount)
           out.tag(SCOPE.droppedAttributesCount, WireType.Varint).uint32(scoped.droppedAttributesCount);
         out.join();
-        out.raw(spans.finish());
+        out.raw(spans.takeView());
         if (scope.schemaUrl) out.tag(SCOPE_SPANS.schemaUrl, LEN).string(scope.schemaUrl);
         out.join();
         this.spare.push(spans);

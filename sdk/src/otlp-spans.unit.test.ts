@@ -76,6 +76,10 @@ function spans(): ReadableSpan[] {
         counts: [1, 2, 3],
         flags: [true, false],
         "ünïcode ключ": "värde 値",
+        below: -42,
+        huge: 2 ** 60,
+        "long.ascii": "a".repeat(300),
+        "long.unicode": "ключ".repeat(50),
       },
     },
     remote(TraceFlags.SAMPLED, "vendor=opaque,other=x"),
@@ -147,4 +151,20 @@ test("the traces URL and headers come from the OTLP environment as the official 
   ).toBe("http://t/x");
   expect(parseHeaders("api-key=a%20b, tenant = 7,broken,=x")).toEqual({ "api-key": "a b", tenant: "7" });
   expect(parseHeaders(undefined)).toEqual({});
+});
+
+test("a batch far larger than the writer's first buffer comes out as the official's bytes", () => {
+  const ended = spans();
+  const many = Array.from({ length: 300 }, (_, i) => ended[i % ended.length]).filter(
+    (s): s is ReadableSpan => s !== undefined,
+  );
+  const encoder = new SpanRequestEncoder();
+  for (const round of [1, 2]) {
+    for (const span of many) encoder.add(span);
+    const ours = encoder.take() ?? new Uint8Array();
+    expect(ours.length, `round ${round}`).toBeGreaterThan(100_000);
+    expect(Buffer.from(ours).toString("hex")).toBe(
+      Buffer.from(ProtobufTraceSerializer.serializeRequest(many) ?? new Uint8Array()).toString("hex"),
+    );
+  }
 });

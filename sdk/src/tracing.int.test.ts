@@ -4,7 +4,8 @@
 // are built only for a span that is started; the traceparent written for the active span is the
 // W3C form of its context. A handler program's log lines inside a span carry its trace_id and
 // span_id; lines outside one (or before tracing started) carry none; lines below ANGZARR_LOG's
-// level are not written. A step served by a server span takes that span over (once per call).
+// level are not written. A step served by a claimable server span takes that span over (once per
+// call). A caller's traceparent is read as the W3C form says (the official propagator's reading).
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { trace } from "@opentelemetry/api";
 import { configureLog, log } from "./log";
@@ -115,35 +116,41 @@ test("lines inside a span carry its trace_id and span_id; lines outside carry no
   }
 });
 
-test("a step takes over the server span of the call it serves, once; other steps get spans", async () => {
+test("a step takes over the claimable server span of the call it serves, once; other steps get spans", async () => {
   const ids = () => trace.getActiveSpan()?.spanContext().spanId;
-  const seen = await serverSpan("svc/Execute", { traceparent: `00-${TRACE}-${PARENT}-01` }, {}, async () => {
-    const server = ids();
-    // The first step runs in the server span itself, which takes its attributes.
-    const first = await tracedOrServed(
-      "command a",
-      () => ({ "angzarr.domain": "a" }),
-      async () => ({
-        id: ids(),
-        domain: (trace.getActiveSpan() as unknown as { attributes: Record<string, unknown> }).attributes[
-          "angzarr.domain"
-        ],
-        // A step inside it (a cascade) finds the server span taken: a child span of its own.
-        nested: await tracedOrServed(
-          "command b",
-          () => ({}),
-          async () => ids(),
-        ),
-      }),
-    );
-    // A second step of the same call, after the first: a child span too.
-    const second = await tracedOrServed(
-      "command c",
-      () => ({}),
-      async () => ids(),
-    );
-    return { server, first, second };
-  });
+  const seen = await serverSpan(
+    "svc/Execute",
+    { traceparent: `00-${TRACE}-${PARENT}-01` },
+    {},
+    async () => {
+      const server = ids();
+      // The first step runs in the server span itself, which takes its attributes.
+      const first = await tracedOrServed(
+        "command a",
+        () => ({ "angzarr.domain": "a" }),
+        async () => ({
+          id: ids(),
+          domain: (trace.getActiveSpan() as unknown as { attributes: Record<string, unknown> }).attributes[
+            "angzarr.domain"
+          ],
+          // A step inside it (a cascade) finds the server span taken: a child span of its own.
+          nested: await tracedOrServed(
+            "command b",
+            () => ({}),
+            async () => ids(),
+          ),
+        }),
+      );
+      // A second step of the same call, after the first: a child span too.
+      const second = await tracedOrServed(
+        "command c",
+        () => ({}),
+        async () => ids(),
+      );
+      return { server, first, second };
+    },
+    true,
+  );
   expect(seen.first.id).toBe(seen.server);
   expect(seen.first.domain).toBe("a");
   expect(seen.first.nested).not.toBe(seen.server);
@@ -155,4 +162,52 @@ test("a step takes over the server span of the call it serves, once; other steps
     async () => activeTraceparent(),
   );
   expect(alone).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
+});
+
+test("a server span not marked claimable is never taken over", async () => {
+  const ids = () => trace.getActiveSpan()?.spanContext().spanId;
+  const seen = await serverSpan("svc/Handle", { traceparent: `00-${TRACE}-${PARENT}-01` }, {}, async () => ({
+    server: ids(),
+    step: await tracedOrServed(
+      "command a",
+      () => ({}),
+      async () => ids(),
+    ),
+  }));
+  expect(seen.step).not.toBe(seen.server);
+});
+
+test("a caller's traceparent is read as the W3C form says: valid ones continue, others start anew", async () => {
+  const inside = (headers: Record<string, string>) =>
+    serverSpan("svc/Handle", headers, {}, async () => {
+      const span = trace.getActiveSpan() as unknown as {
+        spanContext(): { traceId: string; traceFlags: number };
+        parentSpanContext?: { spanId: string; isRemote?: boolean };
+      };
+      return {
+        traceId: span.spanContext().traceId,
+        parent: span.parentSpanContext?.spanId,
+        remote: span.parentSpanContext?.isRemote,
+      };
+    });
+  const continued = { traceId: TRACE, parent: PARENT, remote: true };
+  expect(await inside({ traceparent: `00-${TRACE}-${PARENT}-01` })).toEqual(continued);
+  expect(await inside({ traceparent: `00-${TRACE}-${PARENT}-03` })).toEqual(continued);
+  // With a tracestate, and a later version with more fields: read by the official propagator.
+  expect(await inside({ traceparent: `00-${TRACE}-${PARENT}-01`, tracestate: "v=1" })).toEqual(continued);
+  expect(await inside({ traceparent: `01-${TRACE}-${PARENT}-01-later` })).toEqual(continued);
+  for (const invalid of [
+    `00-${TRACE.toUpperCase()}-${PARENT}-01`,
+    `00-${"0".repeat(32)}-${PARENT}-01`,
+    `00-${TRACE}-${"0".repeat(16)}-01`,
+    `ff-${TRACE}-${PARENT}-01`,
+    `00-${TRACE}-${PARENT}-01-extra`,
+    `00-${TRACE}-${PARENT}-0g`,
+    `00-${TRACE}_${PARENT}-01`,
+    `00-${TRACE.slice(1)}-${PARENT}0-01`,
+  ]) {
+    const seen = await inside({ traceparent: invalid });
+    expect(seen.traceId, invalid).not.toBe(TRACE);
+    expect(seen.parent, invalid).toBeUndefined();
+  }
 });

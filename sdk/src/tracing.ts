@@ -218,7 +218,7 @@ export function tracedOrServed<T>(
   const served = active.getValue(SERVED) as Span | undefined;
   if (served !== undefined && !claimed.has(served) && trace.getSpan(active) === served) {
     claimed.add(served);
-    served.setAttributes(attributes());
+    if (served.isRecording()) served.setAttributes(attributes());
     return run();
   }
   return traced(name, attributes, run, kind);
@@ -237,15 +237,66 @@ function unsampled(ctx: Context): boolean {
   return span !== undefined && (span.spanContext().traceFlags & TraceFlags.SAMPLED) === 0;
 }
 
+/** Lower-case hex digits (what W3C trace context allows), by char code. */
+const LOWER_HEX = new Uint8Array(128);
+for (const c of "0123456789abcdef") LOWER_HEX[c.charCodeAt(0)] = 1;
+
+function lowerHex(text: string, from: number, to: number): boolean {
+  let nonZero = false;
+  for (let i = from; i < to; i++) {
+    const code = text.charCodeAt(i);
+    if (code > 127 || LOWER_HEX[code] === 0) return false;
+    if (code !== 48) nonZero = true;
+  }
+  return nonZero;
+}
+
+/**
+ * The remote span context of a version-00 `traceparent` (`00-<32 hex>-<16 hex>-<2 hex>`), read
+ * without the propagator's regular expression; undefined for anything else (another version,
+ * surrounding space, an invalid id), which the propagator reads as before.
+ */
+function parseTraceparent(text: string): SpanContext | undefined {
+  if (
+    text.length !== 55 ||
+    text.charCodeAt(0) !== 48 ||
+    text.charCodeAt(1) !== 48 ||
+    text.charCodeAt(2) !== 45 ||
+    text.charCodeAt(35) !== 45 ||
+    text.charCodeAt(52) !== 45 ||
+    !lowerHex(text, 3, 35) ||
+    !lowerHex(text, 36, 52)
+  )
+    return undefined;
+  const hi = text.charCodeAt(53);
+  const lo = text.charCodeAt(54);
+  if (hi > 127 || lo > 127 || LOWER_HEX[hi] === 0 || LOWER_HEX[lo] === 0) return undefined;
+  return {
+    traceId: text.slice(3, 35),
+    spanId: text.slice(36, 52),
+    traceFlags: Number.parseInt(text.slice(53, 55), 16),
+    isRemote: true,
+  };
+}
+
+/** `parent` with the caller's trace context (W3C `traceparent`, `tracestate`) as its span. */
+function remoteParent(parent: Context, traceparent: string, tracestate: string | undefined): Context {
+  const remote = tracestate ? undefined : parseTraceparent(traceparent);
+  if (remote) return trace.setSpanContext(parent, remote);
+  return propagation.extract(parent, tracestate ? { traceparent, tracestate } : { traceparent });
+}
+
 /**
  * A server span for an incoming call whose headers may carry a W3C `traceparent`: the span is a
- * child of the caller's, so the trace continues across the process boundary.
+ * child of the caller's, so the trace continues across the process boundary. `claimable`: a step
+ * of the call may take this span over (`tracedOrServed`) rather than start a child of it.
  */
 export function serverSpan<T>(
   name: string,
   headers: Headers | Record<string, string | string[] | undefined>,
   attributes: Attributes,
   run: () => Promise<T>,
+  claimable = false,
 ): Promise<T> {
   if (!enabled) return run();
   const get = (key: string) => {
@@ -254,14 +305,11 @@ export function serverSpan<T>(
   };
   const traceparent = get("traceparent");
   let parent = context.active();
-  if (traceparent) {
-    const tracestate = get("tracestate");
-    parent = propagation.extract(parent, tracestate ? { traceparent, tracestate } : { traceparent });
-  }
+  if (traceparent) parent = remoteParent(parent, traceparent, get("tracestate"));
   // An unsampled caller: its context goes on (downstream calls carry its decision), no span.
   if (parentBased && unsampled(parent)) return traceparent ? context.with(parent, run) : run();
   const span = tracer().startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
-  return inSpan(span, run, parent.setValue(SERVED, span));
+  return inSpan(span, run, claimable ? parent.setValue(SERVED, span) : parent);
 }
 
 /** The active span's context when it is valid (tracing on, inside a span). */
@@ -303,7 +351,7 @@ export function activeTraceparent(): string | undefined {
 /** Runs `run` with `traceparent` as the remote parent of the spans it starts (when on). */
 export function withRemoteParent<T>(traceparent: string | undefined, run: () => Promise<T>): Promise<T> {
   if (!enabled || traceparent === undefined) return run();
-  return context.with(propagation.extract(context.active(), { traceparent }), run);
+  return context.with(remoteParent(context.active(), traceparent, undefined), run);
 }
 
 export { SpanKind };
