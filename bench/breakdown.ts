@@ -44,7 +44,7 @@ const WARM_UP = 100;
 const HOPS = 200;
 
 /** Accumulated milliseconds per stage name. */
-class Stages {
+export class Stages {
   readonly ms = new Map<string, number>();
   add(stage: string, ms: number): void {
     this.ms.set(stage, (this.ms.get(stage) ?? 0) + ms);
@@ -61,7 +61,7 @@ class Stages {
  * `target` with every method timed into `stages` under `stageOf(method, args)` (undefined: not
  * timed). Promise-returning methods are timed until they settle.
  */
-function timedPort<T extends object>(
+export function timedPort<T extends object>(
   target: T,
   stages: Stages,
   stageOf: (method: string, args: unknown[]) => string | undefined,
@@ -95,23 +95,48 @@ function table(title: string, total: number, n: number, rows: [string, number][]
   console.log(`  ${"total".padEnd(58)} ${us(total, n)}`);
 }
 
+/** Stage names of the timed pipeline's ports. */
+export interface PortStages {
+  pages: string;
+  snapshot: string;
+  handler: string;
+}
+
+/**
+ * The counter's AggregatePipeline over `storage`, `handler` and `bus` with every port timed into
+ * `stages` (append, publish and the names given for loads and the handler round trip).
+ */
+export function timedPipeline(
+  storage: Storage,
+  handler: AggregateHandler,
+  bus: EventBus,
+  stages: Stages,
+  names: PortStages,
+): AggregatePipeline {
+  const timedHandler = timedPort(handler, stages, (m) =>
+    m === "handle" || m === "handleEncoded" ? names.handler : undefined,
+  );
+  return new AggregatePipeline({
+    events: timedPort(storage.events, stages, (m) =>
+      m === "append" ? "append" : m.startsWith("get") ? names.pages : undefined,
+    ),
+    snapshots: timedPort(storage.snapshots, stages, (m) => (m === "get" ? names.snapshot : undefined)),
+    editions: storage.editions,
+    handlers: { aggregate: () => timedHandler, aggregateDomains: () => ["counter"] },
+    bus: timedPort<EventBus>(bus, stages, (m) => (m === "publish" ? "publish" : undefined)),
+  });
+}
+
 async function commandInProcess(): Promise<number> {
   const storage = await openSqliteStorage(join(benchDir(), "events.db"));
   const program = await startCounterProgram("counter");
   const stages = new Stages();
   const bus = new MemoryBus();
   try {
-    const handler: AggregateHandler = timedPort(program.handler, stages, (m) =>
-      m === "handle" || m === "handleEncoded" ? "handler round trip" : undefined,
-    );
-    const pipeline = new AggregatePipeline({
-      events: timedPort(storage.events, stages, (m) =>
-        m === "append" ? "append" : m.startsWith("get") ? "load: pages" : undefined,
-      ),
-      snapshots: timedPort(storage.snapshots, stages, (m) => (m === "get" ? "load: snapshot" : undefined)),
-      editions: storage.editions,
-      handlers: { aggregate: () => handler, aggregateDomains: () => ["counter"] },
-      bus: timedPort<EventBus>(bus, stages, (m) => (m === "publish" ? "publish" : undefined)),
+    const pipeline = timedPipeline(storage, program.handler, bus, stages, {
+      pages: "load: pages",
+      snapshot: "load: snapshot",
+      handler: "handler round trip",
     });
     const root = rootOf(1);
     for (let i = 0; i < WARM_UP; i++) await pipeline.execute(counterCommand("counter", root, 1, i));

@@ -1,12 +1,14 @@
 // Store read of a 100k-event aggregate into the request handed to a handler: the coordinator's
 // side of a rebuild, in process, on SQLite. Two contenders: the fast path the pipeline takes
-// (getEncodedFrom → the stored pages as protobuf bytes, spliced into the ContextualCommand) and
+// (getEncodedFrom → the stored pages as protobuf bytes, with the ContextualCommand's head and
+// command around them as the pipeline hands them to the client: parts, not joined) and
 // the general path (getFrom → EventPage objects → protobuf-es encodes the ContextualCommand).
 // Median of 7 after a warm-up.
 import { join } from "node:path";
 import { ContextualCommandSchema, Covers, EventBookSchema } from "@angzarr/proto";
+import { joinBody } from "@angzarr/sdk";
 import { create, toBinary } from "@bufbuild/protobuf";
-import { encodeHandlerRequest } from "../runtime/coordinator/handler-request";
+import { handlerRequestParts } from "../runtime/coordinator/handler-request";
 import { openSqliteStorage } from "../runtime/storage/sqlite";
 import type { AggregateRef } from "../runtime/storage/types";
 import { benchDir, counterCommand, rootOf, seedCounter } from "./fixtures/counter";
@@ -27,17 +29,17 @@ export default async function (r: BenchReporter): Promise<void> {
 
     const fast = async () => {
       const pages = await getEncoded(ref, 0);
-      return encodeHandlerRequest({ cover, snapshot: undefined, pages }, command);
+      return handlerRequestParts({ cover, snapshot: undefined, pages }, command);
     };
     const general = async () => {
       const pages = await storage.events.getFrom(ref, 0);
       const events = create(EventBookSchema, { cover, pages });
       return toBinary(ContextualCommandSchema, create(ContextualCommandSchema, { events, command }));
     };
-    const a = await fast();
+    const a = joinBody(await fast());
     const b = await general();
     if (Buffer.compare(a, b) !== 0) throw new Error("the two paths encode different requests");
-    const contenders: [string, () => Promise<Uint8Array>][] = [
+    const contenders: [string, () => Promise<unknown>][] = [
       ["store read 100k → handler request (encoded pages)", fast],
       ["store read 100k → handler request (EventPage objects + protobuf-es)", general],
     ];

@@ -51,7 +51,7 @@ import { type BackoffPolicy, DEFAULT_BACKOFF, delayFor, sleep } from "./backoff"
 import { EditionResolver } from "./editions";
 import * as E from "./errors";
 import { clientCommand } from "./fair-share";
-import { encodeHandlerRequest, encodePriorBook, type PriorParts } from "./handler-request";
+import { encodePriorBook, handlerRequestParts, type PriorParts } from "./handler-request";
 import { KeyedMutex } from "./keyed-mutex";
 import type { AggregateHandler, HandlerDirectory } from "./ports";
 import { applyUpcaster, type Upcasters } from "./upcasting";
@@ -431,7 +431,7 @@ export class AggregatePipeline {
       ...(this.deps.handlerTimeoutMs ? { timeoutMs: this.deps.handlerTimeoutMs } : {}),
     };
     if (prior.encoded !== undefined && prepared.handler.handleEncoded) {
-      return prepared.handler.handleEncoded(encodeHandlerRequest(prior.encoded, prepared.book), options);
+      return prepared.handler.handleEncoded(handlerRequestParts(prior.encoded, prepared.book), options);
     }
     const request = create(ContextualCommandSchema, { events: priorBook(prior), command: prepared.book });
     return prepared.handler.handle(request, options);

@@ -16,7 +16,7 @@ import {
   SnapshotSchema,
   Uuid,
 } from "@angzarr/proto";
-import { aggregateComponent, buildRouter, MemoryClient } from "@angzarr/sdk";
+import { aggregateComponent, buildRouter, joinBody, MemoryClient, seeded } from "@angzarr/sdk";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { StringValueSchema } from "@bufbuild/protobuf/wkt";
 import { ConnectError } from "@connectrpc/connect";
@@ -27,7 +27,7 @@ import type { AggregateRef, Storage } from "../storage/types";
 import { echoAggregate } from "../testing/fixtures/echo-agg";
 import { aggregateClient } from "../transport/aggregate-client";
 import { AggregatePipeline } from "./aggregate-pipeline";
-import { encodeHandlerRequest, encodePriorBook } from "./handler-request";
+import { encodeHandlerRequest, encodePriorBook, handlerRequestParts } from "./handler-request";
 import type { AggregateHandler } from "./ports";
 
 const root = Uuid.fromText("0b7d1f8e-5a51-4c4e-9d1e-2f3a4b5c6d7e");
@@ -88,6 +88,49 @@ describe("handler request encoding", () => {
       );
     }
   });
+
+  test("a large history goes out as parts: the store's page bytes themselves, between a head and the command", () => {
+    const random = seeded(17);
+    const types = ["type.googleapis.com/google.protobuf.StringValue", "type.test/t.Big", ""];
+    for (const count of [1, 700, 3_000]) {
+      const rows = Array.from({ length: count }, (_, i) => {
+        const size = Math.floor(random() * 300);
+        const payload = new Uint8Array(size).map(() => Math.floor(random() * 256));
+        const type = random() < 0.05 ? null : (types[Math.floor(random() * types.length)] as string);
+        return [i, Math.floor(random() * 2 ** 33), Math.floor(random() * 1e9), type, payload] as const;
+      });
+      const pages = encodePageRows(rows);
+      const decodedPages = fromBinary(EventBookSchema, pages.bytes).pages;
+      const cover = Covers.make({ domain: "echo", root, correlationId: "c" });
+      for (const snapshot of [
+        undefined,
+        create(SnapshotSchema, {
+          sequence: 7,
+          state: AnyPayload.pack(StringValueSchema, create(StringValueSchema, { value: "s" })),
+        }),
+      ]) {
+        const cmd = command("go", count);
+        const expected = toBinary(
+          ContextualCommandSchema,
+          create(ContextualCommandSchema, {
+            events: create(EventBookSchema, {
+              cover,
+              pages: decodedPages,
+              ...(snapshot ? { snapshot } : {}),
+            }),
+            command: cmd,
+          }),
+        );
+        const parts = handlerRequestParts({ cover, snapshot, pages }, cmd);
+        expect(joinBody(parts)).toEqual(expected);
+        expect(encodeHandlerRequest({ cover, snapshot, pages }, cmd)).toEqual(expected);
+        if (pages.bytes.length >= 64 * 1024) {
+          expect(parts.length).toBe(3);
+          expect(parts[1]).toBe(pages.bytes);
+        } else expect(parts.length).toBe(1);
+      }
+    }
+  });
 });
 
 describe("aggregate pipeline: encoded fast path", () => {
@@ -111,7 +154,7 @@ describe("aggregate pipeline: encoded fast path", () => {
         return client.handle(request, options);
       },
       handleEncoded: (request, options) => {
-        encodedCalls.push(request.slice());
+        encodedCalls.push(joinBody(request).slice());
         return client.handleEncoded(request, options);
       },
       descriptor: (options) => client.descriptor(options),

@@ -68,16 +68,49 @@ export function encodePriorBook(prior: PriorParts): Uint8Array {
   return out;
 }
 
-/** The encoded ContextualCommand{events = 1, command = 2}: the page bytes are copied once. */
-export function encodeHandlerRequest(prior: PriorParts, command: CommandBook): Uint8Array {
+/** Page bytes up to this size are copied into one request buffer; larger ones are sent as they are. */
+const SPLICE_BELOW = 64 * 1024;
+
+/**
+ * The encoded ContextualCommand{events = 1, command = 2} as its parts, in order: one buffer when
+ * the pages are small; else [everything before the pages, the store's page bytes themselves (not
+ * copied), the command field].
+ */
+export function handlerRequestParts(prior: PriorParts, command: CommandBook): Uint8Array[] {
   const cover = toBinary(CoverSchema, prior.cover);
   const snapshot = prior.snapshot === undefined ? undefined : toBinary(SnapshotSchema, prior.snapshot);
   const commandBytes = toBinary(CommandBookSchema, command);
   const book = writeBook(prior, cover, snapshot);
-  const out = new Uint8Array(fieldSize(book) + fieldSize(commandBytes.length));
-  out[0] = 0x0a;
-  const p = writeVarint(out, 1, book);
-  writeBook(prior, cover, snapshot, out, p);
-  writeField(out, p + book, 0x12, commandBytes);
+  const pages = prior.pages.bytes;
+  if (pages.length < SPLICE_BELOW) {
+    const out = new Uint8Array(fieldSize(book) + fieldSize(commandBytes.length));
+    out[0] = 0x0a;
+    const p = writeVarint(out, 1, book);
+    writeBook(prior, cover, snapshot, out, p);
+    writeField(out, p + book, 0x12, commandBytes);
+    return [out];
+  }
+  const headSize = fieldSize(book) - pages.length;
+  const head = new Uint8Array(headSize);
+  head[0] = 0x0a;
+  let p = writeVarint(head, 1, book);
+  p = writeField(head, p, 0x0a, cover);
+  if (snapshot !== undefined) p = writeField(head, p, 0x12, snapshot);
+  if (p !== headSize) throw new Error(`request head is ${p} bytes, expected ${headSize}`);
+  const tail = new Uint8Array(fieldSize(commandBytes.length));
+  writeField(tail, 0, 0x12, commandBytes);
+  return [head, pages, tail];
+}
+
+/** The encoded ContextualCommand{events = 1, command = 2} in one buffer. */
+export function encodeHandlerRequest(prior: PriorParts, command: CommandBook): Uint8Array {
+  const parts = handlerRequestParts(prior, command);
+  if (parts.length === 1) return parts[0] as Uint8Array;
+  const out = new Uint8Array(parts.reduce((n, part) => n + part.length, 0));
+  let at = 0;
+  for (const part of parts) {
+    out.set(part, at);
+    at += part.length;
+  }
   return out;
 }

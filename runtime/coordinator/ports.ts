@@ -1,7 +1,7 @@
 // What the coordinators need from the outside, as interfaces: handler programs (however they
 // are reached), the bus and the stores. Concrete transports and backends are adapters.
 import type { BusinessResponse, ComponentDescriptor, ContextualCommand, Projection } from "@angzarr/proto";
-import type { CallOptions } from "@angzarr/sdk";
+import type { CallOptions, RequestBody } from "@angzarr/sdk";
 import type { AggregatePipeline } from "./aggregate-pipeline";
 
 /** One aggregate handler program (`Aggregate` service). */
@@ -9,9 +9,10 @@ export interface AggregateHandler {
   handle(request: ContextualCommand, options?: CallOptions): Promise<BusinessResponse>;
   /**
    * Optional: `handle` with the request already encoded (the pipeline's fast path splices stored
-   * page bytes into it). Same answer as `handle` on the decoded request.
+   * page bytes into it; a large request comes as its parts, in order, never joined by the
+   * pipeline). Same answer as `handle` on the decoded request.
    */
-  handleEncoded?(request: Uint8Array, options?: CallOptions): Promise<BusinessResponse>;
+  handleEncoded?(request: RequestBody, options?: CallOptions): Promise<BusinessResponse>;
   descriptor(options?: CallOptions): Promise<ComponentDescriptor>;
 }
 

@@ -6,6 +6,7 @@ import {
   activeTraceparent,
   annotateSpan,
   type CallOptions,
+  type RequestBody,
   type RpcClient,
   traceHeaders,
   tracingEnabled,
@@ -218,7 +219,7 @@ function measuredAggregate(domain: string, handler: AggregateHandler): Aggregate
     handle: (request, options) => timedCall(ok, domain, "Handle", () => handler.handle(request, options)),
     ...(handleEncoded
       ? {
-          handleEncoded: (request: Uint8Array, options?: Parameters<typeof handleEncoded>[1]) =>
+          handleEncoded: (request: RequestBody, options?: Parameters<typeof handleEncoded>[1]) =>
             timedCall(ok, domain, "Handle", () => handleEncoded(request, options)),
         }
       : {}),
@@ -252,7 +253,7 @@ export function measuredHandlers(directory: HandlerDirectory): HandlerDirectory 
 export function tracedRpc(client: RpcClient): RpcClient {
   return {
     address: client.address,
-    raw: (path: string, body: Uint8Array, options: CallOptions = {}) => {
+    raw: (path: string, body: RequestBody, options: CallOptions = {}) => {
       if (!tracingEnabled()) return client.raw(path, body, options);
       const trace = traceHeaders();
       return client.raw(

@@ -2,7 +2,7 @@
 // distributed roles take requests up to it, the coordinator sends handler programs requests up to
 // it (history and command together), and the programs are told to accept as much
 // (ANGZARR_MAX_MESSAGE_BYTES). A request over it is RESOURCE_EXHAUSTED naming the limit, at once.
-import type { RpcClient } from "@angzarr/sdk";
+import { bodyLength, type RpcClient } from "@angzarr/sdk";
 import { Code, ConnectError } from "@connectrpc/connect";
 
 /** Default of `maxMessageBytes`: 64 MiB. */
@@ -28,8 +28,9 @@ export function limitedRpc(client: RpcClient, limit: number, program: string): R
   return {
     address: client.address,
     raw(path, body, options) {
-      if (body.length > limit) {
-        return Promise.reject(overLimit(`the request to ${program} (${path})`, body.length, limit));
+      const size = bodyLength(body);
+      if (size > limit) {
+        return Promise.reject(overLimit(`the request to ${program} (${path})`, size, limit));
       }
       return client.raw(path, body, options);
     },

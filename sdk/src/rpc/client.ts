@@ -11,7 +11,9 @@ import {
   decodeBody,
   errorFromResponse,
   errorResponse,
+  joinBody,
   PROTOCOL_VERSION_HEADER,
+  type RequestBody,
 } from "./protocol";
 import { pathOf, type UnaryRouter } from "./router";
 
@@ -27,8 +29,8 @@ export interface CallOptions {
 export interface RpcClient {
   /** Human-readable address for messages ("unix:/path", "memory"). */
   readonly address: string;
-  /** Calls with raw request bytes and returns raw response bytes. */
-  raw(path: string, body: Uint8Array, options?: CallOptions): Promise<Uint8Array>;
+  /** Calls with raw request bytes (one buffer or its parts) and returns raw response bytes. */
+  raw(path: string, body: RequestBody, options?: CallOptions): Promise<Uint8Array>;
 }
 
 /** Typed call over any client. */
@@ -64,7 +66,7 @@ export class UnixSocketClient implements RpcClient {
 
   private readonly pool: Http1UnixPool;
 
-  async raw(path: string, body: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
+  async raw(path: string, body: RequestBody, options: CallOptions = {}): Promise<Uint8Array> {
     const headers: Record<string, string> = {
       "content-type": CONTENT_TYPE_PROTO,
       [PROTOCOL_VERSION_HEADER]: "1",
@@ -105,9 +107,12 @@ export class MemoryClient implements RpcClient {
   readonly address = "memory";
   constructor(private readonly router: UnaryRouter) {}
 
-  async raw(path: string, body: Uint8Array, options: CallOptions = {}): Promise<Uint8Array> {
+  async raw(path: string, body: RequestBody, options: CallOptions = {}): Promise<Uint8Array> {
     try {
-      return await this.router.invoke(path, body.slice(), {
+      // The router gets bytes of its own, as a socket's server would.
+      const joined = joinBody(body);
+      const bytes = body instanceof Uint8Array || body.length === 1 ? joined.slice() : joined;
+      return await this.router.invoke(path, bytes, {
         path,
         correlationId: options.correlationId ?? "",
         signal: options.signal ?? new AbortController().signal,

@@ -70,6 +70,23 @@ describe("HTTP/1.1 keep-alive pool on a Unix socket", () => {
     pool.close();
   });
 
+  test("a body given as parts arrives as their concatenation, small and large", async () => {
+    const pool = new Http1UnixPool(socket);
+    for (const sizes of [[], [0], [3, 0, 5], [10, 300_000, 7], [2_000_000, 1, 2_000_000]]) {
+      const parts = sizes.map((size, k) => new Uint8Array(size).map((_, i) => (i * 7 + k) % 253));
+      const whole = new Uint8Array(sizes.reduce((n, s) => n + s, 0));
+      let at = 0;
+      for (const part of parts) {
+        whole.set(part, at);
+        at += part.length;
+      }
+      const res = await pool.post("/echo", {}, parts);
+      expect(res.status).toBe(200);
+      expect(Buffer.compare(Buffer.from(res.body), Buffer.from(whole))).toBe(0);
+    }
+    pool.close();
+  });
+
   test("echoes bodies of every size and reuses one connection for sequential calls", async () => {
     const pool = new Http1UnixPool(socket);
     for (const size of [0, 1, 1000, 300_000]) {

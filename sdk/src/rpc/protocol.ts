@@ -5,6 +5,33 @@ import { create, type DescMessage, fromBinary, type MessageShape, toBinary } fro
 import { Code, ConnectError } from "@connectrpc/connect";
 
 export const CONTENT_TYPE_PROTO = "application/proto";
+
+/**
+ * A request body: one buffer, or its parts in order (a multi-megabyte history spliced between a
+ * small head and tail is sent as is, never copied into one buffer by the sender).
+ */
+export type RequestBody = Uint8Array | readonly Uint8Array[];
+
+/** Bytes in a request body. */
+export function bodyLength(body: RequestBody): number {
+  if (body instanceof Uint8Array) return body.length;
+  let n = 0;
+  for (const part of body) n += part.length;
+  return n;
+}
+
+/** A request body as one buffer (the parts copied once; a single buffer as is). */
+export function joinBody(body: RequestBody): Uint8Array {
+  if (body instanceof Uint8Array) return body;
+  if (body.length === 1) return body[0] as Uint8Array;
+  const out = new Uint8Array(bodyLength(body));
+  let at = 0;
+  for (const part of body) {
+    out.set(part, at);
+    at += part.length;
+  }
+  return out;
+}
 export const CONTENT_TYPE_JSON = "application/json";
 export const PROTOCOL_VERSION_HEADER = "connect-protocol-version";
 export const CORRELATION_HEADER = "x-correlation-id";
