@@ -19,9 +19,9 @@ import {
   SpanKind,
   SpanStatusCode,
   TraceFlags,
-  type Tracer,
   trace,
 } from "@opentelemetry/api";
+import type { CallSpanSource } from "./call-span";
 
 let enabled = false;
 /**
@@ -52,7 +52,7 @@ export function tracingEnabled(): boolean {
  */
 export async function startTracing(serviceName: string): Promise<boolean> {
   if (enabled || !tracingRequested()) return enabled;
-  const [sdk, { OtlpSpanProcessor }, { AsyncLocalStorageContextManager }, core, resources, { log }] =
+  const [sdk, { OtlpSpanProcessor }, { AsyncLocalStorageContextManager }, core, resources, { log }, calls] =
     await Promise.all([
       import("@opentelemetry/sdk-trace"),
       import("./otlp-spans"),
@@ -60,6 +60,7 @@ export async function startTracing(serviceName: string): Promise<boolean> {
       import("@opentelemetry/core"),
       import("@opentelemetry/resources"),
       import("./log"),
+      import("./call-span"),
     ]);
   const env = process.env;
   const num = (name: string): number | undefined => {
@@ -100,20 +101,23 @@ export async function startTracing(serviceName: string): Promise<boolean> {
       : {}),
     onError: (event: string, fields: Record<string, unknown>) => log.warn(event, fields),
   };
-  const provider = new sdk.TracerProvider({
-    resource: resources.resourceFromAttributes({
-      "service.name": env.OTEL_SERVICE_NAME || serviceName,
-      "process.pid": process.pid,
-    }),
-    ...(chosen ? { sampler: chosen() } : {}),
-    spanProcessors: [new OtlpSpanProcessor(exportOptions)],
+  const resource = resources.resourceFromAttributes({
+    "service.name": env.OTEL_SERVICE_NAME || serviceName,
+    "process.pid": process.pid,
   });
+  const sampler = chosen ? chosen() : new sdk.ParentBasedSampler({ root: new sdk.AlwaysOnSampler() });
+  const idGenerator = new sdk.RandomIdGenerator();
+  const processor = new OtlpSpanProcessor(exportOptions);
+  const provider = new sdk.TracerProvider({ resource, sampler, idGenerator, spanProcessors: [processor] });
+  // The helpers' spans (`traced`, `serverSpan`) share all of it, and the tracer's scope.
+  callSpans = { sampler, idGenerator, resource, scope: { name: TRACER_NAME }, processor };
+  startCallSpan = calls.startCallSpan;
+  CallSpanClass = calls.CallSpan;
 
   context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
   propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   shutdownHook = () => provider.shutdown();
-  cachedTracer = undefined;
   enabled = true;
   return true;
 }
@@ -148,7 +152,7 @@ export function parseHeaders(text: string | undefined): Record<string, string> {
 export async function stopTracing(): Promise<void> {
   const hook = shutdownHook;
   shutdownHook = undefined;
-  cachedTracer = undefined;
+  callSpans = undefined;
   enabled = false;
   await hook?.();
   // Unregistered, so that a later startTracing may register anew (with other settings).
@@ -157,12 +161,18 @@ export async function stopTracing(): Promise<void> {
   context.disable();
 }
 
-// Looked up once per start (the provider's lookup builds a key and searches a map on every call).
-let cachedTracer: Tracer | undefined;
-const tracer = (): Tracer => {
-  cachedTracer ??= trace.getTracer("angzarr");
-  return cachedTracer;
-};
+/** The instrumentation scope of the helpers' spans. */
+const TRACER_NAME = "angzarr";
+let callSpans: CallSpanSource | undefined;
+let startCallSpan: typeof import("./call-span").startCallSpan | undefined;
+let CallSpanClass: typeof import("./call-span").CallSpan | undefined;
+
+/** A span of the helpers (call-span.ts: the SDK's sampler, ids and processors, not its Tracer). */
+function startSpan(name: string, kind: SpanKind, attributes: Attributes, parent: Context): Span {
+  if (callSpans === undefined || startCallSpan === undefined)
+    return trace.getTracer(TRACER_NAME).startSpan(name, { kind, attributes }, parent);
+  return startCallSpan(callSpans, name, kind, attributes, parent);
+}
 
 /** Runs `run` with `span` active on top of `base` (one context switch), and ends the span. */
 async function inSpan<T>(span: Span, run: () => Promise<T>, base: Context = context.active()): Promise<T> {
@@ -191,7 +201,7 @@ export function traced<T>(
   const active = context.active();
   if (parentBased && unsampled(active)) return run();
   const attrs = typeof attributes === "function" ? attributes() : attributes;
-  return inSpan(tracer().startSpan(name, { kind, attributes: attrs }, active), run, active);
+  return inSpan(startSpan(name, kind, attrs, active), run, active);
 }
 
 /**
@@ -308,7 +318,7 @@ export function serverSpan<T>(
   if (traceparent) parent = remoteParent(parent, traceparent, get("tracestate"));
   // An unsampled caller: its context goes on (downstream calls carry its decision), no span.
   if (parentBased && unsampled(parent)) return traceparent ? context.with(parent, run) : run();
-  const span = tracer().startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  const span = startSpan(name, SpanKind.SERVER, attributes, parent);
   return inSpan(span, run, claimable ? parent.setValue(SERVED, span) : parent);
 }
 
@@ -316,6 +326,22 @@ export function serverSpan<T>(
 function activeSpanContext(): SpanContext | undefined {
   const span = trace.getSpan(context.active())?.spanContext();
   return span && trace.isSpanContextValid(span) ? span : undefined;
+}
+
+/**
+ * The active span's `traceparent` (undefined outside a valid span). A helper's span (ids from
+ * the id generator, so valid) formats its own once: a command asks for it two or three times.
+ */
+function activeTraceparentOf(): { traceparent: string; span: SpanContext } | undefined {
+  const active = trace.getSpan(context.active());
+  if (active === undefined) return undefined;
+  if (CallSpanClass !== undefined && active instanceof CallSpanClass) {
+    const span = active.spanContext();
+    active.traceparent ??= traceparentOf(span);
+    return { traceparent: active.traceparent, span };
+  }
+  const span = active.spanContext();
+  return trace.isSpanContextValid(span) ? { traceparent: traceparentOf(span), span } : undefined;
 }
 
 /** W3C `traceparent` of a span context (version 00), written directly rather than by a propagator. */
@@ -326,12 +352,10 @@ function traceparentOf(span: SpanContext): string {
 /** The headers that continue the active trace in another process (empty when off or untraced). */
 export function traceHeaders(): Record<string, string> {
   if (!enabled) return {};
-  const span = activeSpanContext();
-  if (!span) return {};
-  const state = span.traceState?.serialize();
-  return state
-    ? { traceparent: traceparentOf(span), tracestate: state }
-    : { traceparent: traceparentOf(span) };
+  const active = activeTraceparentOf();
+  if (!active) return {};
+  const state = active.span.traceState?.serialize();
+  return state ? { traceparent: active.traceparent, tracestate: state } : { traceparent: active.traceparent };
 }
 
 /** The active trace and span ids, for log lines; undefined when off or outside a span. */
@@ -344,8 +368,7 @@ export function activeTraceIds(): { trace_id: string; span_id: string } | undefi
 /** The active span's `traceparent`, to keep with something handled later (a stored event). */
 export function activeTraceparent(): string | undefined {
   if (!enabled) return undefined;
-  const span = activeSpanContext();
-  return span ? traceparentOf(span) : undefined;
+  return activeTraceparentOf()?.traceparent;
 }
 
 /** Runs `run` with `traceparent` as the remote parent of the spans it starts (when on). */
