@@ -7,6 +7,7 @@
 // again; a book the broker loses or repeats is repaired by the consumers, which read the store.
 // Transient subscribers (a client's live stream) share one exclusive queue per process.
 import { randomUUID } from "node:crypto";
+import { Writable } from "node:stream";
 import { type EventBook, EventBookSchema } from "@angzarr/proto";
 import { traceHeaders } from "@angzarr/sdk";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
@@ -21,6 +22,7 @@ import { type Logger, log as rootLog } from "../../observability/log";
 import { rememberBookTrace } from "../../observability/trace-links";
 import { matches } from "../filter";
 import type { BusFilter, BusHandler, BusSubscription, EventBus, SubscribeOptions } from "../types";
+import { coalesceWrites } from "./coalesced-writes";
 import { bindingKeys, deliveringType, encodeWord, routingKeys } from "./routing";
 
 export interface RabbitBusOptions {
@@ -76,7 +78,13 @@ export class RabbitBus implements EventBus {
     this.connection.on("error", (err: Error) =>
       this.log.warn("bus.connection_error", { error: err.message }),
     );
-    this.connection.on("connection", () => this.log.info("bus.connected", { exchange: this.exchange }));
+    this.connection.on("connection", () => {
+      // Each (re)connection's socket: the frames of one turn go out in one write.
+      const socket = (this.connection as unknown as { _socket?: unknown })._socket;
+      if (socket instanceof Writable) coalesceWrites(socket);
+      else this.log.warn("bus.socket_not_found", {});
+      this.log.info("bus.connected", { exchange: this.exchange });
+    });
     this.publisher = this.connection.createPublisher({
       confirm: true,
       maxAttempts: 2,

@@ -45,6 +45,8 @@ const CRLF2 = new Uint8Array([13, 10, 13, 10]);
  * as their parts, one after another, so a multi-megabyte body is never copied to be sent.
  */
 const JOIN_BELOW = 64 * 1024;
+/** A connection's read buffer is kept between responses up to this size. */
+const KEPT_BYTES = 64 * 1024;
 const decoder = new TextDecoder();
 const encoder = new TextEncoder();
 
@@ -124,6 +126,18 @@ class Connection {
     this.tryParse();
   }
 
+  /**
+   * Drops the first `consumed` bytes (a response read). The buffer is kept for the next response:
+   * allocating a fresh one per response (16 KiB, zeroed) cost more than the rest of reading it.
+   * One grown past KEPT_BYTES by a large response is let go.
+   */
+  private keep(consumed: number): void {
+    const rest = this.length - consumed;
+    if (this.store.length > KEPT_BYTES) this.store = this.store.slice(consumed, this.length);
+    else if (rest > 0) this.store.copyWithin(0, consumed, this.length);
+    this.length = rest;
+  }
+
   /** What has arrived of the response (a view into the growing buffer). */
   private get buffer(): Uint8Array {
     return this.store.subarray(0, this.length);
@@ -163,8 +177,7 @@ class Connection {
     }
     const pending = this.pending;
     this.pending = undefined;
-    this.store = this.buffer.slice(consumed);
-    this.length = this.store.length;
+    this.keep(consumed);
     this.served++;
     pending?.resolve({ status, contentType, body });
     if (close) this.destroy();
