@@ -49,7 +49,7 @@ function writeVarint(out: Uint8Array, at: number, n: number): number {
 /** Copies `src` into `out` at `at`; a plain loop beats `set` for the short runs of a page. */
 function copy(out: Uint8Array, at: number, src: Uint8Array): number {
   const n = src.length;
-  if (n > 64) {
+  if (n > 16) {
     out.set(src, at);
     return at + n;
   }
@@ -57,18 +57,33 @@ function copy(out: Uint8Array, at: number, src: Uint8Array): number {
   return at + n;
 }
 
-/** Size of the encoded Timestamp body (seconds = 1, nanos = 2; zeros omitted). */
-function timestampSize(seconds: number, nanos: number): number {
-  return (seconds === 0 ? 0 : 1 + varintSize(seconds)) + (nanos === 0 ? 0 : 1 + varintSize(nanos));
+/** Writes a varint of a non-negative number below 2^32 (the common case) or any other. */
+function writeSmallVarint(out: Uint8Array, at: number, n: number): number {
+  if (n < 0 || n > 0xffffffff) return writeVarint(out, at, n);
+  while (n > 0x7f) {
+    out[at++] = (n & 0x7f) | 0x80;
+    n >>>= 7;
+  }
+  out[at++] = n;
+  return at;
 }
 
-/** Encodes rows (each a StoredPageRow from index `at`) as EventBook `pages` entries. */
+/**
+ * Encodes rows (each a StoredPageRow from index `at`) as EventBook `pages` entries. Rows of one
+ * append share their created_at and usually their type URL: the encoded timestamp and the
+ * type's size are worked out once per run of equal values, not per row.
+ */
 export function encodePageRows(rows: readonly (readonly unknown[])[], at = 0): EncodedPages {
   const count = rows.length;
   let out = new Uint8Array(count * 96);
   let p = 0;
   let lastText: string | null = null;
   let lastBytes = new Uint8Array(0);
+  // The Timestamp body of the previous row (seconds = 1, nanos = 2), and its size.
+  let lastSeconds = Number.NaN;
+  let lastNanos = Number.NaN;
+  const time = new Uint8Array(22);
+  let timeSize = 0;
   for (let i = 0; i < count; i++) {
     const row = rows[i] as readonly unknown[];
     const num = row[at] as number;
@@ -76,8 +91,20 @@ export function encodePageRows(rows: readonly (readonly unknown[])[], at = 0): E
     const nanos = row[at + 2] as number;
     const typeUrl = row[at + 3];
     const payload = row[at + 4];
-    const time = timestampSize(seconds, nanos);
-    let size = 1 + varintSize(num) + 1 + varintSize(time) + time;
+    if (seconds !== lastSeconds || nanos !== lastNanos) {
+      lastSeconds = seconds;
+      lastNanos = nanos;
+      timeSize = 0;
+      if (seconds !== 0) {
+        time[timeSize++] = 0x08;
+        timeSize = writeSmallVarint(time, timeSize, seconds);
+      }
+      if (nanos !== 0) {
+        time[timeSize++] = 0x10;
+        timeSize = writeSmallVarint(time, timeSize, nanos);
+      }
+    }
+    let size = 1 + varintSize(num) + 1 + 1 + timeSize;
     let type: Uint8Array | undefined;
     let value = 0;
     let any = 0;
@@ -103,30 +130,24 @@ export function encodePageRows(rows: readonly (readonly unknown[])[], at = 0): E
       out = bigger;
     }
     out[p++] = 0x1a; // EventBook.pages
-    p = writeVarint(out, p, size);
+    p = writeSmallVarint(out, p, size);
     out[p++] = 0x08; // EventPage.num
-    p = writeVarint(out, p, num);
-    out[p++] = 0x1a; // EventPage.created_at
-    p = writeVarint(out, p, time);
-    if (seconds !== 0) {
-      out[p++] = 0x08;
-      p = writeVarint(out, p, seconds);
-    }
-    if (nanos !== 0) {
-      out[p++] = 0x10;
-      p = writeVarint(out, p, nanos);
-    }
+    p = writeSmallVarint(out, p, num);
+    out[p++] = 0x1a; // EventPage.created_at (a body under 128 bytes: one length byte)
+    out[p++] = timeSize;
+    for (let k = 0; k < timeSize; k++) out[p + k] = time[k] as number;
+    p += timeSize;
     if (type !== undefined) {
       out[p++] = 0x22; // EventPage.event
-      p = writeVarint(out, p, any);
+      p = writeSmallVarint(out, p, any);
       if (type.length > 0) {
         out[p++] = 0x0a; // Any.type_url
-        p = writeVarint(out, p, type.length);
+        p = writeSmallVarint(out, p, type.length);
         p = copy(out, p, type);
       }
       if (value > 0) {
         out[p++] = 0x12; // Any.value
-        p = writeVarint(out, p, value);
+        p = writeSmallVarint(out, p, value);
         p = copy(out, p, payload as Uint8Array);
       }
     }
