@@ -17,10 +17,15 @@ export async function startGatewayRole(
   const stateDomains = config.components
     .filter((c) => c.kind === "process_manager")
     .map((c) => c.stateDomain ?? c.name);
+  const pipeline = new PeerPipeline(kit.peers, kit.storage.editions);
   return serveRole(
     kit,
     {
-      pipeline: new PeerPipeline(kit.peers, kit.storage.editions),
+      pipeline,
+      forwardCommands: {
+        serves: (domain) => kit.peers.aggregates.has(domain),
+        execute: (domain, book) => pipeline.executeEncoded(domain, book),
+      },
       handlers: { aggregate: () => undefined, aggregateDomains: () => kit.peers.domains() },
       extraDomains: () => stateDomains,
       upcast: kit.peers.upcast,

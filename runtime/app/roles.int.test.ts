@@ -6,9 +6,19 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CommandBookSchema, EventPages, SagaCommandOriginSchema, SyncMode } from "@angzarr/proto";
-import { create } from "@bufbuild/protobuf";
-import { Code, ConnectError } from "@connectrpc/connect";
+import {
+  type CommandBook,
+  CommandBookSchema,
+  CommandGateway,
+  CommandResponseSchema,
+  EventPages,
+  SagaCommandOriginSchema,
+  SyncMode,
+} from "@angzarr/proto";
+import { errorFromResponse } from "@angzarr/sdk";
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { Code, ConnectError, createClient } from "@connectrpc/connect";
+import { createConnectTransport } from "@connectrpc/connect-node";
 import { SQL } from "bun";
 import { Connection } from "rabbitmq-client";
 import { loadConfig, type RuntimeConfig } from "../config/load";
@@ -116,6 +126,60 @@ describe("distributed roles", () => {
     } finally {
       clients.close();
     }
+  }, 90_000);
+
+  test("Execute through the gateway: the forwarded bytes answer and fail as Connect's own handler does", async () => {
+    const aggPort = await freePort();
+    const aggregate = await startAggregateRole(config(aggPort, "x"), "echo", env({}), quiet);
+    running.push(aggregate);
+    const gateway = await startGatewayRole(config(0, "x"), env({ echo: aggPort }), quiet);
+    running.push(gateway);
+    const url = `http://127.0.0.1:${gateway.port}`;
+    // A body with a content length takes the gateway's lean loop (the command forwarded as bytes);
+    // connect-node's HTTP/1.1 client streams its body, which node:http and Connect's handler serve.
+    const lean = async (book: CommandBook) => {
+      const res = await fetch(`${url}/${CommandGateway.typeName}/${CommandGateway.method.execute.name}`, {
+        method: "POST",
+        headers: { "content-type": "application/proto", "connect-protocol-version": "1" },
+        body: toBinary(CommandBookSchema, book),
+      });
+      if (res.status !== 200) throw await errorFromResponse(res);
+      return fromBinary(CommandResponseSchema, new Uint8Array(await res.arrayBuffer()));
+    };
+    const connect = createClient(
+      CommandGateway,
+      createConnectTransport({ baseUrl: url, httpVersion: "1.1", useBinaryFormat: true }),
+    );
+    const failure = (p: Promise<unknown>) =>
+      p.then(
+        () => {
+          throw new Error("expected a failure");
+        },
+        (e: unknown) => e as ConnectError,
+      );
+    const sameFailure = async (book: CommandBook) => {
+      const [a, b] = [await failure(lean(book)), await failure(connect.execute(book))];
+      expect([a.code, a.rawMessage]).toEqual([b.code, b.rawMessage]);
+      return a;
+    };
+    const root = newRoot();
+    const first = await lean(echoCommand("echo", root, "one", 0));
+    expect(first.events?.pages.map((p) => EventPages.sequence(p))).toEqual([0]);
+    expect(first.events?.cover?.domain).toBe("echo");
+    const second = await connect.execute(echoCommand("echo", root, "two", 1));
+    expect(second.events?.pages.map((p) => EventPages.sequence(p))).toEqual([1]);
+    const third = await lean(echoCommand("echo", root, "three", 2));
+    expect(third.events?.pages.map((p) => EventPages.sequence(p))).toEqual([2]);
+
+    // The coordinator's refusal, a domain no coordinator serves, a book without a cover.
+    expect((await sameFailure(echoCommand("echo", root, "stale", 0))).code).toBe(Code.Aborted);
+    expect((await sameFailure(echoCommand("nowhere", newRoot(), "x", 0))).code).toBe(Code.NotFound);
+    expect((await sameFailure(create(CommandBookSchema, {}))).code).toBe(Code.InvalidArgument);
+
+    await aggregate.stop();
+    const refused = await sameFailure(echoCommand("echo", root, "four", 3));
+    expect(refused.code).toBe(Code.Unavailable);
+    expect(refused.rawMessage).toContain("domain echo");
   }, 90_000);
 
   test("two coordinators of one domain: concurrent commands on one aggregate, every one lands once", async () => {

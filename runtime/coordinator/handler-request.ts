@@ -24,14 +24,15 @@ function writeVarint(out: Uint8Array, at: number, n: number): number {
 }
 
 /** Writes `tag`, the length of `bytes` and `bytes`; returns the next position. */
-function writeField(out: Uint8Array, at: number, tag: number, bytes: Uint8Array): number {
+export function writeField(out: Uint8Array, at: number, tag: number, bytes: Uint8Array): number {
   out[at++] = tag;
   at = writeVarint(out, at, bytes.length);
   out.set(bytes, at);
   return at + bytes.length;
 }
 
-const fieldSize = (length: number) => 1 + varintSize(length) + length;
+/** Bytes of a length-delimited field of a one-byte tag. */
+export const fieldSize = (length: number) => 1 + varintSize(length) + length;
 
 /** A prior history as parts: encoded by the handler request (and, rarely, decoded). */
 export interface PriorParts {

@@ -33,6 +33,7 @@ import { DEFAULT_STREAM_IDLE_MS, type RuntimeCatalog, type ServiceDeps } from ".
 import { editionService } from "./edition-service";
 import { eventQueryService } from "./event-query";
 import { eventStreamService } from "./event-stream";
+import { type CommandForwarder, forwardedExecute } from "./forwarded-execute";
 import type { LeanUnary } from "./h1-unary";
 import { HealthBoard, healthService } from "./health";
 import { inspectionService } from "./inspection-service";
@@ -97,6 +98,8 @@ export interface GatewayOptions extends ServiceOptions, ConnectionLimits {
   extraRoutes?: (router: ConnectRouter) => void;
   /** Health names reported besides the gateway's (e.g. the peer service). */
   extraHealthNames?: string[];
+  /** A distributed gateway: Execute's plain calls go to the coordinators as bytes (forwarded-execute.ts). */
+  forwardCommands?: CommandForwarder;
   /** More methods answered in the lean HTTP/1.1 path (a role's peer methods), by request path. */
   extraLean?: (connect: LeanUnaryOptions) => [string, LeanUnary][];
 }
@@ -200,16 +203,17 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
     },
     // The hot path: commands over HTTP/1.1 skip Connect's generic plumbing (lean-unary.ts).
     // So are commands from a distributed gateway to an aggregate role (HandleSync).
-    lean: (connect) =>
-      new Map([
+    lean: (connect) => {
+      const execute = leanUnary(
+        CommandGateway,
+        CommandGateway.method.execute,
+        commandGatewayService(deps).execute,
+        connect,
+      );
+      return new Map([
         [
           `/${CommandGateway.typeName}/${CommandGateway.method.execute.name}`,
-          leanUnary(
-            CommandGateway,
-            CommandGateway.method.execute,
-            commandGatewayService(deps).execute,
-            connect,
-          ),
+          opts.forwardCommands ? forwardedExecute(execute, opts.forwardCommands, connect, log) : execute,
         ],
         [
           `/${AggregateCoordinator.typeName}/${AggregateCoordinator.method.handleSync.name}`,
@@ -221,7 +225,8 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
           ),
         ],
         ...(opts.extraLean?.(connect) ?? []),
-      ]),
+      ]);
+    },
     maxMessageBytes: opts.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
     shutdownGraceMs: opts.shutdownGraceMs ?? 2_000,
     ...(opts.idleTimeoutMs !== undefined ? { idleTimeoutMs: opts.idleTimeoutMs } : {}),

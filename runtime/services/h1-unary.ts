@@ -21,12 +21,15 @@ const MAX_HEAD_BYTES = 16 * 1024;
 const CONNECT_UNARY = /^application\/(proto|json)\s*(;|$)/i;
 
 /** A unary method answered without Connect's plumbing, or `undefined`: not this request (lean-unary.ts). */
-export type LeanUnary = (request: {
+export type LeanUnary = (request: LeanCall) => Promise<LeanAnswer | undefined>;
+
+/** A call as the lean loop read it. */
+export interface LeanCall {
   url: string;
   header: Headers;
   body: Uint8Array;
   signal: AbortSignal;
-}) => Promise<LeanAnswer | undefined>;
+}
 
 export interface LeanAnswer {
   status: number;

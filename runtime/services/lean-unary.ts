@@ -32,7 +32,7 @@ import {
   validateReadWriteMaxBytes,
 } from "@connectrpc/connect/protocol";
 import { codeToHttpStatus, errorToJsonBytes, trailerMux } from "@connectrpc/connect/protocol-connect";
-import type { LeanAnswer, LeanUnary } from "./h1-unary";
+import type { LeanAnswer, LeanCall, LeanUnary } from "./h1-unary";
 
 /** The Connect options of the listener the method is served on (the same the router gets). */
 export interface LeanUnaryOptions {
@@ -55,76 +55,108 @@ export const CALL_DONE = new DOMException("This operation was aborted", "AbortEr
 /** `application/proto`, nothing else (JSON and parameters go through Connect). */
 const PROTO = /^application\/proto$/i;
 
+/** The limits a lean method enforces, from the listener's options. */
+export function leanLimits(options: LeanUnaryOptions) {
+  return validateReadWriteMaxBytes(options.readMaxBytes, options.writeMaxBytes, options.compressMinBytes);
+}
+
+type Negotiated = ReturnType<typeof compressionNegotiate>;
+
+/**
+ * The compression of a plain call (the Connect protocol, a binary body neither compressed nor
+ * given a timeout); undefined when the call must go through Connect's handler.
+ */
+export function plainCall(header: Headers, options: LeanUnaryOptions): Negotiated | undefined {
+  if (!PROTO.test(header.get("content-type") ?? "") || header.has("connect-timeout-ms")) return undefined;
+  const compression = compressionNegotiate(
+    options.acceptCompression,
+    header.get("content-encoding"),
+    header.get("accept-encoding"),
+    "accept-encoding",
+  );
+  if (compression.error !== undefined || compression.request !== null) return undefined;
+  return compression;
+}
+
+/**
+ * Answers a plain call of `method` as Connect's unary handler does: the handler context, the
+ * request gate, then `produce` (the encoded output); an error becomes Connect's error JSON and
+ * status; the write limit and response compression apply.
+ */
+export async function leanAnswer(
+  service: DescService,
+  method: DescMethodUnary,
+  call: Pick<LeanCall, "url" | "header" | "signal">,
+  compression: Negotiated,
+  limits: ReturnType<typeof leanLimits>,
+  options: LeanUnaryOptions,
+  produce: (context: HandlerContext) => Promise<Uint8Array>,
+): Promise<LeanAnswer> {
+  const context = createHandlerContext({
+    service,
+    method,
+    protocolName: "connect",
+    requestMethod: "POST",
+    url: call.url,
+    ...(options.shutdownSignal ? { shutdownSignal: options.shutdownSignal } : {}),
+    requestSignal: call.signal,
+    requestHeader: call.header,
+    responseHeader: { "content-type": "application/proto" },
+  });
+  let status = 200;
+  let out: Uint8Array;
+  try {
+    await options.requestGate?.(context);
+    out = await produce(context);
+    if (out.byteLength > limits.writeMaxBytes) {
+      throw new ConnectError(
+        `message size ${out.byteLength} is larger than configured writeMaxBytes ${limits.writeMaxBytes}`,
+        Code.ResourceExhausted,
+      );
+    }
+  } catch (e) {
+    context.abort(e);
+    const error =
+      e instanceof ConnectError
+        ? e
+        : new ConnectError("internal error", Code.Internal, undefined, undefined, e);
+    status = codeToHttpStatus(error.code);
+    context.responseHeader.set("content-type", "application/json");
+    if (!error.isWireError) mergeNonProtocolHeaders(context.responseHeader, error.metadata);
+    out = errorToJsonBytes(error, options.jsonOptions ?? {});
+  } finally {
+    context.abort(CALL_DONE);
+  }
+  if (compression.response !== null && out.byteLength >= limits.compressMinBytes) {
+    out = await compression.response.compress(out);
+    context.responseHeader.set("content-encoding", compression.response.name);
+  }
+  return { status, header: trailerMux(context.responseHeader, context.responseTrailer), body: out };
+}
+
 export function leanUnary<I extends DescMessage, O extends DescMessage>(
   service: DescService,
   method: DescMethodUnary<I, O>,
   impl: MethodImpl<DescMethodUnary<I, O>>,
   options: LeanUnaryOptions,
 ): LeanUnary {
-  const limits = validateReadWriteMaxBytes(
-    options.readMaxBytes,
-    options.writeMaxBytes,
-    options.compressMinBytes,
-  );
+  const limits = leanLimits(options);
   const spec = { kind: "unary" as const, service, method, impl };
-  return async ({ url, header, body, signal }): Promise<LeanAnswer | undefined> => {
-    if (!PROTO.test(header.get("content-type") ?? "") || header.has("connect-timeout-ms")) return undefined;
-    const compression = compressionNegotiate(
-      options.acceptCompression,
-      header.get("content-encoding"),
-      header.get("accept-encoding"),
-      "accept-encoding",
-    );
-    if (compression.error !== undefined || compression.request !== null) return undefined;
+  return async (call): Promise<LeanAnswer | undefined> => {
+    const compression = plainCall(call.header, options);
+    if (compression === undefined) return undefined;
     let input: ReturnType<typeof fromBinary<I>>;
     try {
-      input = fromBinary(method.input, body);
+      input = fromBinary(method.input, call.body);
     } catch {
       return undefined; // Connect answers what does not decode
     }
-    const context = createHandlerContext({
-      service,
-      method,
-      protocolName: "connect",
-      requestMethod: "POST",
-      url,
-      ...(options.shutdownSignal ? { shutdownSignal: options.shutdownSignal } : {}),
-      requestSignal: signal,
-      requestHeader: header,
-      responseHeader: { "content-type": "application/proto" },
-    });
-    let status = 200;
-    let out: Uint8Array;
-    try {
-      await options.requestGate?.(context);
+    return leanAnswer(service, method, call, compression, limits, options, async (context) => {
       const output = await invokeUnaryImplementation(spec, context, input, options.interceptors);
-      out = toBinary(
+      return toBinary(
         method.output,
         isMessage(output, method.output) ? output : create(method.output, output),
       );
-      if (out.byteLength > limits.writeMaxBytes) {
-        throw new ConnectError(
-          `message size ${out.byteLength} is larger than configured writeMaxBytes ${limits.writeMaxBytes}`,
-          Code.ResourceExhausted,
-        );
-      }
-    } catch (e) {
-      context.abort(e);
-      const error =
-        e instanceof ConnectError
-          ? e
-          : new ConnectError("internal error", Code.Internal, undefined, undefined, e);
-      status = codeToHttpStatus(error.code);
-      context.responseHeader.set("content-type", "application/json");
-      if (!error.isWireError) mergeNonProtocolHeaders(context.responseHeader, error.metadata);
-      out = errorToJsonBytes(error, options.jsonOptions ?? {});
-    } finally {
-      context.abort(CALL_DONE);
-    }
-    if (compression.response !== null && out.byteLength >= limits.compressMinBytes) {
-      out = await compression.response.compress(out);
-      context.responseHeader.set("content-encoding", compression.response.name);
-    }
-    return { status, header: trailerMux(context.responseHeader, context.responseTrailer), body: out };
+    });
   };
 }

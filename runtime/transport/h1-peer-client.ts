@@ -77,6 +77,23 @@ async function call(
   request: unknown,
   options: PeerCallOptions = {},
 ): Promise<unknown> {
+  const message = create(method.input, request as Parameters<typeof create>[1]);
+  const answer = await postEncoded(pool, url, limits, method, () => toBinary(method.input, message), options);
+  return fromBinary(method.output, answer);
+}
+
+/**
+ * One unary call with the request already encoded (`body()` runs inside the call's span): the
+ * answer's bytes, or the ConnectError the peer answered or the transport met.
+ */
+export async function postEncoded(
+  pool: Http1Pool,
+  url: string,
+  limits: PeerLimits,
+  method: DescMethodUnary,
+  encode: () => Uint8Array,
+  options: PeerCallOptions = {},
+): Promise<Uint8Array> {
   const path = `/${method.parent.typeName}/${method.name}`;
   const send = async () => {
     const headers: Record<string, string> = {
@@ -84,8 +101,7 @@ async function call(
       [PROTOCOL_VERSION_HEADER]: "1",
       ...traceHeaders(),
     };
-    const message = create(method.input, request as Parameters<typeof create>[1]);
-    const body = toBinary(method.input, message);
+    const body = encode();
     if (body.byteLength > limits.writeMaxBytes) {
       throw new ConnectError(
         `message size ${body.byteLength} is larger than configured writeMaxBytes ${limits.writeMaxBytes}`,
@@ -119,7 +135,7 @@ async function call(
         Code.ResourceExhausted,
       );
     }
-    return fromBinary(method.output, res.body);
+    return res.body;
   };
   if (!tracingEnabled()) return send();
   const name = `${method.parent.typeName}/${method.name}`;

@@ -3,6 +3,7 @@
 // aggregate coordinator of its cover's domain; timelines resolve against the shared store. And
 // the aggregate side's view of the reactive roles for SYNC_MODE_SIMPLE / CASCADE.
 import {
+  AggregateCoordinator,
   type CommandBook,
   type CommandResponse,
   type DryRunRequest,
@@ -21,6 +22,7 @@ import type {
 } from "../coordinator/aggregate-pipeline";
 import { EditionResolver } from "../coordinator/editions";
 import * as E from "../coordinator/errors";
+import { fieldSize, writeField } from "../coordinator/handler-request";
 import type { CommandPipeline } from "../coordinator/ports";
 import type { EditionStore } from "../storage/types";
 import { callDomain, coordinatorUnavailable, isUnreachable, type PeerClients } from "./peers";
@@ -50,6 +52,21 @@ export class PeerPipeline implements CommandPipeline {
     const { domain, peer } = this.peerOf(book);
     return callDomain(domain, () =>
       peer.aggregate.handleSync(create(SyncCommandBookSchema, { command: book, syncMode }), {
+        timeoutMs: CALL_TIMEOUT_MS,
+      }),
+    );
+  }
+
+  /**
+   * `execute` (SyncMode NONE) of a client's CommandBook as the bytes it sent, for a cover of
+   * `domain`: the aggregate coordinator gets them inside a SyncCommandBook without a decode and
+   * re-encode here, and its CommandResponse comes back as its bytes.
+   */
+  executeEncoded(domain: string, book: Uint8Array): Promise<Uint8Array> {
+    const peer = this.peers.forDomain(domain);
+    if (!peer) throw E.notFound(E.Messages.unknownDomain(domain));
+    return callDomain(domain, () =>
+      peer.encoded(AggregateCoordinator.method.handleSync, () => syncCommandBytes(book), {
         timeoutMs: CALL_TIMEOUT_MS,
       }),
     );
@@ -90,6 +107,13 @@ export class PeerPipeline implements CommandPipeline {
     if (outcome.case === "events") return { kind: "events", book: outcome.value };
     throw E.internal(`aggregate coordinator for domain ${domain} answered Run without an outcome`);
   }
+}
+
+/** SyncCommandBook{command: book} encoded (sync_mode NONE, the default, is not written). */
+export function syncCommandBytes(book: Uint8Array): Uint8Array {
+  const out = new Uint8Array(fieldSize(book.length));
+  writeField(out, 0, 0x0a, book); // SyncCommandBook.command
+  return out;
 }
 
 /** A reactive role an aggregate coordinator waits for under SIMPLE (projectors) or CASCADE (all). */

@@ -12,8 +12,9 @@ import {
   SpeculativeService,
 } from "@angzarr/proto";
 import type { Http1Pool } from "@angzarr/sdk";
+import type { DescMethodUnary } from "@bufbuild/protobuf";
 import { type Client, Code, ConnectError } from "@connectrpc/connect";
-import { h1PeerClient, peerPool } from "./h1-peer-client";
+import { h1PeerClient, type PeerCallOptions, peerPool, postEncoded } from "./h1-peer-client";
 import { DEFAULT_MAX_MESSAGE_BYTES } from "./message-limit";
 
 /** Parses `name=http://host:port,name2=...` (empty = none). Throws naming the bad entry. */
@@ -59,6 +60,8 @@ interface Peer {
   deadLetters: Client<typeof DeadLetterService>;
   projections: Client<typeof ProjectionService>;
   health: Client<typeof Health>;
+  /** A unary call whose request is encoded already; answers the response's bytes. */
+  encoded(method: DescMethodUnary, encode: () => Uint8Array, options?: PeerCallOptions): Promise<Uint8Array>;
 }
 
 export class PeerClients {
@@ -92,6 +95,7 @@ export class PeerClients {
         deadLetters: h1PeerClient(DeadLetterService, pool, url, limits),
         projections: h1PeerClient(ProjectionService, pool, url, limits),
         health: h1PeerClient(Health, pool, url, limits),
+        encoded: (method, encode, options) => postEncoded(pool, url, limits, method, encode, options),
       };
       this.clients.set(url, found);
     }
