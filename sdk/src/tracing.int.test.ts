@@ -7,7 +7,7 @@
 // level are not written. A step served by a claimable server span takes that span over (once per
 // call). A caller's traceparent is read as the W3C form says (the official propagator's reading).
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { trace } from "@opentelemetry/api";
+import { context, createContextKey, ROOT_CONTEXT, trace } from "@opentelemetry/api";
 import { configureLog, log } from "./log";
 import {
   activeTraceparent,
@@ -210,4 +210,26 @@ test("a caller's traceparent is read as the W3C form says: valid ones continue, 
     expect(seen.traceId, invalid).not.toBe(TRACE);
     expect(seen.parent, invalid).toBeUndefined();
   }
+});
+
+test("inside a span the active context keeps, adds and removes values as any context does", async () => {
+  const key = createContextKey("tracing-test.value");
+  const other = createContextKey("tracing-test.other");
+  await context.with(ROOT_CONTEXT.setValue(other, "outer"), () =>
+    serverSpan("Svc/Call", { traceparent: `00-${TRACE}-${PARENT}-01` }, {}, async () => {
+      const active = context.active();
+      const span = trace.getSpan(active);
+      expect(span?.spanContext().traceId).toBe(TRACE);
+      expect(active.getValue(other)).toBe("outer");
+      const added = active.setValue(key, 1);
+      expect(added.getValue(key)).toBe(1);
+      expect(trace.getSpan(added)).toBe(span);
+      expect(active.getValue(key)).toBeUndefined();
+      const removed = added.deleteValue(other);
+      expect(removed.getValue(other)).toBeUndefined();
+      expect(removed.getValue(key)).toBe(1);
+      expect(trace.getSpan(trace.deleteSpan(active))).toBeUndefined();
+      expect(trace.getSpan(active)).toBe(span);
+    }),
+  );
 });

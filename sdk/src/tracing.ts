@@ -174,10 +174,38 @@ function startSpan(name: string, kind: SpanKind, attributes: Attributes, parent:
   return startCallSpan(callSpans, name, kind, attributes, parent);
 }
 
+/** The key under which the API keeps a context's span (`trace.setSpan`, `trace.getSpan`). */
+const SPAN_KEY = Symbol.for("OpenTelemetry Context Key SPAN");
+
+/**
+ * A context that is `parent` with one value set: what `parent.setValue(key, value)` gives, without
+ * the API's BaseContext copying every value of the parent into a new Map (and making three
+ * closures) for each span. Lookups walk up the frames to the first BaseContext.
+ */
+class ContextFrame implements Context {
+  constructor(
+    private readonly parent: Context,
+    private readonly key: symbol,
+    private readonly value: unknown,
+  ) {}
+
+  getValue(key: symbol): unknown {
+    return key === this.key ? this.value : this.parent.getValue(key);
+  }
+
+  setValue(key: symbol, value: unknown): Context {
+    return new ContextFrame(this, key, value);
+  }
+
+  deleteValue(key: symbol): Context {
+    return new ContextFrame(this, key, undefined);
+  }
+}
+
 /** Runs `run` with `span` active on top of `base` (one context switch), and ends the span. */
 async function inSpan<T>(span: Span, run: () => Promise<T>, base: Context = context.active()): Promise<T> {
   try {
-    return await context.with(trace.setSpan(base, span), run);
+    return await context.with(new ContextFrame(base, SPAN_KEY, span), run);
   } catch (err) {
     span.recordException(err as Error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message ?? String(err) });
@@ -292,7 +320,7 @@ function parseTraceparent(text: string): SpanContext | undefined {
 /** `parent` with the caller's trace context (W3C `traceparent`, `tracestate`) as its span. */
 function remoteParent(parent: Context, traceparent: string, tracestate: string | undefined): Context {
   const remote = tracestate ? undefined : parseTraceparent(traceparent);
-  if (remote) return trace.setSpanContext(parent, remote);
+  if (remote) return new ContextFrame(parent, SPAN_KEY, trace.wrapSpanContext(remote));
   return propagation.extract(parent, tracestate ? { traceparent, tracestate } : { traceparent });
 }
 
@@ -319,7 +347,7 @@ export function serverSpan<T>(
   // An unsampled caller: its context goes on (downstream calls carry its decision), no span.
   if (parentBased && unsampled(parent)) return traceparent ? context.with(parent, run) : run();
   const span = startSpan(name, SpanKind.SERVER, attributes, parent);
-  return inSpan(span, run, claimable ? parent.setValue(SERVED, span) : parent);
+  return inSpan(span, run, claimable ? new ContextFrame(parent, SERVED, span) : parent);
 }
 
 /** The active span's context when it is valid (tracing on, inside a span). */
