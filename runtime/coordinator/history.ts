@@ -13,6 +13,7 @@ import {
 import { create } from "@bufbuild/protobuf";
 import type { AggregateRef, EventStore } from "../storage/types";
 import { reactiveTurn } from "./fair-share";
+import type { UpcastHistories } from "./upcast-histories";
 import { applyUpcaster, type PageUpcaster } from "./upcasting";
 
 export function refOf(cover: Cover, editionOverride?: string): AggregateRef {
@@ -35,6 +36,8 @@ export interface HistoryOptions {
   resolve?: RefResolver;
   /** The history as of this point (speculation); absent = everything. */
   asOf?: TemporalQuery;
+  /** Whole histories kept between reads (not used as of a point in time). */
+  cache?: UpcastHistories;
 }
 
 /** Reads one aggregate's pages, whole or as of a point in time. */
@@ -52,7 +55,11 @@ export async function readHistory(
   options: HistoryOptions = {},
 ): Promise<EventBook> {
   const ref = await resolveRef(cover, options);
-  const pages: EventPage[] = ref.root.length === 16 ? await readPages(events, ref, options.asOf) : [];
+  if (ref.root.length !== 16) return historyBook(cover, ref, []);
+  if (options.cache !== undefined && options.asOf === undefined) {
+    return historyBook(cover, ref, await options.cache.history(events, ref, options.upcast));
+  }
+  const pages = await readPages(events, ref, options.asOf);
   return historyBook(cover, ref, await applyUpcaster(options.upcast, ref.domain, pages));
 }
 
@@ -80,13 +87,20 @@ export async function readHistories(
     }
     const refs: AggregateRef[] = [];
     for (const cover of batch) refs.push(await resolveRef(cover, options));
-    const valid = refs.filter((r) => r.root.length === 16);
+    const { cache } = options;
+    // Read whole in one call: what the cache does not hold (it reads only newer pages of the rest).
+    const whole = refs.map((r) => r.root.length === 16 && !(cache?.holds(r) ?? false));
+    const valid = refs.filter((_, i) => whole[i]);
     const read = valid.length > 0 ? await getMany(valid) : [];
     let next = 0;
     for (let i = 0; i < batch.length; i++) {
       const ref = refs[i] as AggregateRef;
-      const pages = ref.root.length === 16 ? (read[next++] ?? []) : [];
-      books.push(historyBook(batch[i] as Cover, ref, await applyUpcaster(options.upcast, ref.domain, pages)));
+      const pages = whole[i] ? (read[next++] ?? []) : [];
+      const history =
+        cache !== undefined && ref.root.length === 16
+          ? await cache.history(events, ref, options.upcast, whole[i] ? async () => pages : undefined)
+          : await applyUpcaster(options.upcast, ref.domain, pages);
+      books.push(historyBook(batch[i] as Cover, ref, history));
     }
   }
   return books;

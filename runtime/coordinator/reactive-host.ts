@@ -34,6 +34,7 @@ import type { ReactiveDirectory } from "./reactive-ports";
 import { dispatcherOf, type Reaction, type ReactionDeps, SagaCoordinator } from "./saga-coordinator";
 import { Speculator } from "./speculator";
 import type { Timer } from "./timer";
+import { UpcastHistories } from "./upcast-histories";
 import { upcastBook } from "./upcasting";
 
 export interface ReactiveHostOptions extends ReactionDeps {
@@ -71,7 +72,11 @@ export class ReactiveHost implements DownstreamRunner {
       ...(options.pollMs ? { pollMs: options.pollMs } : {}),
       ...(options.timer ? { timer: options.timer } : {}),
     });
-    const deps = { ...options, dispatcher: this.dispatcher };
+    const deps = {
+      ...options,
+      dispatcher: this.dispatcher,
+      histories: options.histories ?? new UpcastHistories(),
+    };
     this.sagas = new SagaCoordinator(deps);
     this.processManagers = new ProcessManagerCoordinator(deps);
     this.speculator = new Speculator(options.directory, this.sagas, this.processManagers, deps);

@@ -60,6 +60,7 @@ import type { CommandRunner } from "./ports";
 import { emptyReaction, encodeReaction, mergeReaction, type Reaction } from "./reaction";
 import type { SagaHandler } from "./reactive-ports";
 import type { FlowListener } from "./topology-recorder";
+import type { UpcastHistories } from "./upcast-histories";
 
 export {
   decodeReaction,
@@ -101,6 +102,8 @@ export interface ReactionDeps {
    * outbox-decision.ts; default 256).
    */
   outboxChunk?: number;
+  /** Whole histories kept between reads (the host shares one among its sagas and PMs). */
+  histories?: UpcastHistories;
 }
 
 /** The dispatcher a coordinator uses: the shared one, or its own. */
@@ -149,6 +152,7 @@ function historyOptions(deps: ReactionDeps, asOf: TemporalQuery | undefined, edi
     ...(edition !== undefined ? { edition } : {}),
     ...(deps.upcast ? { upcast: deps.upcast } : {}),
     ...(asOf ? { asOf } : {}),
+    ...(deps.histories ? { cache: deps.histories } : {}),
     resolve: (c: Cover, e?: string) => deps.pipeline.editions.ref(c, e),
   };
 }

@@ -9,22 +9,59 @@ import {
   SyncEventBookSchema,
   SyncMode,
 } from "@angzarr/proto";
-import { type RpcClient, unary } from "@angzarr/sdk";
-import { create } from "@bufbuild/protobuf";
+import { decodeBody, pathOf, type RpcClient, unary } from "@angzarr/sdk";
+import { create, type DescMessage, type DescMethod, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { BusFilter } from "../bus/types";
 import type { ProcessManagerHandler, ProjectorHandler, SagaHandler } from "../coordinator/reactive-ports";
-import { steppedUnary } from "./stepped-decode";
+import { type BookFields, bookBytes, bookRequestBytes } from "./book-bytes";
+import { steppedRaw } from "./stepped-decode";
 
 const descriptorRequest = () => create(GetDescriptorRequestSchema);
+
+/** A unary call whose request is already encoded. */
+async function rawUnary<O extends DescMessage>(
+  client: RpcClient,
+  method: DescMethod & { output: O },
+  request: Uint8Array,
+): Promise<MessageShape<O>> {
+  return decodeBody(method.output, await client.raw(pathOf(method), request));
+}
+
+/**
+ * A call whose request is made of EventBooks only (`fields` names them), encoded with the pages'
+ * remembered bytes (book-bytes.ts); the answer decoded in steps when `stepped` names its
+ * unbounded repeated field.
+ */
+function bookCall<I extends DescMessage, O extends DescMessage>(
+  client: RpcClient,
+  method: DescMethod & { input: I; output: O },
+  fields: (request: MessageShape<I>) => BookFields,
+  stepped?: number,
+): (request: MessageShape<I>) => Promise<MessageShape<O>> {
+  return (request) => {
+    const bytes = bookRequestBytes(method.input, request, fields(request));
+    return stepped === undefined
+      ? rawUnary(client, method, bytes)
+      : steppedRaw(client, method, bytes, stepped);
+  };
+}
 
 export function sagaClient(name: string, input: BusFilter, client: RpcClient): SagaHandler {
   return {
     name,
     input,
-    prepare: (request) => unary(client, Saga.method.prepare, request),
+    prepare: bookCall(client, Saga.method.prepare, (r) => [[1, r.source]]),
     // SagaResponse.commands (1): as many as the saga decides.
-    execute: (request) => steppedUnary(client, Saga.method.execute, request, 1),
+    execute: bookCall(
+      client,
+      Saga.method.execute,
+      (r) => [
+        [1, r.source],
+        [2, r.destinations],
+      ],
+      1,
+    ),
     descriptor: () => unary(client, Saga.method.getDescriptor, descriptorRequest()),
   };
 }
@@ -41,7 +78,7 @@ export function projectorClient(
   const handle = async (book: EventBook) => {
     if (!legacy) {
       try {
-        return await unary(client, Projector.method.handle, book);
+        return await rawUnary(client, Projector.method.handle, bookBytes(book));
       } catch (err) {
         if (!(err instanceof ConnectError) || err.code !== Code.Unimplemented) throw err;
         legacy = true;
@@ -73,9 +110,21 @@ export function processManagerClient(
     name,
     stateDomain,
     inputs,
-    prepare: (request) => unary(client, ProcessManager.method.prepare, request),
+    prepare: bookCall(client, ProcessManager.method.prepare, (r) => [
+      [1, r.trigger],
+      [2, r.processState],
+    ]),
     // ProcessManagerHandleResponse.commands (1): as many as the PM decides.
-    handle: (request) => steppedUnary(client, ProcessManager.method.handle, request, 1),
+    handle: bookCall(
+      client,
+      ProcessManager.method.handle,
+      (r) => [
+        [1, r.trigger],
+        [2, r.processState],
+        [3, r.destinations],
+      ],
+      1,
+    ),
     descriptor: () => unary(client, ProcessManager.method.getDescriptor, descriptorRequest()),
   };
 }

@@ -5,13 +5,7 @@
 // a turn of the event loop in between; the rest of the message is decoded as usual. The result
 // equals fromBinary of the whole (a repeated field's items keep their order wherever they stand).
 import { decodeBody, pathOf, type RpcClient } from "@angzarr/sdk";
-import {
-  type DescMessage,
-  type DescMethod,
-  fromBinary,
-  type MessageShape,
-  toBinary,
-} from "@bufbuild/protobuf";
+import { type DescMessage, type DescMethod, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { reactiveTurn } from "../coordinator/fair-share";
@@ -72,16 +66,16 @@ export async function decodeInSteps<D extends DescMessage>(
 }
 
 /**
- * The SDK's `unary`, its answer decoded in steps when large (`fieldNo`: the answer's repeated
- * message field that can grow without bound).
+ * A unary call with the request already encoded, its answer decoded in steps when large
+ * (`fieldNo`: the answer's repeated message field that can grow without bound).
  */
-export async function steppedUnary<I extends DescMessage, O extends DescMessage>(
+export async function steppedRaw<O extends DescMessage>(
   client: RpcClient,
-  method: DescMethod & { input: I; output: O },
-  request: MessageShape<I>,
+  method: DescMethod & { output: O },
+  request: Uint8Array,
   fieldNo: number,
 ): Promise<MessageShape<O>> {
-  const bytes = await client.raw(pathOf(method), toBinary(method.input, request));
+  const bytes = await client.raw(pathOf(method), request);
   if (bytes.length < STEPPED_FROM_BYTES) return decodeBody(method.output, bytes);
   return decodeInSteps(method.output, fieldNo, bytes);
 }
