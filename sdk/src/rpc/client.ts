@@ -52,6 +52,13 @@ export function callSignal(options: { signal?: AbortSignal; timeoutMs?: number }
   return signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
 }
 
+/**
+ * Connections a client opens to one program at most; further calls wait for a free one. A flood
+ * (a thousand commands at once) otherwise opens a connection per call: each costs a connect and
+ * an accept, and past the socket's listen backlog a connect fails outright ("unavailable").
+ */
+export const MAX_CONNECTIONS_PER_SOCKET = 64;
+
 /** Connect unary over HTTP/1.1 on a Unix socket. */
 export class UnixSocketClient implements RpcClient {
   readonly address: string;
@@ -59,9 +66,10 @@ export class UnixSocketClient implements RpcClient {
   constructor(
     readonly socketPath: string,
     private readonly serviceLabel = "handler",
+    maxConnections = MAX_CONNECTIONS_PER_SOCKET,
   ) {
     this.address = `unix:${socketPath}`;
-    this.pool = new Http1UnixPool(socketPath);
+    this.pool = new Http1UnixPool(socketPath, { maxConnections });
   }
 
   private readonly pool: Http1UnixPool;

@@ -382,7 +382,10 @@ export class Http1Pool {
 
 /** The pool on a Unix socket (the handler programs' transport). */
 export class Http1UnixPool extends Http1Pool {
-  constructor(readonly socketPath: string) {
-    super(socketPath);
+  constructor(
+    readonly socketPath: string,
+    options: PoolOptions = {},
+  ) {
+    super(socketPath, options);
   }
 }

@@ -13,7 +13,7 @@ import {
 import { create } from "@bufbuild/protobuf";
 import { Code } from "@connectrpc/connect";
 import { addHealth, HealthRegistry } from "../health";
-import { serveUnix, type UnixServer, UnixSocketClient, unary } from "./client";
+import { MAX_CONNECTIONS_PER_SOCKET, serveUnix, type UnixServer, UnixSocketClient, unary } from "./client";
 import { UnaryRouter } from "./router";
 
 describe("Connect unary on a real Unix socket", () => {
@@ -83,6 +83,37 @@ describe("Connect unary on a real Unix socket", () => {
       expect(near.rawMessage).toContain(`message limit of ${limit} bytes`);
     } finally {
       await limited.stop();
+    }
+  });
+
+  test("a flood of calls shares at most MAX_CONNECTIONS_PER_SOCKET connections, every call answered", async () => {
+    const counted = join(dir, "counted.sock");
+    let opened = 0;
+    const answer = "HTTP/1.1 200 OK\r\ncontent-type: application/proto\r\ncontent-length: 0\r\n\r\n";
+    // Answers each request a little later, so that calls overlap.
+    const server = Bun.listen({
+      unix: counted,
+      socket: {
+        open: () => {
+          opened++;
+        },
+        data: (s) => {
+          setTimeout(() => s.write(answer), 2);
+        },
+      },
+    });
+    try {
+      const client = new UnixSocketClient(counted);
+      const calls = MAX_CONNECTIONS_PER_SOCKET * 4;
+      const answers = await Promise.all(
+        Array.from({ length: calls }, () => client.raw("/x", new Uint8Array([1]))),
+      );
+      expect(answers.length).toBe(calls);
+      expect(opened).toBeGreaterThan(1);
+      expect(opened).toBeLessThanOrEqual(MAX_CONNECTIONS_PER_SOCKET);
+      client.close();
+    } finally {
+      server.stop(true);
     }
   });
 
