@@ -14,7 +14,8 @@ import { varintSize } from "@angzarr/sdk/src/fast/page-codec.ts";
 import { toBinary } from "@bufbuild/protobuf";
 import type { EncodedPages } from "../storage/types";
 
-function writeVarint(out: Uint8Array, at: number, n: number): number {
+/** Writes `n` as a varint at `at`; returns the next position. */
+export function writeVarint(out: Uint8Array, at: number, n: number): number {
   while (n >= 128) {
     out[at++] = (n % 128) | 0x80;
     n = Math.floor(n / 128);

@@ -12,14 +12,17 @@
 // points are not kept. The upcaster is a function of the stored page (runtime.md §9): a page
 // upcast once stays upcast the same way.
 //
-// Bounded in pages; least recently used aggregates go first. Callers get their own array; the
-// pages are shared and must not be modified (nothing on the reactive path does).
+// Each kept history also keeps its pages encoded (book-bytes.ts): a request carrying the whole
+// history copies them in one piece. Bounded in pages; least recently used aggregates go first.
+// Callers get their own array; the pages are shared and must not be modified (nothing on the
+// reactive path does).
 import { type EventPage, EventPages } from "@angzarr/proto";
 import type { AggregateRef, EventStore } from "../storage/types";
+import { HistoryBytes } from "./book-bytes";
 import { applyUpcaster, type PageUpcaster } from "./upcasting";
 
 /** Pages kept over every aggregate. */
-export const UPCAST_HISTORY_PAGES = 200_000;
+export const UPCAST_HISTORY_PAGES = 100_000;
 
 function keyOf(ref: AggregateRef): string {
   return `${ref.domain}\u0000${Buffer.from(ref.root).toString("hex")}`;
@@ -31,8 +34,11 @@ function numberedFrom(pages: EventPage[], from: number): boolean {
 }
 
 export class UpcastHistories {
-  /** Per aggregate, its history from sequence 0 (never modified: replaced when it grows). */
-  private readonly entries = new Map<string, EventPage[]>();
+  /**
+   * Per aggregate, its history from sequence 0 (never modified: replaced when it grows) and its
+   * pages' encoded fields (requests to programs copy them whole).
+   */
+  private readonly entries = new Map<string, { pages: EventPage[]; bytes: HistoryBytes }>();
   private size = 0;
   /** Reads answered from memory (with only the newer pages read), for tests and metrics. */
   hits = 0;
@@ -61,7 +67,7 @@ export class UpcastHistories {
   ): Promise<EventPage[]> {
     if (!UpcastHistories.keeps(ref)) return applyUpcaster(upcast, ref.domain, await read());
     const key = keyOf(ref);
-    const kept = this.entries.get(key);
+    const kept = this.entries.get(key)?.pages;
     let pages: EventPage[];
     if (kept) {
       const fresh = await applyUpcaster(upcast, ref.domain, await events.getFrom(ref, kept.length));
@@ -83,15 +89,17 @@ export class UpcastHistories {
   /** Keeps `pages` as the aggregate's history unless a longer one was kept meanwhile. */
   private remember(key: string, pages: EventPage[]): void {
     const current = this.entries.get(key);
-    if (current !== undefined && current.length > pages.length) return;
+    if (current !== undefined && current.pages.length > pages.length) return;
+    const bytes = current?.bytes ?? new HistoryBytes();
+    bytes.extend(pages);
     this.forget(key);
-    this.entries.set(key, pages);
+    this.entries.set(key, { pages, bytes });
     this.size += pages.length;
     // Least recently used first; one aggregate alone over the limit is not kept either.
     for (const [other, entry] of this.entries) {
       if (this.size <= this.limit) return;
       this.entries.delete(other);
-      this.size -= entry.length;
+      this.size -= entry.pages.length;
     }
   }
 
@@ -99,6 +107,6 @@ export class UpcastHistories {
     const entry = this.entries.get(key);
     if (entry === undefined) return;
     this.entries.delete(key);
-    this.size -= entry.length;
+    this.size -= entry.pages.length;
   }
 }

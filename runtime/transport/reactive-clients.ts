@@ -13,8 +13,8 @@ import { decodeBody, pathOf, type RpcClient, unary } from "@angzarr/sdk";
 import { create, type DescMessage, type DescMethod, type MessageShape } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
 import type { BusFilter } from "../bus/types";
+import { type BookFields, bookBytes, bookRequestBytes } from "../coordinator/book-bytes";
 import type { ProcessManagerHandler, ProjectorHandler, SagaHandler } from "../coordinator/reactive-ports";
-import { type BookFields, bookBytes, bookRequestBytes } from "./book-bytes";
 import { steppedRaw } from "./stepped-decode";
 
 const descriptorRequest = () => create(GetDescriptorRequestSchema);

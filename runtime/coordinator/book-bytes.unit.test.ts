@@ -14,7 +14,7 @@ import {
 import { seeded } from "@angzarr/sdk";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AnySchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
-import { bookBytes, bookRequestBytes, pageBytes } from "./book-bytes";
+import { bookBytes, bookRequestBytes, HistoryBytes, pageBytes } from "./book-bytes";
 
 /** Books of every shape a program may be handed: optional cover, snapshot, state, pages of both kinds. */
 function randomBook(rand: () => number): EventBook {
@@ -111,5 +111,43 @@ describe("book-bytes: what protobuf-es writes, byte for byte", () => {
     const page = create(EventPageSchema, { sequence: { case: "num", value: 3 } });
     expect(pageBytes(page)).toBe(pageBytes(page));
     expect(pageBytes(page)).toEqual(toBinary(EventPageSchema, page));
+  });
+
+  test("a kept history's pages are written from its encoded block, only when a book holds exactly them", () => {
+    const rand = seeded(33);
+    const history = new HistoryBytes();
+    let pages = randomBook(rand).pages;
+    const cover = Covers.make({ domain: "d", root: new Uint8Array(16).fill(7), correlationId: "c" });
+    for (let round = 0; round < 30; round++) {
+      // The history grows (a new list each time, the same page objects in front).
+      pages = pages.concat(randomBook(rand).pages);
+      history.extend(pages);
+      const book = create(EventBookSchema, { cover, pages: pages.slice() });
+      expect(bookBytes(book)).toEqual(toBinary(EventBookSchema, book));
+      // Not the same page objects: written page by page, the same bytes as protobuf-es.
+      if (pages.length > 1) {
+        const other = pages.slice();
+        other[0] = create(EventPageSchema, { sequence: { case: "num", value: 99 } });
+        const changed = create(EventBookSchema, { cover, pages: other });
+        expect(bookBytes(changed)).toEqual(toBinary(EventBookSchema, changed));
+        const shorter = create(EventBookSchema, { cover, pages: pages.slice(1) });
+        expect(bookBytes(shorter)).toEqual(toBinary(EventBookSchema, shorter));
+      }
+      // Older, shorter states of the history still write their own pages.
+      const request = create(ProcessManagerHandleRequestSchema, { trigger: book, destinations: [book] });
+      expect(
+        bookRequestBytes(ProcessManagerHandleRequestSchema, request, [
+          [1, request.trigger],
+          [3, request.destinations],
+        ]),
+      ).toEqual(toBinary(ProcessManagerHandleRequestSchema, request));
+    }
+    // Another history of new page objects: encoded afresh; books of the first one still right.
+    const first = create(EventBookSchema, { cover, pages: pages.slice() });
+    const fresh = pages.map((p) => create(EventPageSchema, p));
+    history.extend(fresh);
+    const second = create(EventBookSchema, { cover, pages: fresh.slice() });
+    expect(bookBytes(second)).toEqual(toBinary(EventBookSchema, second));
+    expect(bookBytes(first)).toEqual(toBinary(EventBookSchema, first));
   });
 });
