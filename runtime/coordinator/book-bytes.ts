@@ -52,13 +52,14 @@ export class HistoryBytes {
   private encoded: EventPage[] = [];
 
   /**
-   * `pages` (never modified afterwards) extends the pages encoded so far: only the new ones are
-   * encoded (all of them when it does not start with the same page objects).
+   * Now `pages` (never modified afterwards): when `previous` is the list encoded so far and
+   * `pages` starts with it (upcast-histories.ts makes it so), only the pages after it are
+   * encoded; otherwise all of them, into a new buffer.
    */
-  extend(pages: EventPage[]): void {
+  extend(pages: EventPage[], previous: EventPage[] | undefined): void {
     if (pages === this.encoded) return;
     let from = this.encoded.length;
-    if (from > pages.length || this.encoded.some((page, i) => pages[i] !== page)) {
+    if (previous !== this.encoded || from > pages.length) {
       // Not the same history: a new buffer (views handed out of the old one stay as they are).
       this.buffer = new Uint8Array(0);
       this.length = 0;

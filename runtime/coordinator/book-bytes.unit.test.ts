@@ -118,10 +118,12 @@ describe("book-bytes: what protobuf-es writes, byte for byte", () => {
     const history = new HistoryBytes();
     let pages = randomBook(rand).pages;
     const cover = Covers.make({ domain: "d", root: new Uint8Array(16).fill(7), correlationId: "c" });
+    history.extend(pages, undefined);
     for (let round = 0; round < 30; round++) {
       // The history grows (a new list each time, the same page objects in front).
+      const previous = pages;
       pages = pages.concat(randomBook(rand).pages);
-      history.extend(pages);
+      history.extend(pages, previous);
       const book = create(EventBookSchema, { cover, pages: pages.slice() });
       expect(bookBytes(book)).toEqual(toBinary(EventBookSchema, book));
       // Not the same page objects: written page by page, the same bytes as protobuf-es.
@@ -145,7 +147,7 @@ describe("book-bytes: what protobuf-es writes, byte for byte", () => {
     // Another history of new page objects: encoded afresh; books of the first one still right.
     const first = create(EventBookSchema, { cover, pages: pages.slice() });
     const fresh = pages.map((p) => create(EventPageSchema, p));
-    history.extend(fresh);
+    history.extend(fresh, pages.slice());
     const second = create(EventBookSchema, { cover, pages: fresh.slice() });
     expect(bookBytes(second)).toEqual(toBinary(EventBookSchema, second));
     expect(bookBytes(first)).toEqual(toBinary(EventBookSchema, first));

@@ -82,16 +82,19 @@ export class UpcastHistories {
       pages = await applyUpcaster(upcast, ref.domain, await read());
       if (!numberedFrom(pages, 0)) return pages;
     }
-    this.remember(key, pages);
+    this.remember(key, pages, kept);
     return pages.slice();
   }
 
-  /** Keeps `pages` as the aggregate's history unless a longer one was kept meanwhile. */
-  private remember(key: string, pages: EventPage[]): void {
+  /**
+   * Keeps `pages` as the aggregate's history unless a longer one was kept meanwhile; `base` is the
+   * kept list it extends (undefined: read whole).
+   */
+  private remember(key: string, pages: EventPage[], base: EventPage[] | undefined): void {
     const current = this.entries.get(key);
     if (current !== undefined && current.pages.length > pages.length) return;
     const bytes = current?.bytes ?? new HistoryBytes();
-    bytes.extend(pages);
+    bytes.extend(pages, base);
     this.forget(key);
     this.entries.set(key, { pages, bytes });
     this.size += pages.length;

@@ -1,9 +1,10 @@
 import { describe, expect, test } from "bun:test";
-import { AnyPayload, Covers, type EventPage, EventPages, Uuid } from "@angzarr/proto";
-import { create } from "@bufbuild/protobuf";
+import { AnyPayload, Covers, EventBookSchema, type EventPage, EventPages, Uuid } from "@angzarr/proto";
+import { create, toBinary } from "@bufbuild/protobuf";
 import { StringValueSchema } from "@bufbuild/protobuf/wkt";
 import { createMemoryStorage } from "../storage/memory";
 import type { AggregateRef, EventStore } from "../storage/types";
+import { bookBytes } from "./book-bytes";
 import { readHistories, readHistory } from "./history";
 import { UpcastHistories } from "./upcast-histories";
 import type { PageUpcaster } from "./upcasting";
@@ -123,5 +124,18 @@ describe("UpcastHistories", () => {
     expect(await readHistory(events, covers[1] as (typeof covers)[number], { upcast, cache })).toEqual(
       plain[1] as (typeof plain)[number],
     );
+  });
+
+  test("books of kept histories encode as protobuf-es encodes them, as the history grows", async () => {
+    const { events } = createMemoryStorage();
+    const root = Uuid.randomBytes();
+    const cover = Covers.make({ domain: "stock", root, correlationId: "x" });
+    const cache = new UpcastHistories();
+    const { upcast } = marking();
+    for (let i = 0; i < 5; i++) {
+      await append(events, refOf(root), `p${i}`, `q${i}`);
+      const book = await readHistory(events, cover, { upcast, cache });
+      expect(bookBytes(book)).toEqual(toBinary(EventBookSchema, book));
+    }
   });
 });
