@@ -300,9 +300,7 @@ export class AggregatePipeline {
   private async attempt(prepared: Prepared, fromSaga: boolean): Promise<CommandOutcome> {
     const key = `${prepared.ref.domain}\u0000${prepared.ref.edition}\u0000${Buffer.from(prepared.ref.root).toString("hex")}`;
     return this.mutex.run(key, async () => {
-      const prior = this.canEncode(prepared)
-        ? await this.loadEncoded(prepared)
-        : this.decodedPrior(await this.load(prepared.ref, prepared.cover));
+      const prior = await this.loadPrior(prepared);
       const next = prior.next;
       let command = prepared.book;
       if (fromSaga) {
@@ -337,15 +335,23 @@ export class AggregatePipeline {
   }
 
   /**
-   * The fast path applies (the store encodes pages, the handler takes encoded requests, no
-   * upcaster): the history stays bytes, stored pages are never decoded and re-encoded.
+   * What the handler is given. The fast path applies when the store encodes pages and the handler
+   * takes encoded requests: the history stays bytes, stored pages are never decoded and encoded
+   * again. A domain with an upcaster takes it too when no page follows the snapshot (its answers
+   * carry snapshots, so nearly always): there is nothing to upcast. Otherwise the general path
+   * reads the pages decoded and upcasts them.
    */
-  private canEncode(prepared: Prepared): boolean {
-    return (
-      this.deps.events.getEncodedFrom !== undefined &&
-      prepared.handler.handleEncoded !== undefined &&
-      !(this.deps.upcasters?.has(prepared.ref.domain) ?? false)
-    );
+  private async loadPrior(prepared: Prepared): Promise<Prior> {
+    const encodable =
+      this.deps.events.getEncodedFrom !== undefined && prepared.handler.handleEncoded !== undefined;
+    if (encodable && !(this.deps.upcasters?.has(prepared.ref.domain) ?? false)) {
+      return this.loadEncoded(prepared);
+    }
+    if (encodable) {
+      const prior = await this.loadEncoded(prepared);
+      if (prior.encoded !== undefined && prior.encoded.pages.count === 0) return prior;
+    }
+    return this.decodedPrior(await this.load(prepared.ref, prepared.cover));
   }
 
   private decodedPrior(book: EventBook): Prior {

@@ -29,6 +29,7 @@ import { aggregateClient } from "../transport/aggregate-client";
 import { AggregatePipeline } from "./aggregate-pipeline";
 import { encodeHandlerRequest, encodePriorBook, handlerRequestParts } from "./handler-request";
 import type { AggregateHandler } from "./ports";
+import { UpcasterRegistry } from "./upcasting";
 
 const root = Uuid.fromText("0b7d1f8e-5a51-4c4e-9d1e-2f3a4b5c6d7e");
 
@@ -246,5 +247,69 @@ describe("aggregate pipeline: encoded fast path", () => {
     ]);
     const page = events?.pages[0];
     expect(page && toBinary(EventPageSchema, page).length).toBeGreaterThan(0);
+  });
+
+  test("a domain with an upcaster takes the fast path while no page follows the snapshot", async () => {
+    const upcastCalls: number[] = [];
+    const upcasters = new UpcasterRegistry([
+      [
+        "echo",
+        async (_domain, pages) => {
+          upcastCalls.push(pages.length);
+          return pages.map((p) =>
+            create(EventPageSchema, {
+              ...p,
+              event: AnyPayload.pack(
+                StringValueSchema,
+                create(StringValueSchema, {
+                  value: `${AnyPayload.unpack(p.event, StringValueSchema).value}+`,
+                }),
+              ),
+            }),
+          );
+        },
+      ],
+    ]);
+    const pipeline = new AggregatePipeline({
+      events: storage.events,
+      snapshots: storage.snapshots,
+      editions: storage.editions,
+      bus,
+      upcasters,
+      handlers: {
+        aggregate: () => ({
+          handle: (request, options) => {
+            decodedCalls.push(toBinary(ContextualCommandSchema, request));
+            return aggregateClient(
+              new MemoryClient(buildRouter(aggregateComponent(echoAggregate("echo")))),
+            ).handle(request, options);
+          },
+          handleEncoded: (request, options) => {
+            encodedCalls.push(request.slice());
+            return aggregateClient(
+              new MemoryClient(buildRouter(aggregateComponent(echoAggregate("echo")))),
+            ).handleEncoded(request, options);
+          },
+          descriptor: () => Promise.reject(new Error("unused")),
+        }),
+        aggregateDomains: () => ["echo"],
+      },
+    });
+    // Empty history, then a snapshot with nothing after it: bytes, no upcaster call.
+    await pipeline.execute(command("a", 0));
+    await pipeline.execute(command("b", 1));
+    expect(encodedCalls).toHaveLength(2);
+    expect(decodedCalls).toHaveLength(0);
+    expect(upcastCalls).toEqual([]);
+    // Pages after the (dropped) snapshot: read decoded and upcast, as before.
+    await storage.snapshots.delete({ domain: "echo", edition: "", root });
+    await pipeline.execute(command("c", 2));
+    expect(upcastCalls).toEqual([2]);
+    expect(decodedCalls).toHaveLength(1);
+    const sent = fromBinary(ContextualCommandSchema, decodedCalls[0] as Uint8Array);
+    expect(sent.events?.pages.map((p) => AnyPayload.unpack(p.event, StringValueSchema).value)).toEqual([
+      "a+",
+      "b+",
+    ]);
   });
 });
