@@ -285,7 +285,7 @@ describe("aggregate pipeline: encoded fast path", () => {
             ).handle(request, options);
           },
           handleEncoded: (request, options) => {
-            encodedCalls.push(request.slice());
+            encodedCalls.push(joinBody(request).slice());
             return aggregateClient(
               new MemoryClient(buildRouter(aggregateComponent(echoAggregate("echo")))),
             ).handleEncoded(request, options);
