@@ -33,7 +33,7 @@ import {
 import { create, type DescMessage, type MessageShape } from "@bufbuild/protobuf";
 import { startStandalone } from "../runtime/app/standalone";
 import { loadConfig } from "../runtime/config/load";
-import { cpuMsOf } from "./fixtures/proc-cpu";
+import { cpuMsOf, cpuPer, type ProcessGroup, sampleCpu } from "./fixtures/proc-cpu";
 import { type BenchReporter, percentile } from "./harness";
 
 const ORDERS = 1_000;
@@ -111,6 +111,18 @@ export default async function (r: BenchReporter): Promise<void> {
     const allPids = programs.map((p) => p.pid).filter((pid): pid is number => pid !== undefined);
     const cpuOf = (pid: number | undefined) => (pid === undefined ? 0 : cpuMsOf(pid));
     const programsCpu = () => allPids.reduce((sum, pid) => sum + cpuOf(pid), 0);
+    // Each program's share, as a progress line: µs per order of the programs that spent any.
+    const groups: ProcessGroup[] = programs.flatMap((p) =>
+      p.pid === undefined ? [] : [{ name: p.component.program, pids: [p.pid] }],
+    );
+    const perProgram = (label: string, before: Map<string, number>, orders: number) => {
+      const each = [...cpuPer(before, sampleCpu(groups), orders / 1000)]
+        .filter(([, us]) => us >= 1)
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, us]) => `${name} ${us.toFixed(0)}`);
+      r.progress(`${label} CPU µs per order by program: ${each.join(", ")}`);
+    };
+    const floodEach = sampleCpu(groups);
     const floodProgramsFrom = programsCpu();
     const floodCoordinatorFrom = process.cpuUsage();
     let started = performance.now();
@@ -126,6 +138,7 @@ export default async function (r: BenchReporter): Promise<void> {
     let seconds = (performance.now() - started) / 1000;
     const floodCoordinator = process.cpuUsage(floodCoordinatorFrom);
     const floodProgramsMs = programsCpu() - floodProgramsFrom;
+    perProgram("flood", floodEach, ORDERS);
     r.record({
       name: "saga hop (OrderCreated → StockReserved)",
       value: ORDERS / seconds,
@@ -377,11 +390,13 @@ export default async function (r: BenchReporter): Promise<void> {
     r.progress(`saga hop at ${RATE} orders/s: ${RATE_WARM_UP_SECONDS} s warm-up, then ${RATE_SECONDS} s`);
     await rateRound("warm", RATE_WARM_UP_SECONDS);
     const rateProgramsFrom = programsCpu();
+    const rateEach = sampleCpu(groups);
     const rateCoordinatorFrom = process.cpuUsage();
     const steady = await rateRound("timed", RATE_SECONDS);
     const rateCoordinator = process.cpuUsage(rateCoordinatorFrom);
     const rateOrders = RATE * RATE_SECONDS;
     const rateProgramsMs = programsCpu() - rateProgramsFrom;
+    perProgram(`${RATE}/s round`, rateEach, rateOrders);
     r.record({
       name: `saga hop p50 at ${RATE} orders/s offered`,
       value: percentile(steady.hops, 50),
