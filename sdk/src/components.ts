@@ -14,6 +14,7 @@ import {
   TypeUrl,
 } from "@angzarr/proto";
 import { create, type DescMessage, fromBinary, type Message, type MessageShape } from "@bufbuild/protobuf";
+import { isKeptPage } from "./fast/history-pages";
 import { log } from "./log";
 
 /** One decoded page of a book, with its sequence. */
@@ -40,6 +41,8 @@ export function logSkippedPage(component: string): SkipHandler {
 /** A set of event schemas a component reacts to, by full name. */
 export class EventTypes {
   private readonly byName = new Map<string, DescMessage>();
+  /** Decoded pages of kept histories (fast/history-pages.ts): each page is decoded once. */
+  private readonly decoded = new WeakMap<EventPage, DecodedPage>();
 
   constructor(schemas: DescMessage[]) {
     for (const s of schemas) this.byName.set(s.typeName, s);
@@ -57,6 +60,11 @@ export class EventTypes {
   decode(book: EventBook | undefined, onSkip?: SkipHandler, onUnhandled?: SkipHandler): DecodedPage[] {
     const out: DecodedPage[] = [];
     for (const page of book?.pages ?? []) {
+      const known = this.decoded.get(page);
+      if (known !== undefined) {
+        out.push(known);
+        continue;
+      }
       const name = TypeUrl.fullName(page.event?.typeUrl ?? "");
       const schema = this.byName.get(name);
       if (!schema || !page.event) {
@@ -64,11 +72,13 @@ export class EventTypes {
         continue;
       }
       try {
-        out.push({
+        const decoded: DecodedPage = {
           sequence: page.sequence.case === "num" ? page.sequence.value : -1,
           page,
           event: fromBinary(schema, page.event.value),
-        });
+        };
+        if (isKeptPage(page)) this.decoded.set(page, decoded);
+        out.push(decoded);
       } catch (err) {
         onSkip?.(page, `failed to decode ${name}: ${(err as Error).message}`);
       }

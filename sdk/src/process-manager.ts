@@ -23,6 +23,7 @@ import {
 import { create, type DescMessage, fromBinary, type Message, type MessageShape } from "@bufbuild/protobuf";
 import type { EventApplier } from "./aggregate";
 import { EventTypes, subscription } from "./components";
+import { HistoryPages } from "./fast/history-pages";
 import { decodeBookMessage } from "./fast/page-codec";
 import type { Component } from "./serve";
 
@@ -127,18 +128,21 @@ export function processManagerComponent<SD extends DescMessage>(pm: ProcessManag
     register(router) {
       router.add(ProcessManagerService.method.getDescriptor, () => pm.descriptor());
       // The trigger is a whole history: its pages read by the page codec (fast/page-codec.ts).
+      // Triggers (field 1) and destinations (field 3) through the pages kept from earlier calls:
+      // the same histories come back a page longer (the PM's own state, field 2, is small).
+      const history = { pages: new HistoryPages(), fields: [1, 3] };
       router.add(
         ProcessManagerService.method.prepare,
         (req) =>
           create(ProcessManagerPrepareResponseSchema, {
             destinations: req.trigger ? pm.prepare(req.trigger, req.processState) : [],
           }),
-        (body) => decodeBookMessage(ProcessManagerService.method.prepare.input, body),
+        (body) => decodeBookMessage(ProcessManagerService.method.prepare.input, body, history),
       );
       router.add(
         ProcessManagerService.method.handle,
         (req) => pm.handle(req.trigger ?? create(EventBookSchema), req.processState, req.destinations),
-        (body) => decodeBookMessage(ProcessManagerService.method.handle.input, body),
+        (body) => decodeBookMessage(ProcessManagerService.method.handle.input, body, history),
       );
       return [ProcessManagerService.typeName];
     },

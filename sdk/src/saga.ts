@@ -12,6 +12,7 @@ import {
 } from "@angzarr/proto";
 import { create, type DescMessage } from "@bufbuild/protobuf";
 import { type DecodedPage, EventTypes, logSkippedPage, type SkipHandler, subscription } from "./components";
+import { HistoryPages } from "./fast/history-pages";
 import { decodeBookMessage } from "./fast/page-codec";
 import type { Component } from "./serve";
 
@@ -100,10 +101,13 @@ export function sagaComponent(saga: Saga): Component {
           create(SagaPrepareResponseSchema, { destinations: req.source ? saga.prepare(req.source) : [] }),
         (body) => decodeBookMessage(SagaService.method.prepare.input, body),
       );
+      // Destinations (field 2) through the pages kept from earlier calls: the same histories
+      // come back a page longer.
+      const history = { pages: new HistoryPages(), fields: [2] };
       router.add(
         SagaService.method.execute,
         (req) => saga.execute(req.source ?? create(EventBookSchema), req.destinations),
-        (body) => decodeBookMessage(SagaService.method.execute.input, body),
+        (body) => decodeBookMessage(SagaService.method.execute.input, body, history),
       );
       return [SagaService.typeName];
     },

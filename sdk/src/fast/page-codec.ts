@@ -9,6 +9,7 @@
 import { CoverSchema, type EventBook, EventBookSchema, type EventPage, SnapshotSchema } from "@angzarr/proto";
 import { create, type DescMessage, fromBinary, type MessageShape } from "@bufbuild/protobuf";
 import { type Any, AnySchema, type Timestamp } from "@bufbuild/protobuf/wkt";
+import type { HistoryPages } from "./history-pages";
 
 const LEN = 2;
 
@@ -224,18 +225,59 @@ function readMessage(
   return { pages, text: entries.text };
 }
 
+/** The page a field's body buf[start, end) holds, or undefined when protobuf-es must read it. */
+export function readPageAt(buf: Uint8Array, start: number, end: number): EventPage | undefined {
+  pos = start;
+  return readPage(buf, end);
+}
+
+/**
+ * The run of consecutive page fields (an EventBook's field 3) from `at`: their bodies as
+ * [start, end), and where the run stops (`end`, or the first other field). Undefined when a field
+ * runs past `end` or is malformed.
+ */
+export function pageRun(
+  buf: Uint8Array,
+  at: number,
+  end: number,
+): { starts: number[]; ends: number[]; stop: number } | undefined {
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let stop = at;
+  while (stop < end) {
+    pos = stop;
+    if (readVarint32(buf, end) !== 26) break;
+    const length = readVarint32(buf, end);
+    if (length < 0 || pos + length > end) return undefined;
+    starts.push(pos);
+    stop = pos + length;
+    ends.push(stop);
+  }
+  return { starts, ends, stop };
+}
+
 /**
  * An EventBook: its pages read here, its cover, snapshot and snapshot_state (small, once each) by
- * protobuf-es; undefined when protobuf-es must decode the bytes.
+ * protobuf-es; undefined when protobuf-es must decode the bytes. With `history`, the pages that
+ * follow the cover are read through it (history-pages.ts): pages whose bytes it has read before
+ * are not read again.
  */
-export function decodeEventBook(buf: Uint8Array): EventBook | undefined {
+export function decodeEventBook(buf: Uint8Array, history?: HistoryPages): EventBook | undefined {
   pos = 0;
   lastTypeBuf = undefined;
   const end = buf.length;
   const book: EventBook = { $typeName: "angzarr.EventBook", pages: [] };
   try {
     while (pos < end) {
+      const fieldStart = pos;
       const tag = readVarint32(buf, end);
+      if (tag === 26 && history !== undefined && book.cover !== undefined && book.pages.length === 0) {
+        const run = history.read(book.cover, buf, fieldStart, end);
+        if (run === undefined) return undefined;
+        book.pages = run.pages;
+        pos = run.next;
+        continue;
+      }
       const length = readVarint32(buf, end);
       if (length < 0 || pos + length > end) return undefined;
       const stop = pos + length;
@@ -388,11 +430,13 @@ export function varintSize(n: number): number {
 /**
  * A message whose fields are all EventBooks, singular or repeated (the saga and process-manager
  * requests), each book read by decodeEventBook; undefined when the bytes hold another field, a
- * singular book twice (protobuf-es merges them), or anything decodeEventBook declines.
+ * singular book twice (protobuf-es merges them), or anything decodeEventBook declines. The books
+ * of `history.fields` (whole histories) are read through `history.pages`.
  */
 export function decodeBookMessage<D extends DescMessage>(
   schema: D,
   buf: Uint8Array,
+  history?: { pages: HistoryPages; fields: readonly number[] },
 ): MessageShape<D> | undefined {
   const parts: { field: number; start: number; end: number }[] = [];
   pos = 0;
@@ -408,7 +452,8 @@ export function decodeBookMessage<D extends DescMessage>(
   for (const { field: number, start, end: stop } of parts) {
     const field = schema.fields.find((f) => f.number === number);
     if (field === undefined || field.message?.typeName !== EventBookSchema.typeName) return undefined;
-    const book = decodeEventBook(buf.subarray(start, stop));
+    const kept = history?.fields.includes(number) ? history.pages : undefined;
+    const book = decodeEventBook(buf.subarray(start, stop), kept);
     if (book === undefined) return undefined;
     if (field.fieldKind === "list") {
       const list = (init[field.localName] as EventBook[] | undefined) ?? [];
