@@ -4,6 +4,7 @@ export * from "./src/components";
 export * from "./src/errors";
 export * from "./src/health";
 export * from "./src/health-probe";
+export * from "./src/history-fold";
 export * from "./src/log";
 export * from "./src/process-manager";
 export * from "./src/projector";

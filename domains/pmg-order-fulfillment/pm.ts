@@ -31,6 +31,7 @@ import {
   commandFor,
   defineProcessManager,
   EventTypes,
+  HistoryFold,
   isEvent,
   logSkippedPage,
   on,
@@ -111,18 +112,25 @@ export function createOrderFulfillmentPm(options: OrderFulfillmentPmOptions = {}
   const types = new EventTypes(INPUTS.flatMap((i) => i.events));
   const onSkip = options.onSkip ?? logSkippedPage(PM_NAME);
 
-  const read = (book: EventBook): History => {
-    const domain = book.cover?.domain ?? "";
-    const root = book.cover?.root?.value;
-    const history: History = {
-      domain,
-      root: Uuid.isValid(root) ? root : undefined,
-      binding: undefined,
-      paid: false,
-      packed: false,
-      reservedFor: new Set(),
-    };
-    for (const { event } of types.decode(book, onSkip, onSkip)) {
+  // The histories come back a page longer on every event: what was read from them is kept
+  // (HistoryFold) and only the new pages are read.
+  const histories = new HistoryFold<History>({
+    types,
+    onSkip,
+    initial: (cover) => {
+      const root = cover?.root?.value;
+      return {
+        domain: cover?.domain ?? "",
+        root: Uuid.isValid(root) ? root : undefined,
+        binding: undefined,
+        paid: false,
+        packed: false,
+        reservedFor: new Set(),
+      };
+    },
+    copy: (history) => ({ ...history, reservedFor: new Set(history.reservedFor) }),
+    step: (history, { event }) => {
+      const domain = history.domain;
       if (domain === "order" && history.root && isEvent(event, OrderCreatedSchema)) {
         history.binding ??= {
           orderId: Uuid.toText(history.root),
@@ -140,9 +148,9 @@ export function createOrderFulfillmentPm(options: OrderFulfillmentPmOptions = {}
       } else if (domain === "inventory" && isEvent(event, StockReservedSchema)) {
         history.reservedFor.add(event.orderId);
       }
-    }
-    return history;
-  };
+    },
+  });
+  const read = (book: EventBook): History => histories.read(book);
 
   /**
    * The order this trigger works for: the bound one (a trigger binding another order is ignored),
