@@ -116,6 +116,10 @@ export async function startStandalone(
       maxMessageBytes: config.maxMessageBytes,
       output: options.childOutput ?? "forward",
       readModelsDir: join(config.data, "read-models"),
+      // The read models promise what the store promises (sdk/src/sqlite-projection.ts).
+      ...(config.storage.backend === "sqlite"
+        ? { readModelsDurability: config.storage.durability ?? "normal" }
+        : {}),
     });
     cleanups.push(() => supervisor.stop());
     await supervisor.start();

@@ -49,6 +49,11 @@ export interface SupervisorOptions {
   env?: Record<string, string>;
   /** Folder for projector read models: each projector gets PROJECTOR_DB=<dir>/<program>.db. */
   readModelsDir?: string;
+  /**
+   * The SQLite store's durability, for the read models that follow it: each projector gets
+   * PROJECTOR_DB_DURABILITY (absent: the program's default, `full`).
+   */
+  readModelsDurability?: "normal" | "full";
   log?: Logger;
 }
 
@@ -88,12 +93,7 @@ export class Supervisor implements HandlerDirectory {
         maxMessageBytes: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES,
         log: this.log,
         output: options.output ?? "forward",
-        env: {
-          ...(options.env ?? {}),
-          ...(component.kind === "projector" && options.readModelsDir
-            ? { PROJECTOR_DB: join(options.readModelsDir, `${component.program}.db`) }
-            : {}),
-        },
+        env: { ...(options.env ?? {}), ...readModelEnv(component, options) },
       });
       this.programsByName.set(component.program, program);
       if (component.kind === "aggregate") this.byDomain.set(component.domain ?? component.name, program);
@@ -230,4 +230,18 @@ export class Supervisor implements HandlerDirectory {
   aggregateDomains(): string[] {
     return [...this.byDomain.keys()].sort();
   }
+}
+
+/** What a projector program is told about its read model (nothing for other programs). */
+export function readModelEnv(
+  component: { kind: string; program: string },
+  options: Pick<SupervisorOptions, "readModelsDir" | "readModelsDurability">,
+): Record<string, string> {
+  if (component.kind !== "projector") return {};
+  return {
+    ...(options.readModelsDir
+      ? { PROJECTOR_DB: join(options.readModelsDir, `${component.program}.db`) }
+      : {}),
+    ...(options.readModelsDurability ? { PROJECTOR_DB_DURABILITY: options.readModelsDurability } : {}),
+  };
 }
