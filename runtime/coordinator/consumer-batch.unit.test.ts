@@ -1,13 +1,14 @@
 // A consumer's catch-up in batches: the upcaster is asked once per batch (not once per book), a
 // batch the upcaster refuses goes book by book so only the book at fault is retried and parked,
-// and reading the next batch ahead while one is processed keeps every aggregate's order.
+// reading the next batch ahead while one is processed keeps every aggregate's order, and the books
+// of a batch's aggregates are processed LANES at a time.
 import { expect, test } from "bun:test";
 import { Covers, type EventPage, EventPages, Uuid } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { MemoryBus } from "../bus/memory/memory-bus";
 import { createMemoryStorage } from "../storage/memory";
-import { CheckpointedConsumer, type ConsumerOptions } from "./consumer";
+import { CheckpointedConsumer, type ConsumerOptions, LANES } from "./consumer";
 import type { PageUpcaster } from "./upcasting";
 
 const OLD = "type.test/t.Old";
@@ -153,4 +154,37 @@ test("a batch cut short by a failing handler is read again from the checkpoint, 
   // cut batch already processed are known), in order.
   expect(await c.checkpoint()).toBe(30n);
   expect(handled).toEqual(Array.from({ length: 30 }, (_, i) => i));
+});
+
+test("books of different aggregates are processed 64 at a time (LANES)", async () => {
+  const storage = createMemoryStorage();
+  const roots = Array.from({ length: LANES + 16 }, () => Uuid.randomBytes());
+  await seed(storage, roots, roots.length);
+  let inFlight = 0;
+  let most = 0;
+  let release = () => {};
+  const gate = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const c = consumer(storage, 500, {
+    process: async () => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await gate;
+      inFlight--;
+    },
+  });
+  const started = c.start();
+  try {
+    // Every book waits at the gate: the catch-up starts as many as it runs side by side.
+    for (let turn = 0; turn < 50 && inFlight < LANES; turn++) await new Promise((r) => setImmediate(r));
+    for (let turn = 0; turn < 10; turn++) await new Promise((r) => setImmediate(r));
+    expect(inFlight).toBe(64);
+  } finally {
+    release();
+    await started;
+    await c.stop();
+  }
+  expect(most).toBe(64);
+  expect(await c.checkpoint()).toBe(BigInt(roots.length));
 });
