@@ -8,7 +8,7 @@
 // is reused only for exactly the pages it was folded from.
 import type { Cover, EventBook, EventPage } from "@angzarr/proto";
 import type { DecodedPage, EventTypes, SkipHandler } from "./components";
-import { aggregateKey } from "./fast/history-pages";
+import { aggregateKey, DEFAULT_MAX_KEPT_PAGES } from "./fast/history-pages";
 
 export interface HistoryFoldDefinition<S> {
   /** The pages folded: the component's event types. */
@@ -21,8 +21,11 @@ export interface HistoryFoldDefinition<S> {
   copy: (result: S) => S;
   /** Hears about skipped pages (unknown type or undecodable), as EventTypes.decode does. */
   onSkip?: SkipHandler;
-  /** Aggregates remembered at most (least recently used go first); default 1,000. */
-  max?: number;
+  /**
+   * Pages remembered at most over every aggregate (least recently used go first; the pages they
+   * hold stay in memory while remembered); default DEFAULT_MAX_KEPT_PAGES.
+   */
+  maxPages?: number;
 }
 
 interface Folded<S> {
@@ -32,12 +35,13 @@ interface Folded<S> {
 
 export class HistoryFold<S> {
   private readonly folded = new Map<string, Folded<S>>();
-  private readonly max: number;
+  private readonly maxPages: number;
+  private pageCount = 0;
   /** Pages folded anew and pages whose fold was reused (for tests and figures). */
   readonly counts = { folded: 0, reused: 0 };
 
   constructor(private readonly definition: HistoryFoldDefinition<S>) {
-    this.max = definition.max ?? 1_000;
+    this.maxPages = definition.maxPages ?? DEFAULT_MAX_KEPT_PAGES;
   }
 
   /** The result of folding every page of the book. The caller may change it: it is its own copy. */
@@ -47,6 +51,7 @@ export class HistoryFold<S> {
     const pages = book.pages;
     // The kept result is folded on in place: until it is kept again, it is out of the map.
     this.folded.delete(key);
+    if (before !== undefined) this.pageCount -= before.pages.length;
     const reuse = before !== undefined && startsWith(pages, before.pages);
     const from = reuse ? before.pages.length : 0;
     const result = reuse ? before.result : this.definition.initial(book.cover);
@@ -56,9 +61,12 @@ export class HistoryFold<S> {
     this.counts.reused += from;
     this.counts.folded += pages.length - from;
     this.folded.set(key, { pages: pages.slice(), result });
-    for (const oldest of this.folded.keys()) {
-      if (this.folded.size <= this.max) break;
+    this.pageCount += pages.length;
+    // Least recently used first (the one just kept included, when it alone holds more).
+    for (const [oldest, entry] of this.folded) {
+      if (this.pageCount <= this.maxPages) break;
       this.folded.delete(oldest);
+      this.pageCount -= entry.pages.length;
     }
     return this.definition.copy(result);
   }

@@ -39,7 +39,7 @@ interface Sum {
   seen: number[];
 }
 
-const fold = (max?: number) =>
+const fold = (maxPages?: number) =>
   new HistoryFold<Sum>({
     types: new EventTypes([UInt32ValueSchema]),
     initial: () => ({ total: 0, seen: [] }),
@@ -50,7 +50,7 @@ const fold = (max?: number) =>
       }
     },
     copy: (sum) => ({ total: sum.total, seen: [...sum.seen] }),
-    ...(max === undefined ? {} : { max }),
+    ...(maxPages === undefined ? {} : { maxPages }),
   });
 
 const pages = Array.from({ length: 10 }, (_, i) => pageOf(i));
@@ -96,11 +96,19 @@ describe("HistoryFold", () => {
     expect([a.total, b.total]).toEqual([sumTo(5), sumTo(6)]);
   });
 
-  test("bounded: the least recently used aggregate goes first", () => {
-    const sums = fold(1);
+  test("bounded in pages: the least recently used aggregates go first", () => {
+    const sums = fold(8);
     sums.read(book(cover(), pages.slice(0, 3)));
-    sums.read(book(cover(ROOT_B), pages.slice(0, 3)));
-    sums.read(book(cover(), pages.slice(0, 4)));
-    expect(sums.counts.reused).toBe(0);
+    sums.read(book(cover(ROOT_B), pages.slice(0, 4)));
+    sums.read(book(cover(), pages.slice(0, 4))); // 4 + 4 pages kept, A used last
+    expect(sums.counts.reused).toBe(3);
+    sums.read(book(cover(ROOT_A, "e"), pages.slice(0, 2))); // 10 > 8: B goes
+    sums.read(book(cover(ROOT_B), pages.slice(0, 5)));
+    expect(sums.counts.reused).toBe(3);
+    // A history longer than the bound is folded, not kept.
+    const small = fold(3);
+    small.read(book(cover(), pages.slice(0, 5)));
+    small.read(book(cover(), pages.slice(0, 6)));
+    expect(small.counts.reused).toBe(0);
   });
 });
