@@ -44,6 +44,7 @@ import type {
   EditionStore,
   EncodedPages,
   EventStore,
+  HistoryWindows,
   SnapshotRecord,
   SnapshotStore,
 } from "../storage/types";
@@ -51,7 +52,13 @@ import { type BackoffPolicy, DEFAULT_BACKOFF, delayFor, sleep } from "./backoff"
 import { EditionResolver } from "./editions";
 import * as E from "./errors";
 import { clientCommand } from "./fair-share";
-import { encodePriorBook, handlerRequestParts, type PriorParts } from "./handler-request";
+import {
+  encodePriorBook,
+  handlerRequestParts,
+  type PriorParts,
+  type SplitPrior,
+  streamedHandlerRequest,
+} from "./handler-request";
 import { KeyedMutex } from "./keyed-mutex";
 import type { AggregateHandler, HandlerDirectory } from "./ports";
 import { applyUpcaster, type Upcasters } from "./upcasting";
@@ -85,8 +92,17 @@ export interface AggregatePipelineDeps {
   backoff?: BackoffPolicy;
   /** Per-call timeout towards handler programs, ms (0 = none). */
   handlerTimeoutMs?: number;
+  /**
+   * Main-timeline histories of more pages than `above` after the snapshot are read in windows of
+   * `window` pages while the request is being sent (stores with getEncodedRange), so the handler
+   * program receives and folds one window while the next is read. Default: DEFAULT_HISTORY_WINDOWS.
+   */
+  historyWindows?: HistoryWindows;
   log?: Logger;
 }
+
+/** Histories of more than 16,384 pages after the snapshot go in windows of 8,192. */
+export const DEFAULT_HISTORY_WINDOWS: HistoryWindows = { above: 16_384, window: 8_192 };
 
 /** What one command produced: persisted events, or the handler's revocation request. */
 export type CommandOutcome =
@@ -98,10 +114,16 @@ interface Prior {
   /** The sequence the next event gets. */
   next: number;
   book?: EventBook;
-  encoded?: PriorParts;
+  encoded?: PriorParts | SplitPrior;
 }
 
-/** The prior history as a message (decoding the encoded form: error details, general path). */
+const isSplit = (parts: PriorParts | SplitPrior | undefined): parts is SplitPrior =>
+  parts !== undefined && "rest" in parts;
+
+/**
+ * The prior history as a message (decoding the encoded form: error details, general path); a
+ * split history holds its first window only, its whole book is `AggregatePipeline.priorBook`'s.
+ */
 function priorBook(prior: Prior): EventBook {
   if (prior.book) return prior.book;
   return fromBinary(EventBookSchema, prior.encoded ? encodePriorBook(prior.encoded) : new Uint8Array(0));
@@ -312,7 +334,10 @@ export class AggregatePipeline {
         const expected = command.pages[0]?.sequence ?? 0;
         if (expected !== next) {
           // The sender rebases on what the handler would be given (bounded in sequenceMismatch).
-          throw E.sequenceMismatch(expected, next, priorBook(prior));
+          const book = isSplit(prior.encoded)
+            ? await this.load(prepared.ref, prepared.cover)
+            : priorBook(prior);
+          throw E.sequenceMismatch(expected, next, book);
         }
       }
       const response = await this.callHandler({ ...prepared, book: command }, prior);
@@ -345,7 +370,7 @@ export class AggregatePipeline {
     const encodable =
       this.deps.events.getEncodedFrom !== undefined && prepared.handler.handleEncoded !== undefined;
     if (encodable && !(this.deps.upcasters?.has(prepared.ref.domain) ?? false)) {
-      return this.loadEncoded(prepared);
+      return this.loadEncoded(prepared, true);
     }
     if (encodable) {
       const prior = await this.loadEncoded(prepared);
@@ -358,17 +383,40 @@ export class AggregatePipeline {
     return { next: EventBooks.nextSequence(book), book };
   }
 
-  /** The history for the fast path: snapshot + stored pages as encoded bytes. */
-  private async loadEncoded(prepared: Prepared): Promise<Prior> {
+  /**
+   * The history for the fast path: snapshot + stored pages as encoded bytes. `splittable`: a long
+   * main-timeline history may come split (its first window read, the rest read while sent).
+   */
+  private async loadEncoded(prepared: Prepared, splittable = false): Promise<Prior> {
     const { ref, cover } = prepared;
     const events = this.deps.events;
     const read = events.getEncodedFrom?.bind(events);
     if (read === undefined) return this.decodedPrior(await this.load(ref, cover));
+    const readRange = events.getEncodedRange?.bind(events);
+    const windows =
+      splittable && ref.edition === "" && readRange !== undefined
+        ? (this.deps.historyWindows ?? DEFAULT_HISTORY_WINDOWS)
+        : undefined;
     try {
       let stored: SnapshotRecord | undefined;
       let pages: EncodedPages;
       if (events.getEncodedHistory !== undefined) {
-        ({ snapshot: stored, pages } = await events.getEncodedHistory(ref));
+        let rest: { from: number; to: number } | undefined;
+        ({ snapshot: stored, pages, rest } = await events.getEncodedHistory(ref, windows));
+        if (rest !== undefined && windows !== undefined && readRange !== undefined) {
+          const snapshot = stored
+            ? create(SnapshotSchema, { sequence: stored.sequence, state: stored.state })
+            : undefined;
+          const split: SplitPrior = {
+            cover,
+            snapshot,
+            pages,
+            rest,
+            window: windows.window,
+            read: (from, to) => this.readWindow(ref, from, to, readRange),
+          };
+          return { next: rest.to + 1, encoded: split };
+        }
       } else {
         stored = await this.deps.snapshots.get(ref);
         pages = await read(ref, stored ? stored.sequence + 1 : 0);
@@ -382,6 +430,29 @@ export class AggregatePipeline {
     } catch (err) {
       throw this.loadError(err);
     }
+  }
+
+  /**
+   * One window of a split history. Fewer pages than the range holds (the history is not what it
+   * was when the load began) fail the call, ABORTED: a handler is never sent a wrong history.
+   */
+  private async readWindow(
+    ref: AggregateRef,
+    from: number,
+    to: number,
+    readRange: NonNullable<EventStore["getEncodedRange"]>,
+  ): Promise<EncodedPages> {
+    let pages: EncodedPages;
+    try {
+      pages = await readRange(ref, from, to);
+    } catch (err) {
+      throw this.loadError(err);
+    }
+    if (pages.count !== to - from + 1 || pages.lastSequence !== to) {
+      this.log.warn("command.history_window_short", { domain: ref.domain, from, to, got: pages.count });
+      throw E.aborted(E.Messages.loadFailed(`pages ${from}..${to} read ${pages.count} pages`));
+    }
+    return pages;
   }
 
   private async load(ref: AggregateRef, cover: Cover): Promise<EventBook> {
@@ -437,9 +508,13 @@ export class AggregatePipeline {
       ...(this.deps.handlerTimeoutMs ? { timeoutMs: this.deps.handlerTimeoutMs } : {}),
     };
     if (prior.encoded !== undefined && prepared.handler.handleEncoded) {
-      return prepared.handler.handleEncoded(handlerRequestParts(prior.encoded, prepared.book), options);
+      const body = isSplit(prior.encoded)
+        ? streamedHandlerRequest(prior.encoded, prepared.book)
+        : handlerRequestParts(prior.encoded, prepared.book);
+      return prepared.handler.handleEncoded(body, options);
     }
-    const request = create(ContextualCommandSchema, { events: priorBook(prior), command: prepared.book });
+    const events = isSplit(prior.encoded) ? await this.load(prepared.ref, prepared.cover) : priorBook(prior);
+    const request = create(ContextualCommandSchema, { events, command: prepared.book });
     return prepared.handler.handle(request, options);
   }
 

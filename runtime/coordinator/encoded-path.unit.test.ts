@@ -16,7 +16,7 @@ import {
   SnapshotSchema,
   Uuid,
 } from "@angzarr/proto";
-import { aggregateComponent, buildRouter, joinBody, MemoryClient, seeded } from "@angzarr/sdk";
+import { aggregateComponent, buildRouter, gatherBody, joinBody, MemoryClient, seeded } from "@angzarr/sdk";
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { StringValueSchema } from "@bufbuild/protobuf/wkt";
 import { ConnectError } from "@connectrpc/connect";
@@ -154,8 +154,8 @@ describe("aggregate pipeline: encoded fast path", () => {
         decodedCalls.push(toBinary(ContextualCommandSchema, request));
         return client.handle(request, options);
       },
-      handleEncoded: (request, options) => {
-        encodedCalls.push(joinBody(request).slice());
+      handleEncoded: async (request, options) => {
+        encodedCalls.push((await gatherBody(request)).slice());
         return client.handleEncoded(request, options);
       },
       descriptor: (options) => client.descriptor(options),
@@ -284,8 +284,8 @@ describe("aggregate pipeline: encoded fast path", () => {
               new MemoryClient(buildRouter(aggregateComponent(echoAggregate("echo")))),
             ).handle(request, options);
           },
-          handleEncoded: (request, options) => {
-            encodedCalls.push(joinBody(request).slice());
+          handleEncoded: async (request, options) => {
+            encodedCalls.push((await gatherBody(request)).slice());
             return aggregateClient(
               new MemoryClient(buildRouter(aggregateComponent(echoAggregate("echo")))),
             ).handleEncoded(request, options);

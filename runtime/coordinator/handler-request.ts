@@ -10,6 +10,7 @@ import {
   type Snapshot,
   SnapshotSchema,
 } from "@angzarr/proto";
+import type { StreamedBody } from "@angzarr/sdk";
 import { varintSize } from "@angzarr/sdk/src/fast/page-codec.ts";
 import { toBinary } from "@bufbuild/protobuf";
 import type { EncodedPages } from "../storage/types";
@@ -115,4 +116,56 @@ export function encodeHandlerRequest(prior: PriorParts, command: CommandBook): U
     at += part.length;
   }
   return out;
+}
+
+/** A long prior history read in windows: the first pages now, the rest as the request is sent. */
+export interface SplitPrior extends PriorParts {
+  /** Sequences of the pages after `pages`, in order. */
+  rest: { from: number; to: number };
+  /** Pages per later window. */
+  window: number;
+  /** Reads the pages of [from, to] (each a whole window of it, or fails). */
+  read(from: number, to: number): Promise<EncodedPages>;
+}
+
+/** An `events` field (tag 1) opening: tag and length of the EventBook part that follows. */
+function eventsOpening(length: number): Uint8Array {
+  const out = new Uint8Array(1 + varintSize(length));
+  out[0] = 0x0a;
+  writeVarint(out, 1, length);
+  return out;
+}
+
+/**
+ * The ContextualCommand{events = 1, command = 2} of a split history as a body made while it is
+ * sent: the command field first, then the prior EventBook as several `events` fields: the first
+ * with the cover, the snapshot and the first pages, each later one holding one window of pages
+ * only. Protobuf parsers take fields in any order and merge repeated occurrences of a singular
+ * message field (its repeated fields concatenated), so every parser decodes it to the message
+ * `encodeHandlerRequest` gives for the whole history. Each window is read when the previous one
+ * has been taken by the transport; `parts()` reads them again from the start at every call.
+ */
+export function streamedHandlerRequest(prior: SplitPrior, command: CommandBook): StreamedBody {
+  const cover = toBinary(CoverSchema, prior.cover);
+  const snapshot = prior.snapshot === undefined ? undefined : toBinary(SnapshotSchema, prior.snapshot);
+  const commandBytes = toBinary(CommandBookSchema, command);
+  const book = writeBook(prior, cover, snapshot);
+  const headSize = fieldSize(commandBytes.length) + fieldSize(book) - prior.pages.bytes.length;
+  const head = new Uint8Array(headSize);
+  let p = writeField(head, 0, 0x12, commandBytes);
+  head[p++] = 0x0a;
+  p = writeVarint(head, p, book);
+  p = writeField(head, p, 0x0a, cover);
+  if (snapshot !== undefined) p = writeField(head, p, 0x12, snapshot);
+  if (p !== headSize) throw new Error(`request head is ${p} bytes, expected ${headSize}`);
+  const { rest, window } = prior;
+  return {
+    async *parts() {
+      yield [head, prior.pages.bytes];
+      for (let from = rest.from; from <= rest.to; from += window) {
+        const pages = await prior.read(from, Math.min(rest.to, from + window - 1));
+        yield [eventsOpening(pages.bytes.length), pages.bytes];
+      }
+    },
+  };
 }

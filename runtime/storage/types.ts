@@ -70,6 +70,19 @@ export interface StoredEvent {
 export interface EncodedHistory {
   snapshot: SnapshotRecord | undefined;
   pages: EncodedPages;
+  /**
+   * A split load (HistoryWindows): the pages after `pages` that were not read, sequences
+   * [from, to] of the main timeline as it stood at the read (to be read with getEncodedRange).
+   */
+  rest?: { from: number; to: number };
+}
+
+/** How a long load of the main timeline may be split (EventStore.getEncodedHistory). */
+export interface HistoryWindows {
+  /** Split when more than this many pages follow the snapshot. */
+  above: number;
+  /** Pages per window when split: the first window is read at once, the rest left to the caller. */
+  window: number;
 }
 
 /** Pages already encoded for a handler request (see EventStore.getEncodedFrom). */
@@ -111,9 +124,15 @@ export interface EventStore {
    * Optional: what a command's handler is given, in one call: the aggregate's snapshot and the
    * encoded pages after it (getEncodedFrom from the snapshot's sequence + 1). A backend may answer
    * a hot aggregate from memory but never staler than the store: a write by any connection or
-   * process is seen by the next call. Callers must not modify what it returns.
+   * process is seen by the next call. Callers must not modify what it returns. With `windows`, a
+   * backend may read only the first pages of a long main-timeline history and name the rest.
    */
-  getEncodedHistory?(ref: AggregateRef): Promise<EncodedHistory>;
+  getEncodedHistory?(ref: AggregateRef, windows?: HistoryWindows): Promise<EncodedHistory>;
+  /**
+   * Optional (main timeline only): the encoded pages with `from <= sequence <= to`. Main-timeline
+   * pages never change once committed, so ranges read at different moments fit together.
+   */
+  getEncodedRange?(ref: AggregateRef, from: number, to: number): Promise<EncodedPages>;
   /**
    * Optional: what `get` returns for each of several aggregates, in their order, read in a few
    * queries instead of one per aggregate (a saga fetching thousands of destinations). Backends

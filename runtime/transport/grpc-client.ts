@@ -9,7 +9,7 @@
 // already encoded requests and wants the response bytes, so it does not go through a typed
 // Transport that would decode and re-encode them.
 import * as net from "node:net";
-import { type CallOptions, joinBody, type RequestBody, type RpcClient } from "@angzarr/sdk";
+import { type CallOptions, gatherBody, type RequestBody, type RpcClient } from "@angzarr/sdk";
 import { Code, ConnectError } from "@connectrpc/connect";
 import {
   createAsyncIterable,
@@ -61,6 +61,8 @@ export class GrpcClient implements RpcClient {
   }
 
   async raw(path: string, body: RequestBody, options: CallOptions = {}): Promise<Uint8Array> {
+    // A streamed body is made to its end first (its own failure is the call's error).
+    const bytes = await gatherBody(body);
     const timeoutMs = options.timeoutMs && options.timeoutMs > 0 ? options.timeoutMs : undefined;
     const deadline = createDeadlineSignal(timeoutMs);
     const abort = createLinkedAbortController(options.signal, deadline.signal);
@@ -85,7 +87,7 @@ export class GrpcClient implements RpcClient {
           method: "POST",
           header,
           signal: abort.signal,
-          body: createAsyncIterable([encodeEnvelope(0, joinBody(body))]),
+          body: createAsyncIterable([encodeEnvelope(0, bytes)]),
         });
         await pipeTo(response.body, transformSplitEnvelope(MAX_MESSAGE_BYTES), async (split) => {
           for await (const envelope of split) envelopes.push(envelope);

@@ -6,6 +6,7 @@ import {
   type BusinessResponse,
   BusinessResponseSchema,
   type CommandBook,
+  CommandBookSchema,
   type CommandPage,
   type ComponentDescriptor,
   ComponentDescriptorSchema,
@@ -21,6 +22,7 @@ import {
   RevocationResponseSchema,
   type RevokeEventCommand,
   RevokeEventCommandSchema,
+  type Snapshot,
   SubscriptionSchema,
   Timestamps,
   TypeUrl,
@@ -28,7 +30,8 @@ import {
 import { create, type DescMessage, fromBinary, type Message, type MessageShape } from "@bufbuild/protobuf";
 import type { Any, Timestamp } from "@bufbuild/protobuf/wkt";
 import { invalidArgument } from "./errors";
-import { type ContextualView, nextSequenceOf, readContextualCommand } from "./fast/book-view";
+import { type ContextualView, nextSequenceOf, readBookPart, readContextualCommand } from "./fast/book-view";
+import { FieldStream } from "./fast/field-stream";
 import { aggregateKey } from "./fast/history-pages";
 import { type ScalarDecoder, scalarDecoder } from "./fast/scalar-decoder";
 import { decodeBody } from "./rpc/protocol";
@@ -275,17 +278,97 @@ export class Aggregate<SD extends DescMessage> {
   }
 
   /**
+   * `handleBinary` on a body that arrives in chunks (a chunked HTTP/1.1 request): the command
+   * first, then the prior book as one or several `events` fields (the later ones holding pages
+   * only, which protobuf-es merges into one book), each folded into the state as soon as it is
+   * complete, while the rest is still arriving. Any other shape, and any failure of the walk or
+   * the fold, gives the answer `handleBinary` gives on the whole body (every chunk is kept).
+   */
+  async handleStream(chunks: AsyncIterable<Uint8Array>, now?: Timestamp): Promise<BusinessResponse> {
+    const fields = new FieldStream();
+    let command: CommandBook | undefined;
+    let needs = true;
+    let state: MessageShape<SD> | undefined;
+    const types: TypeEntry<MessageShape<SD>>[] = [];
+    let parts = 0;
+    let snapshot: Snapshot | undefined;
+    // For the next sequence: pages in all, the last explicit number and how many pages follow it.
+    let total = 0;
+    let lastNum = -1;
+    let after = 0;
+    const onField = (no: number, bytes: Uint8Array): boolean => {
+      if (no === 2) {
+        if (command !== undefined || parts > 0) return false;
+        try {
+          command = fromBinary(CommandBookSchema, bytes);
+        } catch {
+          return false;
+        }
+        needs = this.needsState(command);
+        return true;
+      }
+      if (no !== 1 || command === undefined) return false;
+      const view = readBookPart(bytes, parts === 0);
+      if (view === undefined) return false;
+      if (parts === 0) {
+        snapshot = view.snapshot;
+        state = needs ? this.viewState(view.snapshot, command.cover) : this.initialState();
+      }
+      parts++;
+      if (!needs) {
+        if (!asciiTypes(view)) return false;
+      } else {
+        try {
+          if (!this.foldView(state as MessageShape<SD>, view, types)) return false;
+        } catch {
+          return false;
+        }
+      }
+      for (let i = view.count - 1; i >= 0; i--) {
+        const num = view.nums[i] as number;
+        if (num >= 0) {
+          lastNum = num;
+          after = view.count - 1 - i;
+          break;
+        }
+        if (i === 0) after += view.count;
+      }
+      total += view.count;
+      return true;
+    };
+    for await (const chunk of chunks) fields.push(chunk, onField);
+    if (!fields.whole || command === undefined) return this.handleBinary(fields.joined(), now);
+    const next = lastNum >= 0 ? lastNum + after + 1 : (snapshot ? snapshot.sequence + 1 : 0) + total;
+    return this.decide(commandOf(command), state ?? this.initialState(), next, now ?? Timestamps.now());
+  }
+
+  /** The state a snapshot holds (the initial state without one, or when it does not decode). */
+  private viewState(snapshot: Snapshot | undefined, cover: Cover | undefined): MessageShape<SD> {
+    const state = snapshot?.state;
+    return state && AnyPayload.is(state, this.definition.state)
+      ? this.snapshotState(cover, state.value)
+      : this.initialState();
+  }
+
+  /**
    * State from a walked request: the snapshot, then every page, as `rebuild` does. Undefined
    * when a page's type URL is not ASCII (the general path decides then).
    */
   private rebuildView(view: ContextualView): MessageShape<SD> | undefined {
-    let state = this.initialState();
-    const snapshot = view.snapshot?.state;
-    if (snapshot && AnyPayload.is(snapshot, this.definition.state)) {
-      state = this.snapshotState(view.command?.cover, snapshot.value);
-    }
+    const state = this.viewState(view.snapshot, view.command?.cover);
+    return this.foldView(state, view, []) ? state : undefined;
+  }
+
+  /**
+   * Applies the walked pages of `view` to `state`; `types` caches the type URLs seen (across
+   * views). False when a page's type URL is not ASCII.
+   */
+  private foldView(
+    state: MessageShape<SD>,
+    view: ContextualView,
+    types: TypeEntry<MessageShape<SD>>[],
+  ): boolean {
     const { buf, refs, count } = view;
-    const types: TypeEntry<MessageShape<SD>>[] = [];
     let last: TypeEntry<MessageShape<SD>> | undefined;
     for (let i = 0; i < count; i++) {
       const at = 4 * i;
@@ -303,7 +386,7 @@ export class Aggregate<SD extends DescMessage> {
       }
       if (entry === undefined) {
         const typeUrl = asciiText(buf, typeStart, typeEnd);
-        if (typeUrl === undefined) return undefined;
+        if (typeUrl === undefined) return false;
         const applier = this.appliers.get(TypeUrl.fullName(typeUrl));
         entry = {
           buf,
@@ -324,7 +407,7 @@ export class Aggregate<SD extends DescMessage> {
         fromBinary(applier.schema, buf.subarray(valueStart, valueEnd));
       applier.apply(state, event);
     }
-    return state;
+    return true;
   }
 
   /** The command part of `handle`, once the state and next sequence are known. */

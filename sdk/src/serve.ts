@@ -27,8 +27,11 @@ export function aggregateComponent<SD extends DescMessage>(aggregate: Aggregate<
     register(router) {
       router.add(AggregateService.method.getDescriptor, () => aggregate.descriptor());
       // Raw bytes in: the aggregate walks the prior pages itself (Aggregate.handleBinary).
-      router.addRaw(AggregateService.method.handle, (body) =>
-        toBinary(BusinessResponseSchema, aggregate.handleBinary(body)),
+      // A long history comes chunked: folded as it arrives (Aggregate.handleStream).
+      router.addRaw(
+        AggregateService.method.handle,
+        (body) => toBinary(BusinessResponseSchema, aggregate.handleBinary(body)),
+        async (chunks) => toBinary(BusinessResponseSchema, await aggregate.handleStream(chunks)),
       );
       return [AggregateService.typeName];
     },

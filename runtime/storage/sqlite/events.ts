@@ -13,6 +13,7 @@ import type {
   EncodedPages,
   EventStore,
   GlobalReadFilter,
+  HistoryWindows,
   StoredEvent,
 } from "../types";
 import { CAUSATION_INSERT, validKey as validCausation } from "./causations";
@@ -429,7 +430,7 @@ export class SqliteEventStore implements EventStore {
     });
   }
 
-  async getEncodedHistory(target: AggregateRef): Promise<EncodedHistory> {
+  async getEncodedHistory(target: AggregateRef, windows?: HistoryWindows): Promise<EncodedHistory> {
     const ref = check.ref(target);
     const { domain, edition, root } = ref;
     if (edition !== "") {
@@ -444,11 +445,46 @@ export class SqliteEventStore implements EventStore {
       if (cached !== undefined) return cached;
       const snapshot = this.snapshots.read(domain, "", root);
       const from = snapshot ? snapshot.sequence + 1 : 0;
+      if (windows !== undefined) {
+        const split = this.firstWindow(domain, root, from, windows);
+        if (split !== undefined) return { snapshot, ...split };
+      }
       const pages = encodePageRows(this.rows(domain, "", root, from, MAX_SEQUENCE, undefined, true));
       const entry: CachedHistory = { version, snapshot, pages };
       this.db.histories.put(key, entry);
       return entry;
     });
+  }
+
+  /**
+   * The first `windows.window` pages from `from` and the range of the rest, when more than
+   * `windows.above` pages of the main timeline follow `from` (sequences there have no gaps: the
+   * count is the head's distance). Undefined otherwise, or when the pages read do not end where
+   * a gap-free timeline would (the caller then reads them all).
+   */
+  private firstWindow(
+    domain: string,
+    root: Uint8Array,
+    from: number,
+    windows: HistoryWindows,
+  ): Pick<EncodedHistory, "pages" | "rest"> | undefined {
+    const last = this.maxSequence.values(domain, "", root, from, MAX_SEQUENCE)[0]?.[0] as number | undefined;
+    if (last === undefined || last - from + 1 <= windows.above) return undefined;
+    const end = from + windows.window - 1;
+    const pages = encodePageRows(this.rows(domain, "", root, from, end, undefined, true));
+    if (pages.count !== windows.window || pages.lastSequence !== end) return undefined;
+    return { pages, rest: { from: end + 1, to: last } };
+  }
+
+  async getEncodedRange(target: AggregateRef, from: number, to: number): Promise<EncodedPages> {
+    const ref = check.ref(target);
+    const lo = check.sequence(from, "from");
+    const hi = check.sequence(to, "to");
+    if (ref.edition !== "") throw new InvalidInputError("getEncodedRange reads the main timeline only");
+    if (lo > hi) return NO_PAGES;
+    return this.db.read(`read ${ref.domain}`, () =>
+      encodePageRows(this.rows(ref.domain, "", ref.root, lo, hi, undefined, true)),
+    );
   }
 
   async getRange(target: AggregateRef, from: number, to: number): Promise<EventPage[]> {

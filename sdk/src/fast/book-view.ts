@@ -356,17 +356,22 @@ function walkBook(buf: Uint8Array, end: number, out: BookParts): boolean {
   return true;
 }
 
-/**
- * Walks an encoded angzarr.ContextualCommand (events = 1, command = 2). Undefined when the
- * bytes hold anything the walk does not handle: decode them with fromBinary then.
- */
-export function readContextualCommand(buf: Uint8Array): ContextualView | undefined {
+/** A new walk of `buf`: fresh page tables, so views already handed out keep theirs. */
+function begin(buf: Uint8Array): void {
   pos = 0;
   count = 0;
   // Room for as many pages as the bytes can plausibly hold (a page takes 40+ bytes).
   const capacity = Math.max(256, Math.ceil(buf.length / 40));
   refs = new Int32Array(4 * capacity);
   nums = new Float64Array(capacity);
+}
+
+/**
+ * Walks an encoded angzarr.ContextualCommand (events = 1, command = 2). Undefined when the
+ * bytes hold anything the walk does not handle: decode them with fromBinary then.
+ */
+export function readContextualCommand(buf: Uint8Array): ContextualView | undefined {
+  begin(buf);
   const end = buf.length;
   const parts: BookParts = { snapshot: undefined };
   let eventsSeen = false;
@@ -396,4 +401,27 @@ export function readContextualCommand(buf: Uint8Array): ContextualView | undefin
     pos = stop;
   }
   return { buf, command, snapshot: parts.snapshot, count, refs, nums };
+}
+
+/**
+ * Walks one EventBook part of a ContextualCommand whose `events` field comes several times
+ * (protobuf-es merges them: the pages concatenated). The first part may hold what walkBook
+ * accepts; a later part only pages (anything else there: undefined, the general path decides).
+ * The view's `command` is undefined.
+ */
+export function readBookPart(buf: Uint8Array, first: boolean): ContextualView | undefined {
+  begin(buf);
+  const end = buf.length;
+  const parts: BookParts = { snapshot: undefined };
+  if (first) {
+    if (!walkBook(buf, end, parts)) return undefined;
+  } else {
+    while (pos < end) {
+      if (readTag(buf, end) !== 0x1a) return undefined;
+      const len = readLen(buf, end);
+      if (len < 0) return undefined;
+      if (!walkPage(buf, pos + len)) return undefined;
+    }
+  }
+  return { buf, command: undefined, snapshot: parts.snapshot, count, refs, nums };
 }

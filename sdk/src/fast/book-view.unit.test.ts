@@ -363,3 +363,186 @@ describe("Aggregate.handleBinary (fast path) against protobuf-es + handle", () =
     expect(book?.pages[0]?.sequence).toEqual({ case: "num", value: 10_000 });
   });
 });
+
+// A request in the streamed shape the coordinator sends for a long history: the command field
+// first, then the prior book as several `events` fields (the first with cover, snapshot and the
+// first pages, later ones with pages only), which protobuf-es merges into the same message.
+function lengthField(no: number, bytes: Uint8Array): Uint8Array {
+  const head: number[] = [(no << 3) | 2];
+  let n = bytes.length;
+  while (n >= 128) {
+    head.push((n & 0x7f) | 0x80);
+    n >>>= 7;
+  }
+  head.push(n);
+  const out = new Uint8Array(head.length + bytes.length);
+  out.set(head);
+  out.set(bytes, head.length);
+  return out;
+}
+
+function joined(parts: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+function streamedShape(request: ContextualCommand, random: () => number): Uint8Array {
+  const parts: Uint8Array[] = [];
+  if (request.command) parts.push(lengthField(2, toBinary(CommandBookSchema, request.command)));
+  const book = request.events;
+  if (book) {
+    const pages = book.pages;
+    const cuts = [
+      0,
+      ...Array.from({ length: Math.floor(random() * 4) }, () => Math.floor(random() * (pages.length + 1))),
+    ]
+      .sort((a, b) => a - b)
+      .concat(pages.length);
+    const first = create(EventBookSchema, { ...book, pages: pages.slice(0, cuts[1]) });
+    parts.push(lengthField(1, toBinary(EventBookSchema, first)));
+    for (let k = 1; k + 1 < cuts.length; k++) {
+      const later = create(EventBookSchema, { pages: pages.slice(cuts[k], cuts[k + 1]) });
+      parts.push(lengthField(1, toBinary(EventBookSchema, later)));
+    }
+  }
+  return joined(parts);
+}
+
+async function* chunksOf(bytes: Uint8Array, cuts: number[]): AsyncGenerator<Uint8Array> {
+  let at = 0;
+  for (const cut of [...cuts, bytes.length]) {
+    yield bytes.slice(at, cut);
+    at = cut;
+  }
+}
+
+/** Aggregate.handleStream's outcome, and whether it gave up on the incremental walk. */
+async function streamedOutcome(
+  bytes: Uint8Array,
+  cuts: number[],
+): Promise<{ answer: Outcome; fellBack: boolean }> {
+  const original = aggregate.handleBinary;
+  let fellBack = false;
+  aggregate.handleBinary = (body, at) => {
+    fellBack = true;
+    return original.call(aggregate, body, at);
+  };
+  try {
+    return { answer: { ok: await aggregate.handleStream(chunksOf(bytes, cuts), now) }, fellBack };
+  } catch (err) {
+    const e = err as { code?: number; message?: string; name?: string };
+    return { answer: { error: `${e.name}:${e.code ?? ""}:${e.message}` }, fellBack };
+  } finally {
+    aggregate.handleBinary = original;
+  }
+}
+
+const randomCuts = (length: number, random: () => number) =>
+  Array.from({ length: Math.floor(random() * 6) }, () => Math.floor(random() * (length + 1))).sort(
+    (a, b) => a - b,
+  );
+
+describe("Aggregate.handleStream (a chunked request folded as it arrives)", () => {
+  test("600 seeded requests in the streamed shape, cut anywhere: the answers of the whole request", async () => {
+    const random = seeded(21);
+    let incremental = 0;
+    for (let i = 0; i < 600; i++) {
+      const request = randomRequest(random);
+      // Unknown top-level fields are not part of the streamed shape.
+      request.$unknown = undefined;
+      const bytes = streamedShape(request, random);
+      expect(decodeBody(ContextualCommandSchema, bytes)).toEqual(
+        decodeBody(ContextualCommandSchema, toBinary(ContextualCommandSchema, request)),
+      );
+      const { answer, fellBack } = await streamedOutcome(bytes, randomCuts(bytes.length, random));
+      expect(answer).toEqual(general(toBinary(ContextualCommandSchema, request)));
+      if (!fellBack) incremental++;
+    }
+    // Only requests without a command (or whose fold fails) go the whole-body way.
+    expect(incremental).toBeGreaterThan(450);
+  });
+
+  test("a small book cut at every byte boundary, and byte by byte: the walk's state and next sequence", async () => {
+    const random = seeded(22);
+    const pages = Array.from({ length: 9 }, (_, i) => randomPage(20 + i, random));
+    const request = create(ContextualCommandSchema, {
+      events: create(EventBookSchema, {
+        cover: Covers.make({ domain: "log", root: new Uint8Array(16).fill(1) }),
+        snapshot: create(SnapshotSchema, {
+          sequence: 19,
+          state: pack(
+            "type.googleapis.com/google.protobuf.StringValue",
+            toBinary(StringValueSchema, create(StringValueSchema, { value: "snap," })),
+            random,
+          ),
+        }),
+        pages,
+      }),
+      command: create(CommandBookSchema, {
+        pages: [
+          create(CommandPageSchema, {
+            command: pack(
+              "type.googleapis.com/google.protobuf.Int32Value",
+              toBinary(Int32ValueSchema, create(Int32ValueSchema, { value: 5 })),
+              random,
+            ),
+          }),
+        ],
+      }),
+    });
+    const bytes = streamedShape(request, seeded(3));
+    const expected = fast(toBinary(ContextualCommandSchema, request));
+    expect("ok" in expected).toBe(true);
+    for (let cut = 0; cut <= bytes.length; cut++) {
+      expect(await streamedOutcome(bytes, [cut])).toEqual({ answer: expected, fellBack: false });
+    }
+    const everyByte = Array.from({ length: bytes.length - 1 }, (_, i) => i + 1);
+    expect(await streamedOutcome(bytes, everyByte)).toEqual({ answer: expected, fellBack: false });
+  });
+
+  test("other shapes and malformed bodies take the whole-body path, with its answer or error", async () => {
+    const random = seeded(23);
+    const request = randomRequest(random);
+    request.$unknown = undefined;
+    const command = lengthField(2, toBinary(CommandBookSchema, request.command ?? create(CommandBookSchema)));
+    const later = (book: Parameters<typeof create<typeof EventBookSchema>>[1]) =>
+      lengthField(1, toBinary(EventBookSchema, create(EventBookSchema, book)));
+    const page = randomPage(0, random);
+    const odd = [
+      // The events before the command.
+      joined([later({ pages: [page] }), command]),
+      // A later part with a cover (merged by protobuf-es, not by the walk).
+      joined([
+        command,
+        later({ pages: [page] }),
+        later({ cover: Covers.make({ domain: "x", root: new Uint8Array(16) }), pages: [page] }),
+      ]),
+      // The command twice.
+      joined([command, command, later({ pages: [page] })]),
+      // A top-level varint field.
+      joined([command, Uint8Array.of(0x18, 0x01), later({ pages: [page] })]),
+      // Cut inside a part.
+      joined([command, later({ pages: [page, page] })]).subarray(0, command.length + 5),
+    ];
+    for (const bytes of odd) {
+      const { answer, fellBack } = await streamedOutcome(bytes, randomCuts(bytes.length, random));
+      expect(fellBack).toBe(true);
+      expect(answer).toEqual(general(bytes));
+    }
+    for (let i = 0; i < 1_000; i++) {
+      const request = randomRequest(random);
+      request.$unknown = undefined;
+      const bytes = streamedShape(request, random).slice();
+      if (bytes.length === 0) continue;
+      const mutated = bytes.subarray(0, random() < 0.3 ? Math.floor(random() * bytes.length) : bytes.length);
+      if (mutated.length > 0) mutated[Math.floor(random() * mutated.length)] = Math.floor(random() * 256);
+      const { answer } = await streamedOutcome(mutated, randomCuts(mutated.length, random));
+      expect(answer).toEqual(general(mutated));
+    }
+  });
+});

@@ -11,7 +11,8 @@ import {
   decodeBody,
   errorFromResponse,
   errorResponse,
-  joinBody,
+  gatherBody,
+  isStreamed,
   PROTOCOL_VERSION_HEADER,
   type RequestBody,
 } from "./protocol";
@@ -86,6 +87,8 @@ export class UnixSocketClient implements RpcClient {
     try {
       res = await this.pool.post(path, headers, body, signal);
     } catch (err) {
+      // A streamed body's own failure (the history could not be read) is the call's error.
+      if (err instanceof ConnectError) throw err;
       if ((err as Error).name === "TimeoutError") {
         throw new ConnectError(`${path} timed out after ${options.timeoutMs} ms`, Code.DeadlineExceeded);
       }
@@ -118,8 +121,9 @@ export class MemoryClient implements RpcClient {
   async raw(path: string, body: RequestBody, options: CallOptions = {}): Promise<Uint8Array> {
     try {
       // The router gets bytes of its own, as a socket's server would.
-      const joined = joinBody(body);
-      const bytes = body instanceof Uint8Array || body.length === 1 ? joined.slice() : joined;
+      const joined = await gatherBody(body);
+      const own = body instanceof Uint8Array || isStreamed(body) || body.length === 1;
+      const bytes = own ? joined.slice() : joined;
       return await this.router.invoke(path, bytes, {
         path,
         correlationId: options.correlationId ?? "",

@@ -87,6 +87,43 @@ describe("HTTP/1.1 keep-alive pool on a Unix socket", () => {
     pool.close();
   });
 
+  test("a streamed body goes chunked, piece by piece, and arrives whole; a failing one fails the call", async () => {
+    const pool = new Http1UnixPool(socket);
+    const sizes = [5, 0, 2_000_000, 1, 700_000, 0];
+    const pieces = sizes.map((size, k) => new Uint8Array(size).map((_, i) => (i * 3 + k) % 251));
+    const whole = new Uint8Array(sizes.reduce((n, s) => n + s, 0));
+    let at = 0;
+    for (const piece of pieces) {
+      whole.set(piece, at);
+      at += piece.length;
+    }
+    let made = 0;
+    const body = {
+      async *parts() {
+        for (const piece of pieces) {
+          made++;
+          // Two buffers per piece: they go out as one chunk.
+          yield [piece.subarray(0, 1), piece.subarray(1)];
+        }
+      },
+    };
+    const res = await pool.post("/echo", {}, body);
+    expect(made).toBe(sizes.length);
+    expect(Buffer.compare(Buffer.from(res.body), Buffer.from(whole))).toBe(0);
+    const broken = new Error("window read short");
+    const failing = {
+      async *parts() {
+        yield [new Uint8Array(300_000)];
+        throw broken;
+      },
+    };
+    await expect(pool.post("/echo", {}, failing)).rejects.toBe(broken);
+    // The pool goes on (the cut-off connection is not reused).
+    expect((await pool.post("/echo", {}, Uint8Array.of(1, 2))).body).toEqual(Uint8Array.of(1, 2));
+    expect((await pool.post("/echo", {}, body)).body.length).toBe(whole.length);
+    pool.close();
+  });
+
   test("echoes bodies of every size and reuses one connection for sequential calls", async () => {
     const pool = new Http1UnixPool(socket);
     for (const size of [0, 1, 1000, 300_000]) {
@@ -189,6 +226,16 @@ describe("HTTP/1.1 keep-alive pool on a Unix socket", () => {
       expect((await twice.post("/x", {}, new Uint8Array())).status).toBe(200);
       expect((await twice.post("/x", {}, new Uint8Array())).status).toBe(200);
       expect(requests).toBe(5);
+      // A streamed body sent again is made again from its start.
+      let made = 0;
+      const streamed = {
+        async *parts() {
+          made++;
+          yield [Uint8Array.of(1)];
+        },
+      };
+      expect((await twice.post("/x", {}, streamed)).status).toBe(200);
+      expect(made).toBe(2);
     } finally {
       once.close();
       twice.close();

@@ -3,7 +3,7 @@
 // 60 µs more per call on these machines (bench/socket-roundtrip.bench.ts), which matters on the
 // path every command takes to its handler program.
 import type { Socket } from "bun";
-import type { RequestBody } from "./protocol";
+import { isStreamed, type RequestBody, type StreamedBody } from "./protocol";
 
 /** Where a pool connects: a Unix socket path, or a TCP host and port. */
 export type PoolTarget = string | { hostname: string; port: number };
@@ -40,6 +40,9 @@ export class ConnectionLost extends Error {
 }
 
 const CRLF2 = new Uint8Array([13, 10, 13, 10]);
+const CRLF = CRLF2.subarray(0, 2);
+/** The chunk that ends a chunked body (no trailers). */
+const LAST_CHUNK = new Uint8Array([0x30, 13, 10, 13, 10]);
 /**
  * Requests up to this size go out as one buffer (head and body joined: one write); larger ones
  * as their parts, one after another, so a multi-megabyte body is never copied to be sent.
@@ -69,6 +72,10 @@ class Connection {
   private pending: Pending | undefined;
   /** What is left to write of the request, in order (the first part possibly begun). */
   private unsent: Uint8Array[] = [];
+  /** A streamed body is still being written (the connection cannot serve another request). */
+  private streaming = false;
+  /** Called once `unsent` is empty or the connection is gone (a streamed body waits on it). */
+  private onWritable: (() => void) | undefined;
   closed = false;
   /** Requests completed on this connection (0 = fresh). */
   served = 0;
@@ -89,6 +96,62 @@ class Connection {
     this.drain();
   }
 
+  /**
+   * Writes the head, then each piece of the body as one chunk as it is made. The next piece is
+   * asked for only once the socket took the previous one (backpressure), so the body is read,
+   * sent and (by the receiver) consumed in turns. A failure of the body fails the request with
+   * that error and closes the connection (the receiver never sees the body's end).
+   */
+  stream(head: Uint8Array, body: StreamedBody, pending: Pending): void {
+    this.pending = pending;
+    this.length = 0;
+    this.unsent = [head];
+    this.streaming = true;
+    this.drain();
+    this.pump(body).then(
+      () => {
+        this.streaming = false;
+      },
+      (err: unknown) => {
+        this.streaming = false;
+        const failed = this.pending;
+        this.pending = undefined;
+        failed?.reject(err instanceof Error ? err : new Error(String(err)));
+        this.destroy();
+      },
+    );
+  }
+
+  private async pump(body: StreamedBody): Promise<void> {
+    const pieces = body.parts()[Symbol.asyncIterator]();
+    let finished = false;
+    try {
+      for (;;) {
+        const next = await pieces.next();
+        // Answered before the body's end, or gone: nothing more to send.
+        if (this.pending === undefined || this.closed) return;
+        if (next.done) break;
+        let size = 0;
+        for (const b of next.value) size += b.length;
+        if (size === 0) continue;
+        this.unsent.push(encoder.encode(`${size.toString(16)}\r\n`), ...next.value, CRLF);
+        this.drain();
+        if (this.unsent.length > 0) await new Promise<void>((resolve) => (this.onWritable = resolve));
+      }
+      finished = true;
+      this.unsent.push(LAST_CHUNK);
+      this.drain();
+    } finally {
+      if (!finished) await pieces.return?.();
+    }
+  }
+
+  private writable(): void {
+    const resolve = this.onWritable;
+    this.onWritable = undefined;
+    resolve?.();
+  }
+
   /** Back to the pool unused. */
   release(): void {
     this.onIdle(this);
@@ -107,6 +170,7 @@ class Connection {
       done++;
     }
     if (done > 0) queue.splice(0, done);
+    if (queue.length === 0) this.writable();
   }
 
   /**
@@ -180,7 +244,8 @@ class Connection {
     this.keep(consumed);
     this.served++;
     pending?.resolve({ status, contentType, body });
-    if (close) this.destroy();
+    // An answer before the whole body went out: the rest of it would be read as the next request.
+    if (close || this.streaming) this.destroy();
     else this.onIdle(this);
   }
 
@@ -191,6 +256,7 @@ class Connection {
     const pending = this.pending;
     this.pending = undefined;
     this.onGone(this);
+    this.writable();
     pending?.reject(new ConnectionLost(why, this.served > 0));
   }
 
@@ -321,15 +387,18 @@ export class Http1Pool {
     body: RequestBody,
     signal?: AbortSignal,
   ): Promise<HttpResponse> {
-    const parts = body instanceof Uint8Array ? [body] : body;
+    const streamed = isStreamed(body) ? body : undefined;
+    const parts = body instanceof Uint8Array ? [body] : isStreamed(body) ? [] : body;
     let length = 0;
     for (const part of parts) length += part.length;
-    let head = `POST ${path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\ncontent-length: ${length}\r\n`;
+    let head = `POST ${path} HTTP/1.1\r\nhost: ${this.hostHeader}\r\n`;
+    head += streamed ? "transfer-encoding: chunked\r\n" : `content-length: ${length}\r\n`;
     for (const [k, v] of Object.entries(headers)) head += `${k}: ${v}\r\n`;
     head += "\r\n";
     const headBytes = encoder.encode(head);
     let request: Uint8Array[];
-    if (headBytes.length + length < JOIN_BELOW) {
+    if (streamed) request = [];
+    else if (headBytes.length + length < JOIN_BELOW) {
       const joined = new Uint8Array(headBytes.length + length);
       joined.set(headBytes);
       let at = headBytes.length;
@@ -357,7 +426,7 @@ export class Http1Pool {
             connection.destroy();
           };
           signal?.addEventListener("abort", onAbort, { once: true });
-          connection.send(request, {
+          const pending: Pending = {
             resolve: (r) => {
               signal?.removeEventListener("abort", onAbort);
               resolve(r);
@@ -366,7 +435,9 @@ export class Http1Pool {
               signal?.removeEventListener("abort", onAbort);
               reject(e);
             },
-          });
+          };
+          if (streamed) connection.stream(headBytes, streamed, pending);
+          else connection.send(request, pending);
         });
       } catch (err) {
         if (err instanceof ConnectionLost && err.reused && attempt === 0 && this.retryReused) continue;

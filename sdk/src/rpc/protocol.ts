@@ -7,13 +7,30 @@ import { Code, ConnectError } from "@connectrpc/connect";
 export const CONTENT_TYPE_PROTO = "application/proto";
 
 /**
- * A request body: one buffer, or its parts in order (a multi-megabyte history spliced between a
- * small head and tail is sent as is, never copied into one buffer by the sender).
+ * A request body held in memory: one buffer, or its parts in order (a multi-megabyte history
+ * spliced between a small head and tail is sent as is, never copied into one buffer by the sender).
  */
-export type RequestBody = Uint8Array | readonly Uint8Array[];
+export type BufferedBody = Uint8Array | readonly Uint8Array[];
 
-/** Bytes in a request body. */
-export function bodyLength(body: RequestBody): number {
+/**
+ * A request body made while it is sent (HTTP/1.1 chunked over a socket): each item of `parts()`
+ * is one piece (its buffers in order), written as soon as it is made. `parts()` starts over at
+ * every call, so a call sent again sends the whole body again. An error thrown by the sequence
+ * fails the call with that error (the request is cut off: the receiver never sees a whole body).
+ */
+export interface StreamedBody {
+  readonly parts: () => AsyncIterable<readonly Uint8Array[]>;
+}
+
+export type RequestBody = BufferedBody | StreamedBody;
+
+/** True for a body made while it is sent. */
+export function isStreamed(body: RequestBody): body is StreamedBody {
+  return !(body instanceof Uint8Array) && !Array.isArray(body);
+}
+
+/** Bytes in a request body held in memory. */
+export function bodyLength(body: BufferedBody): number {
   if (body instanceof Uint8Array) return body.length;
   let n = 0;
   for (const part of body) n += part.length;
@@ -21,7 +38,7 @@ export function bodyLength(body: RequestBody): number {
 }
 
 /** A request body as one buffer (the parts copied once; a single buffer as is). */
-export function joinBody(body: RequestBody): Uint8Array {
+export function joinBody(body: BufferedBody): Uint8Array {
   if (body instanceof Uint8Array) return body;
   if (body.length === 1) return body[0] as Uint8Array;
   const out = new Uint8Array(bodyLength(body));
@@ -32,6 +49,15 @@ export function joinBody(body: RequestBody): Uint8Array {
   }
   return out;
 }
+
+/** Any request body as one buffer: a streamed one made to its end first. */
+export async function gatherBody(body: RequestBody): Promise<Uint8Array> {
+  if (!isStreamed(body)) return joinBody(body);
+  const parts: Uint8Array[] = [];
+  for await (const piece of body.parts()) parts.push(...piece);
+  return joinBody(parts);
+}
+
 export const CONTENT_TYPE_JSON = "application/json";
 export const PROTOCOL_VERSION_HEADER = "connect-protocol-version";
 export const CORRELATION_HEADER = "x-correlation-id";

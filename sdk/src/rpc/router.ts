@@ -32,10 +32,15 @@ export type UnaryImpl<I extends DescMessage, O extends DescMessage> = (
 /** A method on raw bytes: encoded request in, encoded response out. */
 export type RawImpl = (body: Uint8Array, context: CallContext) => Promise<Uint8Array> | Uint8Array;
 
+/** A raw method reading a (chunked) request body as its chunks arrive. */
+export type StreamedImpl = (chunks: AsyncIterable<Uint8Array>, context: CallContext) => Promise<Uint8Array>;
+
 interface Route {
   method: DescMethod;
   /** Decodes, calls and encodes; throws ConnectError. */
   invoke(body: Uint8Array, context: CallContext): Promise<Uint8Array>;
+  /** The same on a chunked body, read as it arrives (when the method has such a reader). */
+  stream?: StreamedImpl;
 }
 
 export class UnaryRouter {
@@ -68,9 +73,13 @@ export class UnaryRouter {
    * (a method with its own decoder, e.g. the aggregate's fast path). Decoding errors are its own
    * to raise, as INVALID_ARGUMENT like `add` does.
    */
-  addRaw(method: DescMethod, impl: RawImpl): this {
+  addRaw(method: DescMethod, impl: RawImpl, stream?: StreamedImpl): this {
     if (method.methodKind !== "unary") throw new Error(`${method.name} is not unary`);
-    this.routes.set(pathOf(method), { method, invoke: async (body, context) => impl(body, context) });
+    this.routes.set(pathOf(method), {
+      method,
+      invoke: async (body, context) => impl(body, context),
+      ...(stream ? { stream } : {}),
+    });
     return this;
   }
 
@@ -108,9 +117,17 @@ export class UnaryRouter {
       return errorResponse(new ConnectError("only POST is supported", Code.Unimplemented));
     }
     try {
-      const body = new Uint8Array(await request.arrayBuffer());
       const correlationId = request.headers.get(CORRELATION_HEADER) ?? "";
-      const call = () => this.invoke(path, body, { path, correlationId, signal: request.signal });
+      const context = { path, correlationId, signal: request.signal };
+      const stream = this.routes.get(path)?.stream;
+      const body = request.body;
+      let call: () => Promise<Uint8Array>;
+      if (stream !== undefined && body !== null && isChunked(request.headers)) {
+        call = () => stream(body, context);
+      } else {
+        const bytes = new Uint8Array(await request.arrayBuffer());
+        call = () => this.invoke(path, bytes, context);
+      }
       // Health checks (the runtime asks every second) are not traced: they would bury the rest.
       const bytes = path.startsWith(HEALTH_PREFIX)
         ? await call()
@@ -132,6 +149,14 @@ export class UnaryRouter {
 }
 
 const HEALTH_PREFIX = "/grpc.health.v1.Health/";
+
+/** True for a request whose body comes chunked (no length known up front). */
+function isChunked(headers: Headers): boolean {
+  return (
+    !headers.has("content-length") &&
+    (headers.get("transfer-encoding") ?? "").toLowerCase().includes("chunked")
+  );
+}
 
 export function pathOf(method: DescMethod): string {
   return `/${method.parent.typeName}/${method.name}`;
