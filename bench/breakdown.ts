@@ -100,6 +100,8 @@ export interface PortStages {
   pages: string;
   snapshot: string;
   handler: string;
+  /** The windows of a split history (read while the handler call sends them); default `pages`. */
+  windows?: string;
 }
 
 /**
@@ -118,7 +120,13 @@ export function timedPipeline(
   );
   return new AggregatePipeline({
     events: timedPort(storage.events, stages, (m) =>
-      m === "append" ? "append" : m.startsWith("get") ? names.pages : undefined,
+      m === "append"
+        ? "append"
+        : m === "getEncodedRange"
+          ? (names.windows ?? names.pages)
+          : m.startsWith("get")
+            ? names.pages
+            : undefined,
     ),
     snapshots: timedPort(storage.snapshots, stages, (m) => (m === "get" ? names.snapshot : undefined)),
     editions: storage.editions,

@@ -8,13 +8,19 @@
 // Apart, on the same aggregate and the same request bytes (medians): the bare read (the floor of
 // rebuild.bench.ts, its own connection), the store's encoded read, the request's parts, the
 // same request sent to a program that answers without reading it (the transport alone), the
-// program's fast path in process (decode + fold + decide), and the counter program's round trip.
+// program's fast path in process (decode + fold + decide), the counter program's round trip, and
+// the read + round trip with the history split in windows (read while sent, folded as they come).
 import { Database } from "bun:sqlite";
 import { join } from "node:path";
 import { Aggregate, Covers } from "@angzarr/proto";
 import { pathOf, UnixSocketClient } from "@angzarr/sdk";
 import { MemoryBus } from "../runtime/bus/memory/memory-bus";
-import { encodeHandlerRequest, handlerRequestParts } from "../runtime/coordinator/handler-request";
+import { DEFAULT_HISTORY_WINDOWS } from "../runtime/coordinator/aggregate-pipeline";
+import {
+  encodeHandlerRequest,
+  handlerRequestParts,
+  streamedHandlerRequest,
+} from "../runtime/coordinator/handler-request";
 import { openSqliteStorage } from "../runtime/storage/sqlite";
 import type { AggregateRef } from "../runtime/storage/types";
 import { Stages, timedPipeline } from "./breakdown";
@@ -66,9 +72,10 @@ try {
     pages: "load",
     snapshot: "load",
     handler: "handler",
+    windows: "windows",
   });
   const names = ["load", "handler", "append", "publish"] as const;
-  const per: Record<string, number[]> = { total: [], own: [], cpu: [] };
+  const per: Record<string, number[]> = { total: [], own: [], cpu: [], windows: [] };
   for (const n of names) per[n] = [];
   let next = EVENTS;
   for (let run = 0; run <= RUNS; run++) {
@@ -88,15 +95,17 @@ try {
       own -= stages.take(n);
     }
     per.own?.push(own);
+    per.windows?.push(stages.take("windows"));
   }
   console.log(
     `\none rebuild in place, ${EVENTS.toLocaleString("en-US")} events, no snapshot (median of ${RUNS})`,
   );
   const rows: [string, string][] = [
     ["total", "execute, end to end"],
-    ["load", "load: encoded history (SQL read + page encoding)"],
+    ["load", "load: encoded history (SQL read + page encoding; split: 1st window)"],
     ["own", "pipeline's own work (request splice, checks, lock)"],
     ["handler", "handler round trip (send, program decode + fold + decide, answer)"],
+    ["windows", "  of which: later windows read while sending (split history)"],
     ["append", "append (one page + snapshot, group-commit turn)"],
     ["publish", "publish (in-process bus)"],
   ];
@@ -155,6 +164,18 @@ try {
   line(
     "counter program round trip (handleEncoded)",
     await timed(() => program.handler.handleEncoded?.(parts)),
+  );
+  const readRange = storage.events.getEncodedRange?.bind(storage.events);
+  if (!readRange) throw new Error("no windowed read");
+  const { window } = DEFAULT_HISTORY_WINDOWS;
+  line(
+    `same, streamed: windows of ${window} read while sent, folded as they arrive`,
+    await timed(async () => {
+      const first = await readRange(ref, 0, window - 1);
+      const split = { cover, snapshot: undefined, pages: first, rest: { from: window, to: EVENTS - 1 } };
+      const read = (from: number, to: number) => readRange(ref, from, to);
+      return program.handler.handleEncoded?.(streamedHandlerRequest({ ...split, window, read }, command));
+    }),
   );
   bare.close();
   sink.close();
