@@ -11,8 +11,22 @@ import { MIGRATIONS } from "./migrations";
 
 /** How long one statement waits for another writer's lock before SQLITE_BUSY. */
 export const BUSY_TIMEOUT_MS = 5_000;
-/** Page cache per connection, KiB. */
-const CACHE_KIB = 32 * 1024;
+/**
+ * Page cache of the connection, KiB: SQLite's default size. The write path alone would fill any
+ * size with pages it does not read again (an index keyed by random-looking correlation ids is
+ * written all over): 32 MiB cost ~34 MB of resident memory under the command load, and a small
+ * cache no CPU per append (bench/sqlite-cache-rss.ts); the OS keeps the file's pages anyway.
+ */
+export const CACHE_KIB = 2 * 1024;
+/**
+ * Page cache while long histories are read (a 100k-event aggregate's pages ≈ 15 MiB): read again,
+ * they come from the cache instead of the OS.
+ */
+export const LONG_READ_CACHE_KIB = 32 * 1024;
+/** A read of this many rows or more is a long read. */
+export const LONG_READ_ROWS = 10_000;
+/** The larger cache is given back this long after the last long read. */
+const LONG_READ_KEEP_MS = 60_000;
 /** Whole-transaction retries after SQLITE_BUSY outlasted the busy timeout. */
 const BUSY_RETRIES = 3;
 
@@ -60,11 +74,16 @@ export class SqliteDb {
   private readonly dataVersionStmt: Stmt;
   /** Loads of hot aggregates, shared by the stores on this connection (history-cache.ts). */
   readonly histories = new HistoryCache();
+  /** When the page cache goes back to CACHE_KIB (performance.now()); undefined while it is there. */
+  private largeCacheUntil: number | undefined;
+  private largeCacheTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(
     readonly path: string,
     /** synchronous = NORMAL or FULL (see SqliteDurability). */
     readonly durability: "normal" | "full" = "normal",
+    /** How long the larger page cache outlives the last long read (tests shorten it). */
+    private readonly longReadKeepMs = LONG_READ_KEEP_MS,
   ) {
     try {
       this.raw = new Database(path, { create: true, strict: true });
@@ -77,8 +96,6 @@ export class SqliteDb {
       this.raw.run("PRAGMA journal_mode = WAL");
       for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
       this.raw.run(`PRAGMA synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
-      // Room for a large aggregate's pages (100k events ≈ 15 MiB) instead of the default 2 MiB:
-      // a rebuild reads them from the cache rather than from the OS. Filled only as used.
       this.raw.run(`PRAGMA cache_size = -${CACHE_KIB}`);
       this.begin = this.prepare("BEGIN IMMEDIATE");
       this.beginRead = this.prepare("BEGIN DEFERRED");
@@ -105,6 +122,37 @@ export class SqliteDb {
   /** Changes whenever another connection (this process or another) commits to the file. */
   dataVersion(): number {
     return this.dataVersionStmt.values()[0]?.[0] as number;
+  }
+
+  /** The page cache's size now, KiB. */
+  cacheKib(): number {
+    return -(this.prepare("PRAGMA cache_size").values()[0]?.[0] as number);
+  }
+
+  /**
+   * A read of `rows` rows just ran. A long one gives the page cache room for long histories
+   * (LONG_READ_CACHE_KIB), so reading them again finds their pages in memory; the room is given
+   * back (SQLite frees the pages over CACHE_KIB) once no long read came for longReadKeepMs.
+   */
+  readRows(rows: number): void {
+    if (rows < LONG_READ_ROWS || this.closed) return;
+    const until = performance.now() + this.longReadKeepMs;
+    if (this.largeCacheUntil === undefined) this.raw.run(`PRAGMA cache_size = -${LONG_READ_CACHE_KIB}`);
+    this.largeCacheUntil = until;
+    if (this.largeCacheTimer === undefined) this.scheduleCacheShrink(this.longReadKeepMs);
+  }
+
+  private scheduleCacheShrink(ms: number): void {
+    this.largeCacheTimer = setTimeout(() => {
+      this.largeCacheTimer = undefined;
+      const until = this.largeCacheUntil;
+      if (until === undefined || this.closed) return;
+      const left = until - performance.now();
+      if (left > 0) return this.scheduleCacheShrink(left);
+      this.largeCacheUntil = undefined;
+      this.raw.run(`PRAGMA cache_size = -${CACHE_KIB}`);
+    }, ms);
+    this.largeCacheTimer.unref();
   }
 
   /** Runs `fn` (plain reads, or one autocommit statement), mapping errors. */
@@ -238,6 +286,7 @@ export class SqliteDb {
     // Writes still waiting for their group commit are committed, not dropped.
     if (this.pending.length > 0) this.flush();
     this.closed = true;
+    clearTimeout(this.largeCacheTimer);
     for (const stmt of this.statements.values()) stmt.finalize();
     this.statements.clear();
     this.raw.close();

@@ -633,11 +633,13 @@ export class SqliteEventStore implements EventStore {
     typeBytes = false,
   ): PageRow[] {
     const [all, bounded] = typeBytes ? [this.pageBytes, this.pageBytesUntil] : [this.pages, this.pagesUntil];
-    return (
+    const rows = (
       until === undefined
         ? all.values(domain, edition, root, lo, hi)
         : bounded.values(domain, edition, root, lo, hi, until.s, until.n)
     ) as PageRow[];
+    this.db.readRows(rows.length);
+    return rows;
   }
 
   /**
