@@ -20,6 +20,7 @@ import { config } from "./config-check";
 import { dlq } from "./dlq";
 import { editions } from "./editions";
 import { events } from "./events";
+import { applyGcPolicy } from "./gc-policy";
 import { health } from "./health";
 import { projection } from "./projection";
 import { speculate } from "./speculate";
@@ -280,4 +281,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (import.meta.main) process.exit(await main(process.argv.slice(2)));
+if (import.meta.main) {
+  const command = process.argv[2] ?? "";
+  // The long-running commands run under the runtime's GC policy (gc-policy.ts): this may start
+  // the process again, with the same pid and arguments.
+  if (command === "standalone" || (ROLES as readonly string[]).includes(command)) {
+    applyGcPolicy((error) => log.warn("runtime.gc_policy_failed", { error: error.message }));
+  }
+  process.exit(await main(process.argv.slice(2)));
+}
