@@ -2,8 +2,10 @@
 // `bun --cpu-prof` flags can be passed to it) on a Unix socket, called by 64 concurrent callers,
 // each call with a fresh W3C traceparent (as the coordinator sends it); the program's CPU time per
 // call (from /proc) with tracing off, and on (every span exported over OTLP/HTTP to the benchmark
-// sink in its own process). Modes alternate (off, on, off, on) so the machine's drift falls on both.
-//   bun bench/program-span.ts [calls=20000] [both|on|off] [bun flags for the program...]
+// sink in its own process), and on with every caller's trace unsampled (`-00`: the program starts
+// no span, the caller's context goes on). Modes run in the order given; "both" is off,on,off,on,
+// so that the machine's drift falls on both.
+//   bun bench/program-span.ts [calls=20000] [both|MODE,MODE...: off, on, unsampled] [bun flags...]
 //   e.g. bun bench/program-span.ts 8000 on --cpu-prof --cpu-prof-dir=/tmp/prof
 import { join } from "node:path";
 import {
@@ -32,7 +34,7 @@ const received = sink.received;
 const hex = (bytes: number) =>
   Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
 
-async function run(traced: boolean): Promise<{ cpuMicros: number; perSecond: number }> {
+async function run(traced: boolean, flags: "00" | "01"): Promise<{ cpuMicros: number; perSecond: number }> {
   const socket = join(benchDir("az-ps-"), "c.sock");
   const env: Record<string, string | undefined> = { ...process.env };
   if (traced) env.OTEL_EXPORTER_OTLP_ENDPOINT = sink.endpoint;
@@ -73,7 +75,9 @@ async function run(traced: boolean): Promise<{ cpuMicros: number; perSecond: num
       await Promise.all(
         requests.map(async (request) => {
           while (next++ < count) {
-            await handler.handleEncoded(request, { headers: { traceparent: `00-${hex(16)}-${hex(8)}-01` } });
+            await handler.handleEncoded(request, {
+              headers: { traceparent: `00-${hex(16)}-${hex(8)}-${flags}` },
+            });
           }
         }),
       );
@@ -93,13 +97,14 @@ async function run(traced: boolean): Promise<{ cpuMicros: number; perSecond: num
 }
 
 try {
-  const modes = which === "both" ? [false, true, false, true] : [which === "on"];
-  for (const traced of modes) {
+  const modes = (which === "both" ? "off,on,off,on" : which).split(",");
+  for (const mode of modes) {
+    const traced = mode !== "off";
     const before = await received();
-    const r = await run(traced);
+    const r = await run(traced, mode === "unsampled" ? "00" : "01");
     const spans = (await received()) - before;
     console.log(
-      `tracing ${traced ? "on " : "off"}: program CPU ${r.cpuMicros.toFixed(1)} µs/call, ${r.perSecond.toFixed(0)} calls/s` +
+      `${mode.padEnd(9)}: program CPU ${r.cpuMicros.toFixed(1)} µs/call, ${r.perSecond.toFixed(0)} calls/s` +
         (traced ? `, ${(spans / (calls + WARM_UP)).toFixed(2)} spans/call at the sink` : ""),
     );
   }

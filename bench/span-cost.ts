@@ -6,8 +6,11 @@
 // "awaits" is the chain of awaited promises each simulated command runs inside its span (the
 // coordinator's pipeline awaits many times per command): with a context active, every one of them
 // carries the context along (AsyncLocalStorage), which the "context only" case isolates.
+import { Covers, EventBookSchema, EventPages } from "@angzarr/proto";
+import { create } from "@bufbuild/protobuf";
+import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { context, propagation, trace } from "@opentelemetry/api";
-import { rememberTrace } from "../runtime/observability/trace-links";
+import { rememberBookTrace } from "../runtime/observability/trace-links";
 import {
   activeTraceparent,
   annotateSpan,
@@ -73,10 +76,8 @@ const coordinatorCommand = (i: number) =>
         await chain(awaits >> 1);
         traceHeaders(); // the handler call
         await chain(awaits >> 1);
-        const tp = activeTraceparent(); // the append
-        rememberTrace("counter", "", root, [i], tp);
+        activeTraceparent(); // the append (stored with the page)
         annotateSpan({ "angzarr.sequence.first": i, "angzarr.sequence.last": i });
-        activeTraceparent(); // the publish
         return 0;
       }),
     true, // the gateway's server span, which the command takes over (one span per command)
@@ -143,13 +144,19 @@ const cases: [string, (on: boolean) => Promise<number>][] = [
     },
   ],
   [
-    // Every call a new page (as every command appends one): the links fill up and evict.
-    "rememberTrace of a new page, sync",
+    // Every call a new page (as a consumer reads one per command): the links fill up and evict.
+    "rememberBookTrace of a new page (a consumer's read), sync",
     async (on) => {
       if (!on) return NaN;
-      return measureSync(iterations, () =>
-        rememberTrace("counter", "", root, [page++], parents[page & 1023]),
-      );
+      const book = create(EventBookSchema, {
+        cover: Covers.make({ domain: "counter", root }),
+        pages: [EventPages.numbered(0, create(AnySchema))],
+      });
+      const first = book.pages[0] as (typeof book.pages)[number];
+      return measureSync(iterations, () => {
+        first.sequence = { case: "num", value: page++ };
+        rememberBookTrace(book, parents[page & 1023] as string);
+      });
     },
   ],
   [

@@ -25,7 +25,6 @@ import {
   snapshotReads,
   storeDuration,
 } from "./metrics";
-import { rememberBookTrace, rememberTrace } from "./trace-links";
 
 /** The gRPC code name of an error (OK when there is none), as the metrics label it. */
 export function codeOf(err: unknown): string {
@@ -86,7 +85,8 @@ function measuredEvents(events: EventStore): EventStore {
   return withOverrides<EventStore>(events, {
     // Not a span of its own (a span costs as much as the command's own tracing): the sequence
     // range stored becomes attributes of the command's span. The span's traceparent is stored
-    // with the pages, for consumers that read them before their bus message.
+    // with the pages: a consumer reads them from the store and continues that trace (or follows
+    // its "not sampled" decision) from there (trace-links.ts).
     append: async (ref, pages, options) => {
       const started = performance.now();
       try {
@@ -95,11 +95,11 @@ function measuredEvents(events: EventStore): EventStore {
         if (stored.length > 0) {
           eventsAppended.add(stored.length, ref.domain);
           if (traceparent !== undefined) {
-            const sequences = stored.map((p) => (p.sequence.case === "num" ? p.sequence.value : -1));
-            rememberTrace(ref.domain, ref.edition, ref.root, sequences, traceparent);
+            const first = stored[0]?.sequence;
+            const last = stored.at(-1)?.sequence;
             annotateSpan({
-              "angzarr.sequence.first": sequences[0] ?? -1,
-              "angzarr.sequence.last": sequences.at(-1) ?? -1,
+              "angzarr.sequence.first": first?.case === "num" ? first.value : -1,
+              "angzarr.sequence.last": last?.case === "num" ? last.value : -1,
             });
           }
         }
@@ -158,11 +158,9 @@ export function measuredStorage(storage: Storage): Storage {
 /** A bus counting publishes by domain and finished deliveries by subscriber. */
 export function measuredBus<B extends EventBus>(bus: B): B {
   const overrides: Pick<EventBus, "publish" | "subscribe"> = {
-    // Not a span of its own: the bus message carries the publishing (command's) span's
-    // traceparent, so consumers' spans are children of the command's span.
+    // Not a span of its own: a consumer continues the trace stored with the pages it reads, and
+    // a bus between processes carries the publishing span's traceparent as well.
     publish: async (book: EventBook) => {
-      // A consumer of this process continues the trace that published the book.
-      rememberBookTrace(book);
       await bus.publish(book);
       busPublished.add(1, book.cover?.domain ?? "");
     },

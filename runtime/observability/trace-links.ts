@@ -1,12 +1,13 @@
 // Where an event's trace continues when a consumer (saga, PM, projector) takes it later: the
 // `traceparent` of the command span that stored each page, kept in memory by (domain, edition,
 // root, sequence). Consumers read events back from the store, not from the bus, so the trace
-// context cannot travel with the delivery itself. Within one coordinator the store append and the
-// publish fill this map; between coordinators the bus message carries the publisher's
-// `traceparent` (a message header) and the receiving bus fills the map before it wakes the
-// consumer. The store keeps each page's traceparent too (AppendOptions.traceparent): a consumer
-// that reads a book before its message (a poll, a wake-up for another book) or far behind fills
-// the map from it. Bounded: the oldest entries go first.
+// context cannot travel with the delivery itself: the store keeps each page's traceparent
+// (AppendOptions.traceparent, set by the measuring storage adapter), and a consumer fills this map
+// from the pages it reads before it processes them. Between coordinators the bus message carries
+// the publisher's `traceparent` too (a message header), and the receiving bus fills the map with
+// it. The command's append and publish do not: every page a consumer processes is read from the
+// store first, and what they wrote would only be written again (twice per command, sampled or
+// not, for nothing). Bounded: the oldest entries go first.
 import { Covers, type EventBook } from "@angzarr/proto";
 import { activeTraceparent, tracingEnabled } from "@angzarr/sdk";
 
@@ -26,7 +27,7 @@ const aggregateKey = (domain: string, edition: string, root: Uint8Array) =>
   `${domain}\u0000${edition}\u0000${Buffer.from(root.buffer, root.byteOffset, root.byteLength).toString("hex")}\u0000`;
 
 function remember(key: string, traceparent: string): void {
-  // Already there (the publish after the append that remembered it): nothing to write.
+  // Already there (the bus message's, then the stored one): nothing to write.
   if (recent.get(key) === traceparent) return;
   recent.set(key, traceparent);
   if (recent.size >= LIMIT / 2) {
@@ -39,25 +40,12 @@ function recall(key: string): string | undefined {
   return recent.get(key) ?? older.get(key);
 }
 
-/** Remembers the active trace (or `traceparent`) for pages just stored (no-op when tracing is off). */
-export function rememberTrace(
-  domain: string,
-  edition: string,
-  root: Uint8Array,
-  sequences: number[],
-  traceparent = activeTraceparent(),
-): void {
-  if (!tracingEnabled() || traceparent === undefined) return;
-  const aggregate = aggregateKey(domain, edition, root);
-  for (const sequence of sequences) remember(aggregate + sequence, traceparent);
-}
-
 /**
- * Remembers `traceparent` (a bus message's, or the active trace when absent) for every page of
- * `book`: a consumer of this process that reads them from the store continues that trace.
+ * Remembers `traceparent` (stored with the book's pages, or a bus message's) for every page of
+ * `book`: a consumer of this process that takes the book continues that trace.
  */
-export function rememberBookTrace(book: EventBook, traceparent = activeTraceparent()): void {
-  if (!tracingEnabled() || traceparent === undefined) return;
+export function rememberBookTrace(book: EventBook, traceparent: string): void {
+  if (!tracingEnabled()) return;
   const cover = book.cover;
   const root = cover?.root?.value;
   if (!cover || !root) return;

@@ -299,8 +299,61 @@ export class CallSpan implements Span, ReadableSpan {
 }
 
 /**
+ * A span that records nothing (its trace is not sampled, or the sampler dropped it): what the
+ * API's NonRecordingSpan is, plus the `traceparent` of its context, formatted at most once or
+ * given as read (tracing.ts carries it to the store, the trace links and the program, so that they
+ * follow the "not sampled" decision).
+ */
+export class UnrecordedSpan implements Span {
+  constructor(
+    private readonly context: SpanContext,
+    public traceparent?: string,
+  ) {}
+
+  spanContext(): SpanContext {
+    return this.context;
+  }
+
+  setAttribute(): this {
+    return this;
+  }
+
+  setAttributes(): this {
+    return this;
+  }
+
+  addEvent(): this {
+    return this;
+  }
+
+  addLink(): this {
+    return this;
+  }
+
+  addLinks(): this {
+    return this;
+  }
+
+  setStatus(): this {
+    return this;
+  }
+
+  updateName(): this {
+    return this;
+  }
+
+  end(): void {}
+
+  isRecording(): boolean {
+    return false;
+  }
+
+  recordException(): void {}
+}
+
+/**
  * Starts a span as the SDK's Tracer would (suppressed tracing, the sampler's decision, its
- * attributes and trace state), without its general path: a non-recording span when the sampler
+ * attributes and trace state), without its general path: an UnrecordedSpan when the sampler
  * drops it, a CallSpan otherwise. `attributes` are given to the sampler and set on the span.
  */
 export function startCallSpan(
@@ -325,7 +378,7 @@ export function startCallSpan(
       sampling.decision === SamplingDecision.RECORD_AND_SAMPLED ? TraceFlags.SAMPLED : TraceFlags.NONE,
     ...(traceState ? { traceState } : {}),
   };
-  if (sampling.decision === SamplingDecision.NOT_RECORD) return trace.wrapSpanContext(context);
+  if (sampling.decision === SamplingDecision.NOT_RECORD) return new UnrecordedSpan(context);
   const span = new CallSpan(name, kind, context, validParent, source);
   span.setAttributes(attributes);
   if (sampling.attributes) span.setAttributes(sampling.attributes);

@@ -12,6 +12,7 @@
 import {
   type Attributes,
   type Context,
+  type ContextManager,
   context,
   propagation,
   type Span,
@@ -113,8 +114,12 @@ export async function startTracing(serviceName: string): Promise<boolean> {
   callSpans = { sampler, idGenerator, resource, scope: { name: TRACER_NAME }, processor };
   startCallSpan = calls.startCallSpan;
   CallSpanClass = calls.CallSpan;
+  UnrecordedSpanClass = calls.UnrecordedSpan;
 
-  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  const manager = new AsyncLocalStorageContextManager().enable();
+  // The helpers ask this manager directly (not through the API's global lookup) unless another
+  // manager was registered first, which the API then keeps using.
+  contexts = context.setGlobalContextManager(manager) ? manager : undefined;
   propagation.setGlobalPropagator(new core.W3CTraceContextPropagator());
   trace.setGlobalTracerProvider(provider);
   shutdownHook = () => provider.shutdown();
@@ -153,6 +158,7 @@ export async function stopTracing(): Promise<void> {
   const hook = shutdownHook;
   shutdownHook = undefined;
   callSpans = undefined;
+  contexts = undefined;
   enabled = false;
   await hook?.();
   // Unregistered, so that a later startTracing may register anew (with other settings).
@@ -166,6 +172,19 @@ const TRACER_NAME = "angzarr";
 let callSpans: CallSpanSource | undefined;
 let startCallSpan: typeof import("./call-span").startCallSpan | undefined;
 let CallSpanClass: typeof import("./call-span").CallSpan | undefined;
+let UnrecordedSpanClass: typeof import("./call-span").UnrecordedSpan | undefined;
+/** The context manager registered by startTracing (undefined: ask the API). */
+let contexts: ContextManager | undefined;
+
+/** The active context (AsyncLocalStorage). */
+function activeContext(): Context {
+  return contexts === undefined ? context.active() : contexts.active();
+}
+
+/** Runs `run` with `ctx` active. */
+function withContext<T>(ctx: Context, run: () => T): T {
+  return contexts === undefined ? context.with(ctx, run) : contexts.with(ctx, run);
+}
 
 /** A span of the helpers (call-span.ts: the SDK's sampler, ids and processors, not its Tracer). */
 function startSpan(name: string, kind: SpanKind, attributes: Attributes, parent: Context): Span {
@@ -203,9 +222,9 @@ class ContextFrame implements Context {
 }
 
 /** Runs `run` with `span` active on top of `base` (one context switch), and ends the span. */
-async function inSpan<T>(span: Span, run: () => Promise<T>, base: Context = context.active()): Promise<T> {
+async function inSpan<T>(span: Span, run: () => Promise<T>, base: Context): Promise<T> {
   try {
-    return await context.with(new ContextFrame(base, SPAN_KEY, span), run);
+    return await withContext(new ContextFrame(base, SPAN_KEY, span), run);
   } catch (err) {
     span.recordException(err as Error);
     span.setStatus({ code: SpanStatusCode.ERROR, message: (err as Error)?.message ?? String(err) });
@@ -226,7 +245,7 @@ export function traced<T>(
   kind: SpanKind = SpanKind.INTERNAL,
 ): Promise<T> {
   if (!enabled) return run();
-  const active = context.active();
+  const active = activeContext();
   if (parentBased && unsampled(active)) return run();
   const attrs = typeof attributes === "function" ? attributes() : attributes;
   return inSpan(startSpan(name, kind, attrs, active), run, active);
@@ -252,7 +271,7 @@ export function tracedOrServed<T>(
   kind: SpanKind = SpanKind.INTERNAL,
 ): Promise<T> {
   if (!enabled) return run();
-  const active = context.active();
+  const active = activeContext();
   const served = active.getValue(SERVED) as Span | undefined;
   if (served !== undefined && !claimed.has(served) && trace.getSpan(active) === served) {
     claimed.add(served);
@@ -265,7 +284,7 @@ export function tracedOrServed<T>(
 /** Sets attributes on the active span (nothing when off or outside a recorded span). */
 export function annotateSpan(attributes: Attributes): void {
   if (!enabled) return;
-  const span = trace.getSpan(context.active());
+  const span = trace.getSpan(activeContext());
   if (span?.isRecording()) span.setAttributes(attributes);
 }
 
@@ -320,7 +339,15 @@ function parseTraceparent(text: string): SpanContext | undefined {
 /** `parent` with the caller's trace context (W3C `traceparent`, `tracestate`) as its span. */
 function remoteParent(parent: Context, traceparent: string, tracestate: string | undefined): Context {
   const remote = tracestate ? undefined : parseTraceparent(traceparent);
-  if (remote) return new ContextFrame(parent, SPAN_KEY, trace.wrapSpanContext(remote));
+  // The text read is the traceparent the span would format (version 00, lower-case hex).
+  if (remote)
+    return new ContextFrame(
+      parent,
+      SPAN_KEY,
+      UnrecordedSpanClass === undefined
+        ? trace.wrapSpanContext(remote)
+        : new UnrecordedSpanClass(remote, traceparent),
+    );
   return propagation.extract(parent, tracestate ? { traceparent, tracestate } : { traceparent });
 }
 
@@ -342,28 +369,36 @@ export function serverSpan<T>(
     return Array.isArray(value) ? value[0] : (value ?? undefined);
   };
   const traceparent = get("traceparent");
-  let parent = context.active();
+  let parent = activeContext();
   if (traceparent) parent = remoteParent(parent, traceparent, get("tracestate"));
   // An unsampled caller: its context goes on (downstream calls carry its decision), no span.
-  if (parentBased && unsampled(parent)) return traceparent ? context.with(parent, run) : run();
+  if (parentBased && unsampled(parent)) return traceparent ? withContext(parent, run) : run();
   const span = startSpan(name, SpanKind.SERVER, attributes, parent);
+  // Sampled out here: the span's context goes on (downstream calls carry the decision, and a step
+  // following the parent's decision starts no span of its own), with nothing to end or to claim.
+  if (parentBased && !span.isRecording()) return withContext(new ContextFrame(parent, SPAN_KEY, span), run);
   return inSpan(span, run, claimable ? new ContextFrame(parent, SERVED, span) : parent);
 }
 
 /** The active span's context when it is valid (tracing on, inside a span). */
 function activeSpanContext(): SpanContext | undefined {
-  const span = trace.getSpan(context.active())?.spanContext();
+  const span = trace.getSpan(activeContext())?.spanContext();
   return span && trace.isSpanContextValid(span) ? span : undefined;
 }
 
 /**
- * The active span's `traceparent` (undefined outside a valid span). A helper's span (ids from
- * the id generator, so valid) formats its own once: a command asks for it two or three times.
+ * The active span's `traceparent` (undefined outside a valid span). A helper's span, recorded or
+ * not (ids from the id generator or a parent already validated, so valid), formats its own once:
+ * a command asks for it two or three times; a caller's context read by the hand parser keeps the
+ * text it was read from.
  */
 function activeTraceparentOf(): { traceparent: string; span: SpanContext } | undefined {
-  const active = trace.getSpan(context.active());
+  const active = trace.getSpan(activeContext());
   if (active === undefined) return undefined;
-  if (CallSpanClass !== undefined && active instanceof CallSpanClass) {
+  if (
+    (CallSpanClass !== undefined && active instanceof CallSpanClass) ||
+    (UnrecordedSpanClass !== undefined && active instanceof UnrecordedSpanClass)
+  ) {
     const span = active.spanContext();
     active.traceparent ??= traceparentOf(span);
     return { traceparent: active.traceparent, span };
@@ -402,7 +437,7 @@ export function activeTraceparent(): string | undefined {
 /** Runs `run` with `traceparent` as the remote parent of the spans it starts (when on). */
 export function withRemoteParent<T>(traceparent: string | undefined, run: () => Promise<T>): Promise<T> {
   if (!enabled || traceparent === undefined) return run();
-  return context.with(remoteParent(context.active(), traceparent, undefined), run);
+  return withContext(remoteParent(activeContext(), traceparent, undefined), run);
 }
 
 export { SpanKind };
