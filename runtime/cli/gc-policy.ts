@@ -4,7 +4,7 @@
 // requests then in flight, which die soon after, so the heap climbed to ~3× its live size
 // between full collections (75–90 MB of a 14–20 MB live heap, the largest part of the
 // coordinator's resident memory; bench/README.md "Coordinator memory"). Asking for the full
-// collection once the old generation holds 40 % of the limit keeps the peaks near 45 MB.
+// collection once the old generation holds 40 % of the limit kept the heap under 50 MB.
 //
 // JavaScriptCore reads its options from the environment when the process starts, so the entry
 // point starts itself again (execve: same pid, same arguments, same descriptors) with the option

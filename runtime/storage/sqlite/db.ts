@@ -23,8 +23,11 @@ export const CACHE_KIB = 2 * 1024;
  * they come from the cache instead of the OS.
  */
 export const LONG_READ_CACHE_KIB = 32 * 1024;
-/** A read of this many rows or more is a long read. */
-export const LONG_READ_ROWS = 10_000;
+/**
+ * A read of this many rows or more is a long read (≈ 600 KiB of pages: the aggregate pipeline
+ * reads a long history in windows of 8,192 pages, each window a read of its own).
+ */
+export const LONG_READ_ROWS = 4_096;
 /** The larger cache is given back this long after the last long read. */
 const LONG_READ_KEEP_MS = 60_000;
 /** Whole-transaction retries after SQLITE_BUSY outlasted the busy timeout. */

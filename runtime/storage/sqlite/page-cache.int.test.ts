@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { EventPages } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
+import { DEFAULT_HISTORY_WINDOWS } from "../../coordinator/aggregate-pipeline";
 import type { AggregateRef } from "../types";
 import { CACHE_KIB, LONG_READ_CACHE_KIB, LONG_READ_ROWS, SqliteDb } from "./db";
 import { SqliteEventStore } from "./events";
@@ -83,4 +84,18 @@ test("each long read keeps the larger cache for another while", async () => {
     expect(db.cacheKib()).toBe(LONG_READ_CACHE_KIB);
   }
   await until(() => db.cacheKib() === CACHE_KIB);
+});
+
+test("a long history read in windows raises the cache too, window by window", async () => {
+  const long = ref(4);
+  const { above, window } = DEFAULT_HISTORY_WINDOWS;
+  await fill(long, above + window);
+  expect(db.cacheKib()).toBe(CACHE_KIB);
+  const history = await events.getEncodedHistory(long, DEFAULT_HISTORY_WINDOWS);
+  expect(history.pages.count).toBe(window);
+  expect(history.rest).toEqual({ from: window, to: above + window - 1 });
+  expect(db.cacheKib()).toBe(LONG_READ_CACHE_KIB);
+  await until(() => db.cacheKib() === CACHE_KIB);
+  expect((await events.getEncodedRange(long, window, 2 * window - 1)).count).toBe(window);
+  expect(db.cacheKib()).toBe(LONG_READ_CACHE_KIB);
 });
