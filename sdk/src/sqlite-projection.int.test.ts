@@ -30,10 +30,13 @@ describe("read-model durability", () => {
     expect(synchronousOf("full")).toBe(2);
   });
 
-  test("PROJECTOR_DB_DURABILITY: normal when it says so, else full", () => {
+  test("PROJECTOR_DB_DURABILITY: normal or full as said, full when unset, a clear error otherwise", () => {
     expect(projectionDurability({ PROJECTOR_DB_DURABILITY: "normal" })).toBe("normal");
     expect(projectionDurability({ PROJECTOR_DB_DURABILITY: "full" })).toBe("full");
-    expect(projectionDurability({ PROJECTOR_DB_DURABILITY: "fast" })).toBe("full");
+    expect(projectionDurability({ PROJECTOR_DB_DURABILITY: "" })).toBe("full");
+    expect(() => projectionDurability({ PROJECTOR_DB_DURABILITY: "fast" })).toThrow(
+      /"fast": say "normal" or "full"/,
+    );
     expect(projectionDurability({})).toBe("full");
   });
 });

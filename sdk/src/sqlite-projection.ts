@@ -22,7 +22,12 @@ export type ProjectionDurability = "normal" | "full";
 export function projectionDurability(
   env: Record<string, string | undefined> = process.env,
 ): ProjectionDurability {
-  return env.PROJECTOR_DB_DURABILITY === "normal" ? "normal" : "full";
+  const said = env.PROJECTOR_DB_DURABILITY;
+  if (said === undefined || said === "" || said === "full") return "full";
+  if (said === "normal") return "normal";
+  throw new Error(
+    `PROJECTOR_DB_DURABILITY is "${said}": say "normal" or "full" (or leave it unset for full)`,
+  );
 }
 
 /**

@@ -14,7 +14,7 @@ import type { Cover, EventPage } from "@angzarr/proto";
 import { pageRun, readPageAt } from "./page-codec";
 
 /** Pages kept over every aggregate of one program part, at most; least recently used go first. */
-export const DEFAULT_MAX_KEPT_PAGES = 100_000;
+export const DEFAULT_MAX_KEPT_PAGES = 25_000;
 
 interface Kept {
   /** The page fields read, in buffer[0, length); the buffer grows by doubling. */
