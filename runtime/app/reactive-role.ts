@@ -1,8 +1,8 @@
 // `angzarr saga NAME`, `angzarr projector NAME`, `angzarr pm NAME`: one saga, projector or process
 // manager in its own process. Runs its handler program and a reactive host over the shared store:
-// checkpointed consumers woken by its durable RabbitMQ queue (acknowledged once the catch-up has
-// read the book), its outbox, deadlines (PMs); commands go to the aggregate coordinator of their
-// domain (PeerCoordinator.Run, exactly once per causation). Answers PeerCoordinator.React for SIMPLE /
+// checkpointed consumers woken by its durable RabbitMQ queue (acknowledged once the checkpoint is
+// stored), its outbox, deadlines (PMs); commands go to the aggregate coordinator of their domain
+// (PeerCoordinator.Run, exactly once per causation). Answers PeerCoordinator.React for SIMPLE /
 // CASCADE, and the operator services (dead letters, projection rebuild, checkpoints, speculation)
 // for itself: the admin role asks them. Its /metrics carries its consumer's lag and dead letters.
 

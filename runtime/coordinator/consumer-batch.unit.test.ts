@@ -1,10 +1,9 @@
 // A consumer's catch-up in batches: the upcaster is asked once per batch (not once per book), a
 // batch the upcaster refuses goes book by book so only the book at fault is retried and parked,
 // reading the next batch ahead while one is processed keeps every aggregate's order, and the books
-// of a batch's aggregates are processed LANES at a time; a slow book holds back neither other
-// aggregates' books read after it nor the bus wake-ups (only the checkpoint waits for it).
+// of a batch's aggregates are processed LANES at a time.
 import { expect, test } from "bun:test";
-import { Covers, EventBookSchema, type EventPage, EventPages, Uuid } from "@angzarr/proto";
+import { Covers, type EventPage, EventPages, Uuid } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { MemoryBus } from "../bus/memory/memory-bus";
@@ -188,115 +187,4 @@ test("books of different aggregates are processed 64 at a time (LANES)", async (
   }
   expect(most).toBe(64);
   expect(await c.checkpoint()).toBe(BigInt(roots.length));
-});
-
-/** Turns of the event loop until `done()` or 100 turns. */
-async function turnsUntil(done: () => boolean): Promise<void> {
-  for (let turn = 0; turn < 100 && !done(); turn++) await new Promise((r) => setImmediate(r));
-}
-
-/** A one-page book of aggregate `n` (every root byte `n`), stored; the book as a bus message. */
-async function stored(storage: ReturnType<typeof createMemoryStorage>, n: number) {
-  const root = new Uint8Array(16).fill(n);
-  const pages = await storage.events.append({ domain: "src", edition: "", root }, [page(n)], {
-    correlationId: `c${n}`,
-  });
-  return create(EventBookSchema, {
-    cover: Covers.make({ domain: "src", root, correlationId: `c${n}` }),
-    pages,
-  });
-}
-
-/** A consumer whose books of aggregate 1 wait at a gate (and fail once, when `failOnce`). */
-function slowOne(storage: ReturnType<typeof createMemoryStorage>, failOnce = false) {
-  const state = { handled: [] as number[], slowStarted: false, release: () => {} };
-  const gate = new Promise<void>((resolve) => {
-    state.release = resolve;
-  });
-  let fail = failOnce;
-  const c = consumer(storage, 500, {
-    onFailure: "stop",
-    retry: { initialMs: 1, maxMs: 1, attempts: 1 },
-    process: async (book) => {
-      const root = book.cover?.root?.value[0] ?? 0;
-      if (root === 1 && !state.slowStarted) {
-        state.slowStarted = true;
-        await gate;
-        if (fail) {
-          fail = false;
-          throw new Error("not now");
-        }
-      }
-      state.handled.push(root);
-    },
-  });
-  return { c, state };
-}
-
-/** The slow book stored and in process, then a quick one of aggregate 2 stored and woken for. */
-async function slowThenQuick(storage: ReturnType<typeof createMemoryStorage>, failOnce = false) {
-  const { c, state } = slowOne(storage, failOnce);
-  await stored(storage, 1);
-  const run = c.wake();
-  await turnsUntil(() => state.slowStarted);
-  await stored(storage, 2);
-  const runs = Promise.all([run, c.wake()]);
-  await turnsUntil(() => state.handled.length > 0);
-  return { c, state, runs };
-}
-
-test("a book stored while another aggregate's slow book is in process starts without waiting for it", async () => {
-  const storage = createMemoryStorage();
-  const { c, state, runs } = await slowThenQuick(storage);
-  try {
-    // The quick book is done while the slow one of the batch before still waits.
-    expect(state.handled).toEqual([2]);
-    // The checkpoint does not pass the slow book.
-    expect(await c.checkpoint()).toBe(0n);
-  } finally {
-    state.release();
-    await runs;
-  }
-  expect(state.handled).toEqual([2, 1]);
-  expect(await c.checkpoint()).toBe(2n);
-  await c.stop();
-});
-
-test("a slow book that fails keeps the checkpoint before it; the later books done meanwhile are not done again", async () => {
-  const storage = createMemoryStorage();
-  const { c, state, runs } = await slowThenQuick(storage, true);
-  state.release();
-  await runs;
-  // Stopped on the failure: nothing checkpointed, the quick book done once.
-  expect(state.handled).toEqual([2]);
-  expect(await c.checkpoint()).toBe(0n);
-  await c.stop();
-  await c.start();
-  await c.stop();
-  expect(state.handled).toEqual([2, 1]);
-  expect(await c.checkpoint()).toBe(2n);
-});
-
-test("a bus wake-up is done once its book is read: the next one reaches the catch-up while the first is in process", async () => {
-  const storage = createMemoryStorage();
-  const { c, state } = slowOne(storage);
-  const done: number[] = [];
-  try {
-    void c.wakeFor(await stored(storage, 1)).then(() => done.push(1));
-    await turnsUntil(() => done.length > 0);
-    // Read and in process (held at the gate): its wake-up is done all the same.
-    expect(done).toEqual([1]);
-    expect(state.handled).toEqual([]);
-    void c.wakeFor(await stored(storage, 2)).then(() => done.push(2));
-    await turnsUntil(() => state.handled.length > 0);
-    expect(done).toEqual([1, 2]);
-    expect(state.handled).toEqual([2]);
-    expect(await c.checkpoint()).toBe(0n);
-  } finally {
-    state.release();
-  }
-  await c.wake();
-  expect(state.handled).toEqual([2, 1]);
-  expect(await c.checkpoint()).toBe(2n);
-  await c.stop();
 });

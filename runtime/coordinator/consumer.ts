@@ -103,16 +103,6 @@ interface Known {
  */
 export const LANES = 64;
 
-/**
- * Events completed between two stored checkpoints while more are in flight (a catch-up that
- * runs out of work stores its checkpoint at once): under a steady flow each wake-up reads a few
- * events, and a checkpoint per read would be a commit per book.
- */
-const CHECKPOINT_EVERY = 256;
-
-/** Batches' worth of events a catch-up reads on while the oldest still has books in process. */
-const BATCHES_AHEAD = 2;
-
 /** How long a catch-up run goes on from the checkpoint it stored before reading it again, ms. */
 const KNOWN_FOR_MS = 1_000;
 
@@ -140,19 +130,6 @@ export class CheckpointedConsumer {
   private timer: ReturnType<typeof setInterval> | undefined;
   private running: Promise<void> | undefined;
   private again = false;
-  /** Resolved by the next wake() of a run in progress (a catch-up waiting for more to read). */
-  private wakeSignal: PromiseWithResolvers<void> | undefined;
-  /**
-   * Bus wake-ups waiting for their book to be read by the catch-up in progress, per aggregate:
-   * resolved true once it is (or a stored checkpoint passed it), false when the run ended first.
-   */
-  private readonly awaiting = new Map<string, { sequence: number; resolve: (reached: boolean) => void }[]>();
-  /**
-   * Per aggregate, the last sequence the run in progress has read and not checkpointed yet: a bus
-   * message for such a book is done at once (the run processes it, or reads it again after a
-   * failure). Emptied as checkpoints pass them and when the run ends.
-   */
-  private readonly readInRun = new Map<string, number>();
   private stopped = false;
   private readonly log: Logger;
   /**
@@ -225,20 +202,9 @@ export class CheckpointedConsumer {
     const sequence = last === undefined ? undefined : EventPages.sequence(last);
     if (!cover?.root || sequence === undefined) return this.wake();
     const key = aggregateKey(cover.domain, Covers.edition(cover), cover.root.value);
-    if (this.seen(key, sequence) && this.isActive()) return;
-    // Done once the catch-up has read the book: from there on the store and the checkpoint see to
-    // it (a crash before its checkpoint reads it again), so the bus hands over the next message
-    // and its wake-up reaches the catch-up while this book is still processed.
-    const run = this.wake();
-    let reached = false;
-    if (this.running !== undefined && !this.seen(key, sequence)) {
-      reached = await new Promise<boolean>((resolve) => {
-        const list = this.awaiting.get(key) ?? [];
-        list.push({ sequence, resolve });
-        this.awaiting.set(key, list);
-      });
-    } else await run;
-    if (reached || this.passed(key, sequence) || this.stopped || !this.isActive()) return;
+    if (this.passed(key, sequence) && this.isActive()) return;
+    await this.wake();
+    if (this.passed(key, sequence) || this.stopped || !this.isActive()) return;
     this.log.debug("consumer.book_not_readable", { domain: cover.domain, sequence });
     this.late.set(key, { sequence, since: performance.now() });
     this.comeBackForLateBooks();
@@ -246,11 +212,6 @@ export class CheckpointedConsumer {
 
   private passed(key: string, sequence: number): boolean {
     return (this.checkpointed.get(key) ?? -1) >= sequence;
-  }
-
-  /** Checkpointed, or read by the run in progress. */
-  private seen(key: string, sequence: number): boolean {
-    return this.passed(key, sequence) || (this.readInRun.get(key) ?? -1) >= sequence;
   }
 
   /**
@@ -284,9 +245,6 @@ export class CheckpointedConsumer {
   wake(): Promise<void> {
     if (this.running) {
       this.again = true;
-      const signal = this.wakeSignal;
-      this.wakeSignal = undefined;
-      signal?.resolve();
       return this.running;
     }
     this.running = (async () => {
@@ -302,11 +260,6 @@ export class CheckpointedConsumer {
         this.log.error("consumer.catch_up_failed", { error: (err as Error).message });
       } finally {
         this.running = undefined;
-        this.readInRun.clear();
-        // Whoever still waits for a book: the run ended without reading it (see wakeFor).
-        const waiting = [...this.awaiting.values()].flat();
-        this.awaiting.clear();
-        for (const w of waiting) w.resolve(false);
       }
     })();
     return this.running;
@@ -340,11 +293,9 @@ export class CheckpointedConsumer {
    * Processes what follows the checkpoint; resolves with the checkpoint it leaves (undefined:
    * read it from the store next time). `known` is the one a previous catch-up of this run left.
    *
-   * Batches overlap: while a batch's last books are still processed, what was stored since is
-   * read and its books start as lanes free up (`concurrency` books side by side over all the
-   * batches in flight, each aggregate's books in order across them). A book is therefore never
-   * held back by another aggregate's slow book. The checkpoint moves batch by batch, in order,
-   * once every book of a batch and of the batches before it is done.
+   * While one batch's books are processed, the next batch is read and upcast (a full batch means
+   * more may follow): the upcaster's program and the handler's work side by side. The batch read
+   * ahead is used only when the checkpoint the loop goes on from is the one it was read after.
    */
   private async catchUp(known: Known | undefined): Promise<Known | undefined> {
     const batch = this.options.batchSize ?? 500;
@@ -352,127 +303,77 @@ export class CheckpointedConsumer {
       ...(this.options.filter.domain !== undefined ? { domain: this.options.filter.domain } : {}),
       ...(this.options.edition !== undefined ? { edition: this.options.edition } : {}),
     };
-    const resets = this.resets;
-    const now = performance.now();
-    // Stale after a reset here (a rebuild), and read again now and then: another replica's reset
-    // (a rebuild asked of it while on standby) is seen within KNOWN_FOR_MS.
-    const reuse = known !== undefined && known.resets === resets && now - known.at < KNOWN_FOR_MS;
-    let checkpoint = reuse && known ? known.position : await this.checkpoint();
-    let since = reuse && known ? known.at : now;
-    /** Last position read (beyond the checkpoint while batches are in flight). */
-    let read = checkpoint;
-    const flight = new Flight(this.options.concurrency ?? LANES);
-    const unsaved: Unsaved = { position: checkpoint, books: 0, reached: [] };
+    let ahead: { after: bigint; resets: number; batch: Promise<PreparedBatch | undefined> } | undefined;
     try {
       for (;;) {
         // Store reads are synchronous: a long backlog would hold the event loop without turns.
         await reactiveTurn();
-        const settled = await this.checkpointSettled(flight, unsaved, resets);
-        if (settled !== undefined) {
-          checkpoint = settled;
-          since = performance.now();
+        if (this.stopped || !this.isActive()) return undefined;
+        // Stale after a reset here (a rebuild), and read again now and then: another replica's
+        // reset (a rebuild asked of it while on standby) is seen within KNOWN_FOR_MS.
+        const resets = this.resets;
+        const now = performance.now();
+        const reuse = known !== undefined && known.resets === resets && now - known.at < KNOWN_FOR_MS;
+        const after = reuse && known ? known.position : await this.checkpoint();
+        const since = reuse && known ? known.at : now;
+        known = undefined;
+        const early = ahead?.after === after && ahead.resets === resets ? await ahead.batch : undefined;
+        ahead = undefined;
+        const prepared =
+          early ?? (await this.prepareBatch(await this.options.events.readAll(after, batch, filter)));
+        const { events, lanes, reached } = prepared;
+        if (events.length === 0) return { position: after, resets, at: since };
+        const last = events.at(-1) as StoredEvent;
+        if (events.length === batch) {
+          // Read on while this batch is processed (a failed read is read again in the loop).
+          const next = this.options.events
+            .readAll(last.position, batch, filter)
+            .then((read) => this.prepareBatch(read))
+            .catch(() => undefined);
+          ahead = { after: last.position, resets, batch: next };
         }
-        if (flight.failure !== undefined) throw flight.failure.error;
-        if (flight.failed || this.stopped || !this.isActive() || this.resets !== resets) return undefined;
-        if (flight.events >= batch * BATCHES_AHEAD) {
-          await flight.oldest();
-          continue;
-        }
-        this.again = false;
-        const { events, lanes, reached } = await this.prepareBatch(
-          await this.options.events.readAll(read, batch, filter),
-        );
-        if (events.length === 0) {
-          if (flight.batches.length === 0) {
-            const settled = await this.checkpointSettled(flight, unsaved, resets, true);
-            return {
-              position: settled ?? checkpoint,
-              resets,
-              at: settled === undefined ? since : performance.now(),
-            };
+        // Order matters per aggregate only: books of different aggregates run side by side (up to
+        // `concurrency` lanes, LANES by default); each lane keeps its aggregate's order. The
+        // checkpoint moves past the batch once every lane is done; a batch cut short is read
+        // again, and causation records (sagas, PMs) and (root, sequence) idempotency
+        // (projectors) make the repeat harmless.
+        let complete = true;
+        // Every lane settles before the catch-up ends, even when one fails: an aggregate is never
+        // in two lanes (or two catch-ups) at once.
+        await runLanes([...lanes.entries()], this.options.concurrency ?? LANES, async ([key, lane]) => {
+          for (const { book, upcast, last } of lane) {
+            if (!complete || this.stopped || !this.isActive()) {
+              complete = false;
+              return;
+            }
+            // Done by an earlier try of this batch that stopped short: not again.
+            if ((this.done.get(key) ?? 0n) >= last) continue;
+            await reactiveTurn();
+            if (!(await this.processWithRetry(book, upcast))) {
+              complete = false;
+              return;
+            }
+            this.done.set(key, last);
           }
-          // Nothing new yet: wait for the oldest batch, or for a wake-up that may bring more.
-          if (!this.again) await Promise.race([flight.oldest(), this.nextWake()]);
-          continue;
-        }
-        read = (events.at(-1) as StoredEvent).position;
-        flight.start(read, events.length, reached, [...lanes.entries()], (key, lane) =>
-          this.runLane(flight, key, lane),
+        });
+        if (!complete || this.stopped) return undefined;
+        const stored = { resets: this.resets, at: performance.now() };
+        await this.options.positions.put(
+          this.options.name,
+          this.domain,
+          this.checkpointEdition,
+          last.position,
         );
-        for (const [key, sequence] of reached) this.readTo(key, sequence);
+        this.done.clear();
+        if (this.checkpointed.size > 50_000) this.checkpointed.clear();
+        for (const [key, sequence] of reached) this.checkpointed.set(key, sequence);
+        known = { position: last.position, ...stored };
+        if (events.length < batch) return known;
       }
     } finally {
-      // Every book started settles before the catch-up ends: an aggregate is never in two
-      // catch-ups at once. What completed is checkpointed.
-      await flight.all();
-      const settled = await this.checkpointSettled(flight, unsaved, resets, true).catch(() => undefined);
-      if (settled !== undefined) checkpoint = settled;
+      // A batch read ahead and not used is dropped once its read settles.
+      await ahead?.batch;
     }
-  }
-
-  /** One aggregate's books of one batch, in order; false when cut short (the batch is read again). */
-  private async runLane(flight: Flight, key: string, lane: LaneItem[]): Promise<boolean> {
-    for (const { book, upcast, last } of lane) {
-      if (flight.failed || this.stopped || !this.isActive()) return false;
-      // Done by an earlier try of this batch that stopped short: not again.
-      if ((this.done.get(key) ?? 0n) >= last) continue;
-      await reactiveTurn();
-      if (!(await this.processWithRetry(book, upcast))) return false;
-      this.done.set(key, last);
-    }
-    return true;
-  }
-
-  /**
-   * Takes the completed batches at the head of the flight; stores the checkpoint after them when
-   * nothing else is in flight, when CHECKPOINT_EVERY books completed since the last one was
-   * stored, or when `force`d (the catch-up ends). Resolves with the checkpoint stored, if any.
-   */
-  private async checkpointSettled(
-    flight: Flight,
-    unsaved: Unsaved,
-    resets: number,
-    force = false,
-  ): Promise<bigint | undefined> {
-    for (const done of flight.takeCompleted()) {
-      unsaved.position = done.last;
-      unsaved.books += done.books;
-      unsaved.reached.push(done.reached);
-    }
-    if (unsaved.reached.length === 0 || this.resets !== resets) return undefined;
-    if (!force && flight.batches.length > 0 && unsaved.books < CHECKPOINT_EVERY) return undefined;
-    const position = unsaved.position;
-    const reachedAll = unsaved.reached.splice(0);
-    unsaved.books = 0;
-    await this.options.positions.put(this.options.name, this.domain, this.checkpointEdition, position);
-    for (const [key, at] of this.done) if (at <= position) this.done.delete(key);
-    if (this.checkpointed.size > 50_000) this.checkpointed.clear();
-    for (const reached of reachedAll) {
-      for (const [key, sequence] of reached) {
-        this.checkpointed.set(key, sequence);
-        if ((this.readInRun.get(key) ?? -1) <= sequence) this.readInRun.delete(key);
-        this.readTo(key, sequence);
-      }
-    }
-    return position;
-  }
-
-  /** The catch-up has read the aggregate's book up to `sequence`: its bus wake-ups are done. */
-  private readTo(key: string, sequence: number): void {
-    if (!this.passed(key, sequence))
-      this.readInRun.set(key, Math.max(sequence, this.readInRun.get(key) ?? -1));
-    const waiting = this.awaiting.get(key);
-    if (waiting === undefined) return;
-    const left = waiting.filter((w) => w.sequence > sequence);
-    for (const w of waiting) if (w.sequence <= sequence) w.resolve(true);
-    if (left.length > 0) this.awaiting.set(key, left);
-    else this.awaiting.delete(key);
-  }
-
-  /** Resolves at the next wake() while a run is in progress. */
-  private nextWake(): Promise<void> {
-    this.wakeSignal ??= Promise.withResolvers<void>();
-    return this.wakeSignal.promise;
   }
 
   /**
@@ -699,8 +600,8 @@ export class EditionConsumers {
 
   async start(): Promise<void> {
     this.stopped = false;
-    // The bus handler resolves once the timeline's catch-up has read the book (wakeFor): a durable
-    // bus acknowledges it then and hands over the next one. Subscribed first: a replica on standby (another one
+    // The bus handler resolves once the timeline has caught up (its checkpoint stored): a durable
+    // bus acknowledges the book only then. Subscribed first: a replica on standby (another one
     // holds the queue) does not catch up, not even at start.
     this.subscription = this.options.bus.subscribe(this.options.name, this.options.filter, (book) => {
       if (this.stopped) return;
@@ -808,127 +709,25 @@ export class EditionConsumers {
   }
 }
 
-/** Completed batches whose checkpoint is not stored yet. */
-interface Unsaved {
-  position: bigint;
-  books: number;
-  reached: Map<string, number>[];
-}
-
-/** A batch whose books are in process. */
-interface InFlightBatch {
-  /** Position of its last event. */
-  last: bigint;
-  /** Events read in it. */
-  books: number;
-  /** Last sequence per aggregate it reaches. */
-  reached: Map<string, number>;
-  /** Every lane of it has settled. */
-  settled: boolean;
-  /** Every lane of it processed all its books. */
-  complete: boolean;
-  done: Promise<void>;
-}
-
 /**
- * The batches of one catch-up whose books are in process: at most `limit` books at once over all
- * of them, in the order the batches were read; each aggregate's lane starts once its lane of the
- * batch before has settled.
+ * Runs `work` over `items` with at most `limit` in flight. Resolves once every started item has
+ * settled; a failure stops new items from starting and is thrown after the others have settled.
  */
-class Flight {
-  readonly batches: InFlightBatch[] = [];
-  /** Events of the batches not taken out yet. */
-  events = 0;
-  /** A lane was cut short (a book failed, the consumer stopped): start nothing more. */
-  failed = false;
-  /** What a lane threw (a store failure while parking a book). */
-  failure: { error: unknown } | undefined;
-  private readonly tails = new Map<string, Promise<void>>();
-  private running = 0;
-  private readonly waiting: (() => void)[] = [];
-
-  constructor(private readonly limit: number) {}
-
-  start(
-    last: bigint,
-    books: number,
-    reached: Map<string, number>,
-    lanes: [string, LaneItem[]][],
-    run: (key: string, lane: LaneItem[]) => Promise<boolean>,
-  ): void {
-    const entry: InFlightBatch = {
-      last,
-      books,
-      reached,
-      settled: false,
-      complete: true,
-      done: Promise.resolve(),
-    };
-    const runs = lanes.map(([key, lane]) => {
-      const before = this.tails.get(key);
-      const done = (async () => {
-        if (before) await before;
-        await this.acquire();
-        try {
-          if (!(await run(key, lane))) {
-            entry.complete = false;
-            this.failed = true;
-          }
-        } catch (error) {
-          entry.complete = false;
-          this.failed = true;
-          this.failure ??= { error };
-        } finally {
-          this.release();
-        }
-      })();
-      this.tails.set(key, done);
-      // Forgotten once settled (a long backlog meets many aggregates), unless a later lane chained on.
-      void done.then(() => {
-        if (this.tails.get(key) === done) this.tails.delete(key);
-      });
-      return done;
-    });
-    entry.done = Promise.all(runs).then(() => {
-      entry.settled = true;
-    });
-    this.batches.push(entry);
-    this.events += books;
-  }
-
-  /** The completed batches at the head, taken out in order. */
-  takeCompleted(): InFlightBatch[] {
-    let n = 0;
-    while (n < this.batches.length && this.batches[n]?.settled && this.batches[n]?.complete) n++;
-    const taken = this.batches.splice(0, n);
-    for (const b of taken) this.events -= b.books;
-    return taken;
-  }
-
-  /** Resolves once the oldest batch has settled. */
-  oldest(): Promise<void> {
-    return this.batches[0]?.done ?? Promise.resolve();
-  }
-
-  /** Resolves once every batch has settled. */
-  async all(): Promise<void> {
-    await Promise.all(this.batches.map((b) => b.done));
-  }
-
-  private acquire(): Promise<void> | undefined {
-    if (this.running < this.limit) {
-      this.running++;
-      return undefined;
+async function runLanes<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length && failure === undefined) {
+      const item = items[next++] as T;
+      try {
+        await work(item);
+      } catch (error) {
+        failure ??= { error };
+      }
     }
-    // The slot is handed over by release(), still counted.
-    return new Promise((resolve) => this.waiting.push(resolve));
-  }
-
-  private release(): void {
-    const next = this.waiting.shift();
-    if (next) next();
-    else this.running--;
-  }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
 }
 
 /** Consecutive events of one aggregate and correlation form one book (one command's delta). */

@@ -1,12 +1,11 @@
 // The RabbitMQ bus (AMQP 0-9-1, through rabbitmq-client): one durable topic exchange; each
 // durable subscriber gets one durable queue named after it (and its domain), bound by its filter
 // (routing.ts), consumed one message at a time with a bounded prefetch and acknowledged only once
-// its handler resolved, i.e. once the consumer's catch-up has read the book from the store. The
-// consumer is exclusive: of the replicas sharing a queue one is active, the others are refused
-// and stand by. Publishing waits for the broker's confirm. The client reconnects with backoff
-// and declares exchange, queues and bindings again; a book the broker loses or repeats is
-// repaired by the consumers, which read the store. Transient subscribers (a client's live
-// stream) share one exclusive queue per process.
+// its handler resolved, i.e. once the consumer's checkpoint is stored. The consumer is exclusive:
+// of the replicas sharing a queue one is active, the others are refused and stand by. Publishing waits for the
+// broker's confirm. The client reconnects with backoff and declares exchange, queues and bindings
+// again; a book the broker loses or repeats is repaired by the consumers, which read the store.
+// Transient subscribers (a client's live stream) share one exclusive queue per process.
 import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { type EventBook, EventBookSchema } from "@angzarr/proto";
