@@ -99,8 +99,7 @@ function classify(head: Buffer): Verdict {
  * decode. connect-es aborts the call's context with the error before it writes the status, so
  * this runs on that abort, on the very error object it then sends.
  */
-export function shapeFailure(context: HandlerContext): void {
-  const reason: unknown = context.signal.reason;
+export function shapeFailure(reason: unknown, context: HandlerContext): void {
   if (!(reason instanceof ConnectError)) return;
   const mutable = reason as { code: Code; rawMessage: string };
   if (reason.code === Code.Internal && reason.rawMessage.startsWith(PARSE_FAILURE)) {
@@ -132,7 +131,9 @@ export async function startListener(opts: ListenerOptions): Promise<Listener> {
   const maxBytes = opts.maxMessageBytes;
   const shutdown = new AbortController();
   const requestGate = async (context: HandlerContext) => {
-    context.signal.addEventListener("abort", () => shapeFailure(context), { once: true });
+    context.signal.addEventListener("abort", () => shapeFailure(context.signal.reason, context), {
+      once: true,
+    });
     await opts.requestGate?.(context);
   };
   const connectOptions = {
@@ -155,7 +156,14 @@ export async function startListener(opts: ListenerOptions): Promise<Listener> {
   // built from the same options (and the listener's lean methods before them); listeners with
   // plain HTTP routes (which see requests first) keep every HTTP/1.1 request on node:http.
   const unary = new Map<string, UniversalHandler>();
-  const lean = opts.httpRoutes === undefined ? opts.lean?.(connectOptions) : undefined;
+  // The lean methods shape their failures themselves, without a listener on each call's signal.
+  const { requestGate: _shapingGate, ...shared } = connectOptions;
+  const leanOptions: LeanUnaryOptions = {
+    ...shared,
+    ...(opts.requestGate ? { requestGate: opts.requestGate } : {}),
+    shapeFailure,
+  };
+  const lean = opts.httpRoutes === undefined ? opts.lean?.(leanOptions) : undefined;
   if (opts.httpRoutes === undefined) {
     const router = createConnectRouter(connectOptions);
     opts.routes(router);
