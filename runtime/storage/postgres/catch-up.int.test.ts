@@ -14,7 +14,7 @@ import { CheckpointedConsumer } from "../../coordinator/consumer";
 import { waitFor } from "../../testing/processes";
 import { visibleLog } from "../contract/fixtures";
 import type { AggregateRef, StoredEvent } from "../types";
-import { readAllQuery } from "./events";
+import { MANY_ROOTS_QUERY, readAllQuery } from "./events";
 import { PostgresStorage } from "./index";
 import { MIGRATIONS } from "./migrations";
 
@@ -346,6 +346,52 @@ describe("catch-up read plan", () => {
         session.release();
       }
     } finally {
+      await storage.close();
+    }
+  });
+});
+
+describe("history read of many aggregates, plan", () => {
+  test("a saga's destinations read (getMany) is a key range per aggregate, even in a plan made while the table was empty", async () => {
+    const schema = freshSchema("many");
+    const storage = await PostgresStorage.open({ url: URL, schema, maxConnections: 2 });
+    const session = await admin.reserve();
+    try {
+      await session.unsafe(`SET search_path TO ${schema}`);
+      // The plan a pool connection keeps for a statement it runs again and again: the generic one,
+      // made here while the table is empty (a young deployment's first reads) and used after.
+      await session.unsafe("SET plan_cache_mode = force_generic_plan");
+      await session.unsafe(`PREPARE many(text[], bytea[]) AS ${MANY_ROOTS_QUERY}`);
+      const asked = aggregate("ledger");
+      const hex = `\\\\x${Buffer.from(asked.root).toString("hex")}`;
+      const explain = async () => {
+        const rows = (await session.unsafe(
+          `EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE many('{ledger,ledger}', '{"${hex}","${hex}"}')`,
+        )) as { "QUERY PLAN": unknown }[];
+        return JSON.stringify(rows[0]?.["QUERY PLAN"]);
+      };
+      expect(await explain()).not.toContain('"Node Type":"Seq Scan"');
+      await storage.events.append(asked, [event("a0"), event("a1"), event("a2")], { correlationId: "c" });
+      for (let i = 0; i < 40; i++) {
+        const pages = Array.from({ length: 50 }, (_, k) => event(`e${i}-${k}`));
+        await storage.events.append(aggregate(i % 2 === 0 ? "ledger" : "src"), pages, { correlationId: "c" });
+      }
+      for (const plan of [await explain(), await analyzed(schema, explain)]) {
+        // The asked aggregate's 3 rows, read once (asked twice) through the primary key: none of
+        // the 2,000 beside them is read or filtered out.
+        expect(plan).not.toContain('"Node Type":"Seq Scan"');
+        expect(plan).not.toContain("Rows Removed by Filter");
+        const scans = [...plan.matchAll(/"Index Name":"([a-z_]+)"[^}]*?"Actual Rows":(\d+)/g)];
+        expect(scans.map((m) => m[1])).toEqual(["events_pkey"]);
+        expect(scans.map((m) => Number(m[2]))).toEqual([3]);
+        expect(plan).toMatch(
+          /"Index Cond":"\(\(domain = t\.d\) AND \(edition = ''::text\) AND \(root = t\.r\)\)"/,
+        );
+      }
+      expect((await storage.events.getMany([asked, asked])).map((pages) => pages.length)).toEqual([3, 3]);
+    } finally {
+      await session.unsafe("DEALLOCATE ALL").catch(() => undefined);
+      session.release();
       await storage.close();
     }
   });

@@ -188,6 +188,22 @@ function lockKey(domain: string, edition: string, root: Uint8Array): string {
 }
 
 /**
+ * The histories of many main-timeline aggregates ($1 domains, $2 roots, pairwise), in order: for
+ * each distinct pair, a range of the primary key (domain, edition, root) read in sequence order.
+ * Spelled as a lateral read per pair: joined as sets instead, the generic plan a pool connection
+ * keeps (planned while the table was young, without statistics) scanned the whole table or the
+ * key's edition range for every read. Exported for the test that checks its plan.
+ */
+export const MANY_ROOTS_QUERY = `
+  SELECT e.domain, e.root, e.sequence, e.type_url, e.payload, e.created_seconds, e.created_nanos
+  FROM (SELECT DISTINCT d, r FROM unnest($1::text[], $2::bytea[]) AS t(d, r)) t
+  CROSS JOIN LATERAL (
+    SELECT domain, root, sequence, type_url, payload, created_seconds, created_nanos FROM events
+    WHERE domain = t.d AND edition = '' AND root = t.r
+    ORDER BY sequence) e
+  ORDER BY e.domain, e.root, e.sequence`;
+
+/**
  * The catch-up read of `readAll`: rows after a position below the safe mark, in position order,
  * of a domain and timeline when given (an index range scan on (domain, edition, position), see
  * migration 9). Exported for the test that checks its plan.
@@ -515,14 +531,10 @@ export class PostgresEventStore implements EventStore {
       const domains = batch.map((i) => (refs[i] as AggregateRef).domain);
       const roots = batch.map((i) => (refs[i] as AggregateRef).root);
       const rows = await guarded("getMany", async () => {
-        return (await this.sql`
-          SELECT e.domain, e.root, e.sequence, e.type_url, e.payload, e.created_seconds, e.created_nanos
-          FROM events e
-          JOIN (SELECT DISTINCT d, r FROM unnest(${this.sql.array(domains, "TEXT")}::text[],
-                                                 ${this.sql.array(roots, "BYTEA")}::bytea[]) AS t(d, r)) t
-            ON e.domain = t.d AND e.root = t.r
-          WHERE e.edition = ''
-          ORDER BY e.domain, e.root, e.sequence`) as (PageRow & { domain: string; root: Uint8Array })[];
+        return (await this.sql.unsafe(MANY_ROOTS_QUERY, [
+          this.sql.array(domains, "TEXT"),
+          this.sql.array(roots, "BYTEA"),
+        ])) as (PageRow & { domain: string; root: Uint8Array })[];
       });
       const byAggregate = new Map<string, EventPage[]>();
       for (const row of rows) {
