@@ -81,6 +81,27 @@ export async function gatewayLoad(
   return { ...result, cpu: used.user + used.system };
 }
 
+/**
+ * The load generator's 64 clients sending counter commands for `seconds` (no count), after
+ * `warmUp` each; stdout is piped (its "timed" line ends the warm-up).
+ */
+export function steadyGatewayLoad(url: string, warmUp: number, seconds: number) {
+  return Bun.spawn(
+    [
+      process.execPath,
+      join(import.meta.dir, "fixtures", "gateway-load.ts"),
+      url,
+      "64",
+      "1",
+      "counter",
+      "fetch",
+      String(warmUp),
+      String(seconds),
+    ],
+    { stdout: "pipe", stderr: "inherit" },
+  );
+}
+
 export function counterConfig(dir: string, binary: string): RuntimeConfig {
   return {
     source: "bench",

@@ -15,7 +15,7 @@ import { startRuntimeTracing, stopRuntimeTracing } from "../runtime/observabilit
 import { counterConfig } from "./commands-gateway.bench";
 import { benchDir, compiledCounter } from "./fixtures/counter";
 import { startOtlpSink } from "./fixtures/otlp-sink-process";
-import { cpuMsOf } from "./fixtures/proc-cpu";
+import { cpuMsOf, threadCpuMsOf } from "./fixtures/proc-cpu";
 
 const CLIENTS = 64;
 const modes = (process.argv[2] ?? "off,metrics,on,sampled").split(",");
@@ -63,6 +63,7 @@ async function run(mode: string): Promise<string> {
       { stdout: "pipe", stderr: "inherit", env: { ...process.env, OTEL_TRACES_EXPORTER: "none" } },
     );
     let coordinatorBefore = 0;
+    let threadsBefore: Map<string, number>[] = [];
     let programBefore = 0;
     let text = "";
     const decoder = new TextDecoder();
@@ -71,9 +72,11 @@ async function run(mode: string): Promise<string> {
       if (coordinatorBefore === 0 && text.includes("timed")) {
         coordinatorBefore = own();
         programBefore = cpuMsOf(program);
+        threadsBefore = [threadCpuMsOf("self"), threadCpuMsOf(program)];
       }
     }
     const coordinatorMs = own() - coordinatorBefore;
+    const threadsAfter = [threadCpuMsOf("self"), threadCpuMsOf(program)];
     const programMs = cpuMsOf(program) - programBefore;
     if ((await load.exited) !== 0) throw new Error("the gateway load generator failed");
     const { commands, ms } = JSON.parse(text.trim().split("\n").at(-1) ?? "") as {
@@ -81,6 +84,14 @@ async function run(mode: string): Promise<string> {
       ms: number;
     };
     const us = (cpuMs: number) => ((cpuMs * 1000) / commands).toFixed(0).padStart(4);
+    const split = (i: number) =>
+      [...(threadsAfter[i] ?? [])]
+        .map(([name, ms]) => [name, ms - (threadsBefore[i]?.get(name) ?? 0)] as const)
+        .filter(([, ms]) => ms > 0)
+        .sort((a, b) => b[1] - a[1])
+        .map(([name, ms]) => `${name} ${us(ms).trim()}`)
+        .join(", ");
+    console.log(`  ${mode} threads, µs per command: coordinator ${split(0)}; program ${split(1)}`);
     await app.stop();
     if (traced) await stopRuntimeTracing();
     const spans = ((await sink.received()) - spansBefore) / (CLIENTS * (perClient + warmPerClient));

@@ -9,11 +9,10 @@
 // decision, and starts no span of its own when no traceparent comes), so only the coordinator's
 // figure is the mode's; a program's cost per call is bench/program-span.ts's.
 //   bun bench/obs-windows.ts [modes=metrics,sampled,every] [windows per mode=8] [seconds=3]
-import { join } from "node:path";
 import { startStandalone } from "../runtime/app/standalone";
 import { commandsTotal } from "../runtime/observability/metrics";
 import { startRuntimeTracing, stopRuntimeTracing } from "../runtime/observability/tracing";
-import { counterConfig } from "./commands-gateway.bench";
+import { counterConfig, steadyGatewayLoad } from "./commands-gateway.bench";
 import { benchDir, compiledCounter } from "./fixtures/counter";
 import { startOtlpSink } from "./fixtures/otlp-sink-process";
 
@@ -50,19 +49,10 @@ async function setMode(mode: string): Promise<void> {
   if (!(await startRuntimeTracing("angzarr-bench"))) throw new Error("tracing did not start");
 }
 
-const load = Bun.spawn(
-  [
-    process.execPath,
-    join(import.meta.dir, "fixtures", "gateway-load.ts"),
-    `http://127.0.0.1:${app.gatewayPort}`,
-    "64",
-    "1",
-    "counter",
-    "fetch",
-    "300",
-    String(rounds * modes.length * (seconds + 0.5) + 30),
-  ],
-  { stdout: "pipe", stderr: "inherit" },
+const load = steadyGatewayLoad(
+  `http://127.0.0.1:${app.gatewayPort}`,
+  300,
+  rounds * modes.length * (seconds + 0.5) + 30,
 );
 const results = new Map<string, number[]>(modes.map((m) => [m, []]));
 try {
