@@ -28,13 +28,13 @@ import { StringValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MemoryBus } from "../bus/memory/memory-bus";
 import { createMemoryStorage } from "../storage/memory";
-import type { Storage } from "../storage/types";
+import type { CausationStore, Storage } from "../storage/types";
 import { deadlinePm } from "../testing/reactive-fixtures";
 import { AggregatePipeline } from "./aggregate-pipeline";
 import type { AggregateHandler } from "./ports";
 import { ReactiveHost } from "./reactive-host";
 import type { ProcessManagerHandler, ProjectorHandler, SagaHandler } from "./reactive-ports";
-import { SAGA_FAILURE_DOMAIN } from "./saga-coordinator";
+import { SAGA_FAILURE_DOMAIN, SagaCoordinator } from "./saga-coordinator";
 
 const text = (value: string) => AnyPayload.pack(StringValueSchema, create(StringValueSchema, { value }));
 
@@ -474,5 +474,69 @@ describe("sagas through the reactive host", () => {
     const root = Uuid.randomBytes();
     await pipeline.execute(command("src", root, "chain", 0, "c"), SyncMode.CASCADE);
     expect(await dstEvents(root)).toHaveLength(1);
+  });
+});
+
+describe("a saga's causation lookups", () => {
+  test("a page seen for the first time is decided without a lookup; seen again, its record answers without a second decision", async () => {
+    const storage = createMemoryStorage();
+    const bus = new MemoryBus();
+    const aggregates = new Map([
+      ["src", new EchoAggregate()],
+      ["dst", new EchoAggregate()],
+    ]);
+    const pipeline = new AggregatePipeline({
+      events: storage.events,
+      snapshots: storage.snapshots,
+      editions: storage.editions,
+      bus,
+      handlers: {
+        aggregate: (d: string) => aggregates.get(d),
+        aggregateDomains: () => [...aggregates.keys()],
+      },
+    });
+    let lookups = 0;
+    const store = storage.causations;
+    const causations: CausationStore = {
+      record: (key, outcome) => store.record(key, outcome),
+      has: (key) => {
+        lookups++;
+        return store.has(key);
+      },
+      outcome: (key) => store.outcome(key),
+      deleteEdition: (edition) => store.deleteEdition(edition),
+    };
+    const deps = {
+      pipeline,
+      events: storage.events,
+      causations,
+      deadLetters: storage.deadLetters,
+      outbox: storage.outbox,
+      bus,
+    };
+    const calls = { n: 0 };
+    const saga = relaySaga(calls);
+    const root = Uuid.randomBytes();
+    const source = (await pipeline.execute(command("src", root, "once", 0, "c"))).events as EventBook;
+    const delivered = (r: { books: EventBook[] }) =>
+      r.books.map((b) => `${b.cover?.domain}:${b.pages.map((p) => EventPages.sequence(p)).join(",")}`);
+
+    const sagas = new SagaCoordinator(deps);
+    const first = await sagas.handleBook(saga, source);
+    expect([lookups, calls.n]).toEqual([0, 1]);
+    expect(delivered(first)).toEqual(["dst:0"]);
+
+    // Seen again (a cascade's book reaching the consumer too): looked up, answered by its record.
+    const again = await sagas.handleBook(saga, source);
+    expect([lookups, calls.n]).toEqual([1, 1]);
+    expect(delivered(again)).toEqual(["dst:0"]);
+
+    // After a restart (nothing seen): decided again, refused by the decision's write, answered by
+    // the record; one command delivered in all.
+    const restarted = new SagaCoordinator(deps);
+    const replayed = await restarted.handleBook(saga, source);
+    expect([lookups, calls.n]).toEqual([1, 2]);
+    expect(delivered(replayed)).toEqual(["dst:0"]);
+    expect(await storage.events.get({ domain: "dst", edition: "", root })).toHaveLength(1);
   });
 });

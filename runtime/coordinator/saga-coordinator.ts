@@ -181,10 +181,21 @@ export function causationOf(component: string, cover: Cover, sequence: number): 
   };
 }
 
+/** Pages a saga coordinator remembers having reacted to (SagaCoordinator.seen). */
+const SEEN_PAGES = 10_000;
+
 export class SagaCoordinator {
   private readonly log: Logger;
   /** One reaction at a time per (saga, source aggregate): the async consumer and a cascade may race. */
   private readonly mutex = new KeyedMutex();
+  /**
+   * Pages this coordinator reacted to lately (their causation ids), oldest first, at most
+   * SEEN_PAGES. Only a page seen before is looked up in the causation store before deciding (a
+   * cascade's book reaching the consumer too, a retried book): its record answers without a second
+   * decision. A page not seen here is decided at once; if it was recorded anyway (before a
+   * restart, by another replica) the decision's write refuses it and its record answers.
+   */
+  private readonly seen = new Set<string>();
   readonly dispatcher: OutboxDispatcher;
 
   constructor(private readonly deps: ReactionDeps) {
@@ -209,7 +220,7 @@ export class SagaCoordinator {
       const key = causationOf(saga.name, cover, sequence);
       await reactiveTurn();
       await this.mutex.run(lane, async () => {
-        if (await this.deps.causations.has(key)) {
+        if (this.seenBefore(`${lane}/${sequence}`) && (await this.deps.causations.has(key))) {
           mergeReaction(reaction, await this.dispatcher.recorded([key]));
           return;
         }
@@ -219,6 +230,14 @@ export class SagaCoordinator {
       });
     }
     return reaction;
+  }
+
+  /** Whether the page was seen before; remembers it (the oldest forgotten past SEEN_PAGES). */
+  private seenBefore(page: string): boolean {
+    if (this.seen.has(page)) return true;
+    this.seen.add(page);
+    if (this.seen.size > SEEN_PAGES) this.seen.delete(this.seen.values().next().value as string);
+    return false;
   }
 
   /**
