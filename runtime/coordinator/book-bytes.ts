@@ -9,6 +9,8 @@
 // Byte for byte what protobuf-es's toBinary writes for the same message (fields in number order;
 // a message carrying unknown fields is left to protobuf-es whole).
 import {
+  type CommandResponse,
+  CommandResponseSchema,
   CoverSchema,
   type EventBook,
   EventBookSchema,
@@ -21,6 +23,35 @@ import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { fieldSize, writeField, writeVarint } from "./handler-request";
 
 const encodedPages = new WeakMap<EventPage, Uint8Array>();
+const encodedBooks = new WeakMap<EventBook, Uint8Array>();
+
+/**
+ * The book's bytes, encoded at most once per book object: the book a command stored is published
+ * to the bus and answered to the caller, unchanged in between (no one modifies a stored book).
+ */
+export function encodedBook(book: EventBook): Uint8Array {
+  let bytes = encodedBooks.get(book);
+  if (bytes === undefined) {
+    bytes = toBinary(EventBookSchema, book);
+    encodedBooks.set(book, bytes);
+  }
+  return bytes;
+}
+
+/**
+ * A command's answer, its book's bytes written as encodedBook has them (the answer of a command
+ * is the book it stored and published); with projections or unknown fields, protobuf-es's own.
+ */
+export function commandResponseBytes(response: CommandResponse): Uint8Array {
+  const events = response.events;
+  if (events === undefined || response.projections.length > 0 || (response.$unknown?.length ?? 0) > 0) {
+    return toBinary(CommandResponseSchema, response);
+  }
+  const book = encodedBook(events);
+  const out = new Uint8Array(fieldSize(book.length));
+  writeField(out, 0, 0x0a, book);
+  return out;
+}
 
 /** The page's bytes, encoded at most once per page object. */
 export function pageBytes(page: EventPage): Uint8Array {

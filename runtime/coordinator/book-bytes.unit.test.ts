@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import {
+  CommandResponseSchema,
   Covers,
   type EventBook,
   EventBookSchema,
@@ -14,7 +15,14 @@ import {
 import { seeded } from "@angzarr/sdk";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { AnySchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
-import { bookBytes, bookRequestBytes, HistoryBytes, pageBytes } from "./book-bytes";
+import {
+  bookBytes,
+  bookRequestBytes,
+  commandResponseBytes,
+  encodedBook,
+  HistoryBytes,
+  pageBytes,
+} from "./book-bytes";
 
 /** Books of every shape a program may be handed: optional cover, snapshot, state, pages of both kinds. */
 function randomBook(rand: () => number): EventBook {
@@ -151,5 +159,29 @@ describe("book-bytes: what protobuf-es writes, byte for byte", () => {
     const second = create(EventBookSchema, { cover, pages: fresh.slice() });
     expect(bookBytes(second)).toEqual(toBinary(EventBookSchema, second));
     expect(bookBytes(first)).toEqual(toBinary(EventBookSchema, first));
+  });
+
+  test("a command's answer: its book written as published, byte for byte protobuf-es's", () => {
+    const rand = seeded(23);
+    for (let i = 0; i < 200; i++) {
+      const book = randomBook(rand);
+      const response = create(CommandResponseSchema, { events: book });
+      // As a command's book goes: published (its bytes remembered), then answered.
+      if (i % 2 === 0) expect(encodedBook(book)).toEqual(toBinary(EventBookSchema, book));
+      expect(commandResponseBytes(response)).toEqual(toBinary(CommandResponseSchema, response));
+    }
+    const book = randomBook(rand);
+    expect(encodedBook(book)).toBe(encodedBook(book));
+    // No book, projections, unknown fields: protobuf-es's own.
+    const empty = create(CommandResponseSchema);
+    expect(commandResponseBytes(empty)).toEqual(toBinary(CommandResponseSchema, empty));
+    const projected = create(CommandResponseSchema, {
+      events: book,
+      projections: [{ projector: "p", sequence: 3 }],
+    });
+    expect(commandResponseBytes(projected)).toEqual(toBinary(CommandResponseSchema, projected));
+    const unknown = create(CommandResponseSchema, { events: book });
+    unknown.$unknown = [{ no: 9, wireType: 0, data: Uint8Array.of(8) }];
+    expect(commandResponseBytes(unknown)).toEqual(toBinary(CommandResponseSchema, unknown));
   });
 });

@@ -21,6 +21,7 @@ import {
 import type { ConnectRouter } from "@connectrpc/connect";
 import type { EventBus } from "../bus/types";
 import type { PageUpcaster } from "../coordinator/aggregate-pipeline";
+import { commandResponseBytes } from "../coordinator/book-bytes";
 import type { CommandPipeline, HandlerDirectory } from "../coordinator/ports";
 import type { Speculator } from "../coordinator/speculator";
 import { type Logger, log as rootLog } from "../observability/log";
@@ -209,6 +210,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
         CommandGateway.method.execute,
         commandGatewayService(deps).execute,
         connect,
+        commandResponseBytes,
       );
       return new Map([
         [
@@ -222,6 +224,7 @@ export async function startGateway(opts: GatewayOptions): Promise<Gateway> {
             AggregateCoordinator.method.handleSync,
             aggregateCoordinatorService(deps).handleSync,
             connect,
+            commandResponseBytes,
           ),
         ],
         ...(opts.extraLean?.(connect) ?? []),

@@ -12,6 +12,7 @@ import { STATUS_CODES } from "node:http";
 import type * as net from "node:net";
 import type { UniversalHandler } from "@connectrpc/connect/protocol";
 import type { Logger } from "../observability/log";
+import { LazySignal } from "./lazy-signal";
 import { CALL_DONE } from "./lean-unary";
 
 const HEAD_END = Buffer.from("\r\n\r\n", "latin1");
@@ -111,7 +112,7 @@ export function serveH1Unary(socket: net.Socket, head: Buffer, options: H1UnaryO
   let buffer = head;
   let busy = false;
   let done = false;
-  let inFlight: AbortController | undefined;
+  let inFlight: LazySignal | undefined;
 
   const stop = () => {
     done = true;
@@ -155,10 +156,19 @@ export function serveH1Unary(socket: net.Socket, head: Buffer, options: H1UnaryO
   };
 
   /** The answer: the lean path's when it takes the request, else Connect's handler's. */
-  const answer = async (request: Parsed, body: Uint8Array, signal: AbortSignal): Promise<LeanAnswer> => {
+  const answer = async (request: Parsed, body: Uint8Array, call: LazySignal): Promise<LeanAnswer> => {
     const url = `http://${request.header.get("host")}${request.path}`;
     const lean = options.lean?.get(request.path);
-    const quick = lean && (await lean({ url, header: request.header, body, signal }));
+    const quick =
+      lean &&
+      (await lean({
+        url,
+        header: request.header,
+        body,
+        get signal() {
+          return call.signal;
+        },
+      }));
     if (quick) return quick;
     const handler = options.handlers.get(request.path) as UniversalHandler;
     const response = await handler({
@@ -167,7 +177,7 @@ export function serveH1Unary(socket: net.Socket, head: Buffer, options: H1UnaryO
       url,
       header: request.header,
       body: once(body),
-      signal,
+      signal: call.signal,
     });
     const chunks: Uint8Array[] = [];
     if (response.body) for await (const chunk of response.body) chunks.push(chunk);
@@ -181,9 +191,9 @@ export function serveH1Unary(socket: net.Socket, head: Buffer, options: H1UnaryO
   const call = (request: Parsed, body: Uint8Array) => {
     busy = true;
     const ended = options.begin();
-    const controller = new AbortController();
+    const controller = new LazySignal();
     inFlight = controller;
-    answer(request, body, controller.signal)
+    answer(request, body, controller)
       .then((response) => {
         if (socket.destroyed) return;
         let head = `HTTP/1.1 ${response.status} ${STATUS_CODES[response.status] ?? ""}\r\n`;

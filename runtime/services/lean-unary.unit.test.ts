@@ -7,6 +7,7 @@ import { describe, expect, test } from "bun:test";
 import { CommandGateway } from "@angzarr/proto";
 import { Code, ConnectError, createContextKey } from "@connectrpc/connect";
 import { MAX_MESSAGE_LENGTH } from "../naming/names";
+import { LazySignal } from "./lazy-signal";
 import { type LeanUnaryOptions, leanAnswer, leanContext, leanLimits } from "./lean-unary";
 import { shapeFailure } from "./listener";
 
@@ -127,5 +128,28 @@ describe("leanAnswer", () => {
     expect(answer.status).toBe(200);
     expect(answer.header.get("trailer-x-t")).toBe("1");
     expect(seen?.aborted).toBe(true);
+  });
+});
+
+describe("LazySignal (a call's signal in the HTTP/1.1 loop)", () => {
+  test("made when read; an abort before is seen by the read; the first reason wins", () => {
+    let made = 0;
+    const lazy = new LazySignal(() => {
+      made++;
+      return new AbortController();
+    });
+    lazy.abort("closed");
+    lazy.abort("done");
+    expect(made).toBe(0);
+    expect(lazy.signal.aborted).toBe(true);
+    expect(lazy.signal.reason).toBe("closed");
+
+    const read = new LazySignal();
+    const signal = read.signal;
+    expect(read.signal).toBe(signal);
+    read.abort();
+    read.abort("done");
+    expect(signal.aborted).toBe(true);
+    expect((signal.reason as DOMException).name).toBe("AbortError");
   });
 });

@@ -10,7 +10,7 @@ import { randomUUID } from "node:crypto";
 import { Writable } from "node:stream";
 import { type EventBook, EventBookSchema } from "@angzarr/proto";
 import { traceHeaders } from "@angzarr/sdk";
-import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import {
   type AsyncMessage,
   Connection,
@@ -18,6 +18,7 @@ import {
   ConsumerStatus,
   type Publisher,
 } from "rabbitmq-client";
+import { encodedBook } from "../../coordinator/book-bytes";
 import { type Logger, log as rootLog } from "../../observability/log";
 import { rememberBookTrace } from "../../observability/trace-links";
 import { matches } from "../filter";
@@ -114,7 +115,9 @@ export class RabbitBus implements EventBus {
   /** Publishes one copy per event type; resolves once the broker confirmed every copy. */
   async publish(book: EventBook): Promise<void> {
     if (this.closed) throw new Error("bus closed");
-    const body = Buffer.from(toBinary(EventBookSchema, book));
+    // The bytes the command's answer reuses (book-bytes.ts), viewed, not copied.
+    const encoded = encodedBook(book);
+    const body = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
     // W3C trace context of the publishing span (none when tracing is off): the consumers'
     // processes continue the trace of the command that stored the book.
     const trace = traceHeaders();

@@ -11,9 +11,13 @@ import type { BusFilter } from "../types";
 /** The edition word of the main timeline ("" cannot be a topic word). */
 export const MAIN_WORD = "_";
 
+/** The characters a topic word escapes. */
+const SPECIAL = /[%.*#]/;
+
 /** One topic word: dots and the escape character escaped, never empty. */
 export function encodeWord(text: string): string {
   if (text === "") return MAIN_WORD;
+  if (!SPECIAL.test(text)) return text;
   return text.replace(/%/g, "%25").replace(/\./g, "%2E").replace(/\*/g, "%2A").replace(/#/g, "%23");
 }
 
@@ -27,13 +31,24 @@ export function bookTypes(book: EventBook): string[] {
   return seen;
 }
 
+/** Topic words of event type names, made once per name (every publish needs its book's). */
+const typeWordsOf = new Map<string, string>();
+/** Names kept at most (a deployment has tens; the map starts over past this). */
+const TYPE_WORDS_KEPT = 4_096;
+
 function typeWords(name: string): string {
   if (name === "") return MAIN_WORD;
-  return name
-    .split(".")
-    .reverse()
-    .map((w) => encodeWord(w))
-    .join(".");
+  let words = typeWordsOf.get(name);
+  if (words === undefined) {
+    words = name
+      .split(".")
+      .reverse()
+      .map((w) => encodeWord(w))
+      .join(".");
+    if (typeWordsOf.size >= TYPE_WORDS_KEPT) typeWordsOf.clear();
+    typeWordsOf.set(name, words);
+  }
+  return words;
 }
 
 /** The routing key of one copy of the book (the copy for event type `type`). */
