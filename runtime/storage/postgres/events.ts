@@ -760,12 +760,16 @@ export class PostgresEventStore implements EventStore {
     const domain = `${q.param(ref.domain)}::text`;
     const edition = `${q.param(ref.edition)}::text`;
     const root = `${q.param(ref.root)}::bytea`;
-    const own = `SELECT max(sequence) FROM events WHERE domain = ${domain} AND edition = ${edition} AND root = ${root}`;
+    // The last entry of the key's range, read backwards: max() was planned over every row of the
+    // aggregate while the table's statistics said it was small (migrations.ts, NextSequence).
+    const own = `SELECT sequence FROM events WHERE domain = ${domain} AND edition = ${edition} AND root = ${root}
+                 ORDER BY sequence DESC LIMIT 1`;
     if (ref.edition === Editions.MAIN) return own;
     const inherit = this.inheritCondition(q, ref, domain, edition, root);
     return `GREATEST((${own}),
-                     (SELECT max(sequence) FROM events
-                      WHERE domain = ${domain} AND edition = '' AND root = ${root} AND ${inherit}))`;
+                     (SELECT sequence FROM events
+                      WHERE domain = ${domain} AND edition = '' AND root = ${root} AND ${inherit}
+                      ORDER BY sequence DESC LIMIT 1))`;
   }
 
   /** Which main-timeline pages an edition aggregate inherits. */
@@ -782,8 +786,9 @@ export class PostgresEventStore implements EventStore {
       return `(created_seconds, created_nanos) <= (${q.param(divergence.time.seconds)}::int8, ${q.param(divergence.time.nanos)}::int4)`;
     }
     // Implicit: below the lowest sequence the edition itself holds (everything when it holds none).
-    return `sequence < COALESCE((SELECT min(sequence) FROM events
-                                 WHERE domain = ${domain} AND edition = ${edition} AND root = ${root}),
+    return `sequence < COALESCE((SELECT sequence FROM events
+                                 WHERE domain = ${domain} AND edition = ${edition} AND root = ${root}
+                                 ORDER BY sequence LIMIT 1),
                                 ${BEYOND_SEQUENCES})`;
   }
 }

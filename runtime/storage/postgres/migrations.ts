@@ -307,17 +307,151 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 11,
     name: "group commit of main-timeline appends",
-    // Several main-timeline appends of different aggregates in one statement, i.e. one round trip
-    // and one commit (events.ts, AppendBatcher). Items come in the order their aggregate locks
-    // are taken (the client sorts them as every other writer does), one item per aggregate. Each
-    // item is decided as append_main decides it: 'refused' (numbers or range) and 'duplicate'
-    // (its causation recorded already) write nothing for that item and leave the others alone.
-    // Positions for every accepted item are taken by ONE alloc_positions call after every lock
-    // and number check, before the first write: a second call could hand this transaction
-    // (whose id is older) positions above those of a younger one, which catch-up readers
-    // would then pass. Pages come flattened, p_counts[i] of them for item i. One row per item.
+    // See appendMainBatchFunction.
+    sql: (schema) => appendMainBatchFunction(schema, "max"),
+  },
+  {
+    version: 12,
+    name: "group commit of outbox writes",
+    // Several one-statement outbox writes (a saga's or PM's decision, a settlement) in one
+    // statement, i.e. one round trip and one commit (outbox.ts, group-commit.ts): each is
+    // outbox_write_one, in the order given, so each keeps its own guards and its own 'duplicate'
+    // (which writes nothing for that write alone). Entries come flattened, p_counts[i] for
+    // write i. Rows as outbox_write_one's, with the write's 1-based place first.
     sql: (schema) => `
-      CREATE FUNCTION append_main_batch(
+      CREATE FUNCTION outbox_write_batch(
+        p_c_component text[], p_c_domain text[], p_c_edition text[], p_c_root bytea[], p_c_sequence bigint[],
+        p_outcome bytea[], p_settle_id bigint[], p_settle_status text[], p_counts integer[],
+        p_e_component text[], p_e_domain text[], p_e_edition text[], p_e_root bytea[],
+        p_e_sequence bigint[], p_e_name text[], p_e_lane text[], p_e_kind text[], p_e_payload bytea[],
+        p_e_trace text[])
+      RETURNS TABLE (r_item integer, r_kind text, r_id bigint, r_created timestamptz)
+      LANGUAGE plpgsql AS $fn$
+      DECLARE
+        v_at integer := 0;
+        v_to integer;
+      BEGIN
+        FOR i IN 1 .. COALESCE(cardinality(p_counts), 0) LOOP
+          v_to := v_at + p_counts[i];
+          RETURN QUERY SELECT i, w.r_kind, w.r_id, w.r_created FROM ${schema}.outbox_write_one(
+            p_c_component[i], p_c_domain[i], p_c_edition[i], p_c_root[i], p_c_sequence[i],
+            p_outcome[i], p_settle_id[i], p_settle_status[i],
+            p_e_component[v_at + 1 : v_to], p_e_domain[v_at + 1 : v_to], p_e_edition[v_at + 1 : v_to],
+            p_e_root[v_at + 1 : v_to], p_e_sequence[v_at + 1 : v_to], p_e_name[v_at + 1 : v_to],
+            p_e_lane[v_at + 1 : v_to], p_e_kind[v_at + 1 : v_to], p_e_payload[v_at + 1 : v_to],
+            p_e_trace[v_at + 1 : v_to]) w;
+          v_at := v_to;
+        END LOOP;
+      END
+      $fn$;`,
+  },
+  {
+    version: 13,
+    name: "appends read one index entry for the next sequence",
+    // append_main and append_main_batch read the aggregate's last sequence as the last entry of
+    // the primary key's range instead of max() (see NextSequence); nothing else changes.
+    sql: (schema) =>
+      `${appendMainFunction(schema, true, "last")}\n${appendMainBatchFunction(schema, "last")}`,
+  },
+];
+
+/**
+ * append_main (migration 7; migration 10 adds `p_traceparent`, kept with every page; migration
+ * 13 reads the next sequence as "last"). One text for all, so that they differ only there.
+ */
+function appendMainFunction(schema: string, traced: boolean, next: NextSequence = "max"): string {
+  return `
+      ${next === "max" ? "CREATE" : "CREATE OR REPLACE"} FUNCTION append_main(
+        p_lock text, p_domain text, p_root bytea, p_expected bigint, p_max bigint,
+        p_types text[], p_payloads bytea[], p_seconds bigint[], p_nanos integer[], p_correlation text,
+        p_snapshot_type text, p_snapshot bytea,
+        p_c_component text, p_c_domain text, p_c_edition text, p_c_root bytea, p_c_sequence bigint${traced ? ", p_traceparent text" : ""})
+      RETURNS TABLE (r_outcome text, r_next bigint, r_first bigint)
+      LANGUAGE plpgsql AS $fn$
+      DECLARE
+        n constant integer := cardinality(p_types);
+        v_next bigint;
+        v_first bigint;
+        v_claimed integer;
+      BEGIN
+        PERFORM pg_advisory_xact_lock(hashtextextended(p_lock, 0));
+        ${nextSequence(schema, next, "v_next", "p_domain", "p_root", "          ")}
+        IF (p_expected IS NOT NULL AND p_expected <> v_next) OR v_next + n - 1 > p_max THEN
+          RETURN QUERY SELECT 'refused'::text, v_next, NULL::bigint;
+          RETURN;
+        END IF;
+        v_first := ${schema}.alloc_positions(n);
+        IF p_c_component IS NOT NULL THEN
+          INSERT INTO ${schema}.causations (component, domain, edition, root, sequence, outcome)
+            VALUES (p_c_component, p_c_domain, p_c_edition, p_c_root, p_c_sequence, NULL)
+            ON CONFLICT DO NOTHING;
+          GET DIAGNOSTICS v_claimed = ROW_COUNT;
+          IF v_claimed = 0 THEN
+            RETURN QUERY SELECT 'duplicate'::text, v_next, v_first;
+            RETURN;
+          END IF;
+        END IF;
+        INSERT INTO ${schema}.events (domain, edition, root, sequence, type_url, payload,
+                                      created_seconds, created_nanos, correlation_id, position${traced ? ", traceparent" : ""})
+          SELECT p_domain, '', p_root, v_next + t.i - 1, t.type_url, t.payload, t.secs, t.nanos,
+                 p_correlation, v_first + t.i - 1${traced ? ", p_traceparent" : ""}
+          FROM unnest(p_types, p_payloads, p_seconds, p_nanos) WITH ORDINALITY AS t(type_url, payload, secs, nanos, i);
+        IF p_snapshot_type IS NOT NULL THEN
+          INSERT INTO ${schema}.snapshots (domain, edition, root, sequence, type_url, payload)
+            VALUES (p_domain, '', p_root, v_next + n - 1, p_snapshot_type, p_snapshot)
+            ON CONFLICT (domain, edition, root) DO UPDATE
+              SET sequence = EXCLUDED.sequence, type_url = EXCLUDED.type_url,
+                  payload = EXCLUDED.payload, updated_at = now();
+        END IF;
+        RETURN QUERY SELECT 'written'::text, v_next, v_first;
+      END
+      $fn$;
+`;
+}
+
+/**
+ * How the append functions read an aggregate's next sequence. "max": `max(sequence) + 1`
+ * (migrations 7–11). The planner runs that max() over every row of the aggregate whenever its
+ * statistics say the table is small (a table not analyzed yet, or growing faster than it is
+ * analyzed), so an append's cost grew with the aggregate's history: ~400 heap fetches for one
+ * number at 400 pages (bench/README.md "Appends read one index entry"). "last" (migration 13):
+ * the last entry of the primary key's range, read backwards, one entry whatever the statistics.
+ */
+type NextSequence = "max" | "last";
+
+/**
+ * The plpgsql statement setting `target` to the next sequence of the main-timeline aggregate
+ * (domain, root); "max" as migrations 7–11 wrote it (`indent`: their second line's).
+ */
+function nextSequence(
+  schema: string,
+  next: NextSequence,
+  target: string,
+  domain: string,
+  root: string,
+  indent: string,
+): string {
+  const range = `e.domain = ${domain} AND e.edition = '' AND e.root = ${root}`;
+  return next === "max"
+    ? `SELECT COALESCE(max(e.sequence) + 1, 0) INTO ${target} FROM ${schema}.events e\n${indent}WHERE ${range};`
+    : `${target} := COALESCE((SELECT e.sequence FROM ${schema}.events e WHERE ${range}\n${indent}ORDER BY e.sequence DESC LIMIT 1) + 1, 0);`;
+}
+
+/**
+ * append_main_batch (migration 11; migration 13 reads the next sequence as "last"). Several
+ * main-timeline appends of different aggregates in one statement, i.e. one round trip and one
+ * commit (events.ts, AppendBatcher). Items come in the order their aggregate locks are taken (the
+ * client sorts them as every other writer does), one item per aggregate. Each item is decided as
+ * append_main decides it: 'refused' (numbers or range) and 'duplicate' (its causation recorded
+ * already) write nothing for that item and leave the others alone. Positions for every accepted
+ * item are taken by ONE alloc_positions call after every lock and number check, before the first
+ * write: a second call could hand this transaction (whose id is older) positions above those of
+ * a younger one, which catch-up readers would then pass. Pages come flattened, p_counts[i] of
+ * them for item i. One row per item.
+ */
+function appendMainBatchFunction(schema: string, next: NextSequence): string {
+  return `
+      ${next === "max" ? "CREATE" : "CREATE OR REPLACE"} FUNCTION append_main_batch(
         p_locks text[], p_domains text[], p_roots bytea[], p_expected bigint[], p_max bigint,
         p_counts integer[], p_types text[], p_payloads bytea[], p_seconds bigint[], p_nanos integer[],
         p_correlations text[], p_snapshot_types text[], p_snapshots bytea[],
@@ -345,8 +479,7 @@ export const MIGRATIONS: readonly Migration[] = [
           n := p_counts[i];
           v_offset[i] := v_at;
           v_at := v_at + n;
-          SELECT COALESCE(max(e.sequence) + 1, 0) INTO v_seq FROM ${schema}.events e
-            WHERE e.domain = p_domains[i] AND e.edition = '' AND e.root = p_roots[i];
+          ${nextSequence(schema, next, "v_seq", "p_domains[i]", "p_roots[i]", "            ")}
           v_next[i] := v_seq;
           IF (p_expected[i] IS NOT NULL AND p_expected[i] <> v_next[i]) OR v_next[i] + n - 1 > p_max THEN
             v_outcome[i] := 'refused';
@@ -392,98 +525,7 @@ export const MIGRATIONS: readonly Migration[] = [
           RETURN NEXT;
         END LOOP;
       END
-      $fn$;`,
-  },
-  {
-    version: 12,
-    name: "group commit of outbox writes",
-    // Several one-statement outbox writes (a saga's or PM's decision, a settlement) in one
-    // statement, i.e. one round trip and one commit (outbox.ts, group-commit.ts): each is
-    // outbox_write_one, in the order given, so each keeps its own guards and its own 'duplicate'
-    // (which writes nothing for that write alone). Entries come flattened, p_counts[i] for
-    // write i. Rows as outbox_write_one's, with the write's 1-based place first.
-    sql: (schema) => `
-      CREATE FUNCTION outbox_write_batch(
-        p_c_component text[], p_c_domain text[], p_c_edition text[], p_c_root bytea[], p_c_sequence bigint[],
-        p_outcome bytea[], p_settle_id bigint[], p_settle_status text[], p_counts integer[],
-        p_e_component text[], p_e_domain text[], p_e_edition text[], p_e_root bytea[],
-        p_e_sequence bigint[], p_e_name text[], p_e_lane text[], p_e_kind text[], p_e_payload bytea[],
-        p_e_trace text[])
-      RETURNS TABLE (r_item integer, r_kind text, r_id bigint, r_created timestamptz)
-      LANGUAGE plpgsql AS $fn$
-      DECLARE
-        v_at integer := 0;
-        v_to integer;
-      BEGIN
-        FOR i IN 1 .. COALESCE(cardinality(p_counts), 0) LOOP
-          v_to := v_at + p_counts[i];
-          RETURN QUERY SELECT i, w.r_kind, w.r_id, w.r_created FROM ${schema}.outbox_write_one(
-            p_c_component[i], p_c_domain[i], p_c_edition[i], p_c_root[i], p_c_sequence[i],
-            p_outcome[i], p_settle_id[i], p_settle_status[i],
-            p_e_component[v_at + 1 : v_to], p_e_domain[v_at + 1 : v_to], p_e_edition[v_at + 1 : v_to],
-            p_e_root[v_at + 1 : v_to], p_e_sequence[v_at + 1 : v_to], p_e_name[v_at + 1 : v_to],
-            p_e_lane[v_at + 1 : v_to], p_e_kind[v_at + 1 : v_to], p_e_payload[v_at + 1 : v_to],
-            p_e_trace[v_at + 1 : v_to]) w;
-          v_at := v_to;
-        END LOOP;
-      END
-      $fn$;`,
-  },
-];
-
-/**
- * append_main (migration 7; migration 10 adds `p_traceparent`, kept with every page). One text
- * for both, so that they differ only there.
- */
-function appendMainFunction(schema: string, traced: boolean): string {
-  return `
-      CREATE FUNCTION append_main(
-        p_lock text, p_domain text, p_root bytea, p_expected bigint, p_max bigint,
-        p_types text[], p_payloads bytea[], p_seconds bigint[], p_nanos integer[], p_correlation text,
-        p_snapshot_type text, p_snapshot bytea,
-        p_c_component text, p_c_domain text, p_c_edition text, p_c_root bytea, p_c_sequence bigint${traced ? ", p_traceparent text" : ""})
-      RETURNS TABLE (r_outcome text, r_next bigint, r_first bigint)
-      LANGUAGE plpgsql AS $fn$
-      DECLARE
-        n constant integer := cardinality(p_types);
-        v_next bigint;
-        v_first bigint;
-        v_claimed integer;
-      BEGIN
-        PERFORM pg_advisory_xact_lock(hashtextextended(p_lock, 0));
-        SELECT COALESCE(max(e.sequence) + 1, 0) INTO v_next FROM ${schema}.events e
-          WHERE e.domain = p_domain AND e.edition = '' AND e.root = p_root;
-        IF (p_expected IS NOT NULL AND p_expected <> v_next) OR v_next + n - 1 > p_max THEN
-          RETURN QUERY SELECT 'refused'::text, v_next, NULL::bigint;
-          RETURN;
-        END IF;
-        v_first := ${schema}.alloc_positions(n);
-        IF p_c_component IS NOT NULL THEN
-          INSERT INTO ${schema}.causations (component, domain, edition, root, sequence, outcome)
-            VALUES (p_c_component, p_c_domain, p_c_edition, p_c_root, p_c_sequence, NULL)
-            ON CONFLICT DO NOTHING;
-          GET DIAGNOSTICS v_claimed = ROW_COUNT;
-          IF v_claimed = 0 THEN
-            RETURN QUERY SELECT 'duplicate'::text, v_next, v_first;
-            RETURN;
-          END IF;
-        END IF;
-        INSERT INTO ${schema}.events (domain, edition, root, sequence, type_url, payload,
-                                      created_seconds, created_nanos, correlation_id, position${traced ? ", traceparent" : ""})
-          SELECT p_domain, '', p_root, v_next + t.i - 1, t.type_url, t.payload, t.secs, t.nanos,
-                 p_correlation, v_first + t.i - 1${traced ? ", p_traceparent" : ""}
-          FROM unnest(p_types, p_payloads, p_seconds, p_nanos) WITH ORDINALITY AS t(type_url, payload, secs, nanos, i);
-        IF p_snapshot_type IS NOT NULL THEN
-          INSERT INTO ${schema}.snapshots (domain, edition, root, sequence, type_url, payload)
-            VALUES (p_domain, '', p_root, v_next + n - 1, p_snapshot_type, p_snapshot)
-            ON CONFLICT (domain, edition, root) DO UPDATE
-              SET sequence = EXCLUDED.sequence, type_url = EXCLUDED.type_url,
-                  payload = EXCLUDED.payload, updated_at = now();
-        END IF;
-        RETURN QUERY SELECT 'written'::text, v_next, v_first;
-      END
-      $fn$;
-`;
+      $fn$;`;
 }
 
 /** Creates the schema if needed and applies every migration it has not seen yet. */
