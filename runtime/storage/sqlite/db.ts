@@ -48,6 +48,26 @@ interface GroupedWrite {
   reject: (error: unknown) => void;
 }
 
+/**
+ * Puts the file in WAL mode. The switch needs the file to itself, and SQLite answers BUSY at once,
+ * without the busy handler, while another connection holds the write lock of a file still in
+ * rollback-journal mode (another process creating the same new file, say); so the switch is
+ * retried here, for as long as the busy timeout would have waited.
+ */
+function switchToWal(raw: Database): void {
+  const deadline = performance.now() + BUSY_TIMEOUT_MS;
+  for (let pause = 1; ; pause = Math.min(pause * 2, 50)) {
+    try {
+      raw.run("PRAGMA journal_mode = WAL");
+      return;
+    } catch (err) {
+      const busy = err instanceof SQLiteError && err.code === "SQLITE_BUSY";
+      if (!busy || performance.now() >= deadline) throw err;
+      Bun.sleepSync(pause);
+    }
+  }
+}
+
 export function failure(what: string, err: unknown): StorageError {
   if (err instanceof StorageError) return err;
   const detail = err instanceof SQLiteError ? `${err.code ?? "SQLITE_ERROR"}: ${err.message}` : String(err);
@@ -96,7 +116,7 @@ export class SqliteDb {
     }
     try {
       this.raw.run(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
-      this.raw.run("PRAGMA journal_mode = WAL");
+      switchToWal(this.raw);
       for (const side of [`${path}-wal`, `${path}-shm`]) if (existsSync(side)) chmodSync(side, 0o600);
       this.raw.run(`PRAGMA synchronous = ${durability === "full" ? "FULL" : "NORMAL"}`);
       this.raw.run(`PRAGMA cache_size = -${CACHE_KIB}`);

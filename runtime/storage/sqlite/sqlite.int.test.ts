@@ -27,6 +27,27 @@ function raw(): Database {
   return new Database(path, { strict: true });
 }
 
+/** Another process holding the file's write lock for `ms` (after `write`, if given); resolves once it holds it. */
+async function holdWriteLock(ms: number, write = ""): Promise<Bun.Subprocess<"ignore", "pipe", "inherit">> {
+  const holder = Bun.spawn(
+    [
+      process.execPath,
+      "-e",
+      `const { Database } = require("bun:sqlite");
+       const db = new Database(${JSON.stringify(path)});
+       db.run("BEGIN IMMEDIATE");
+       ${write === "" ? "" : `db.run(${JSON.stringify(write)});`}
+       console.log("locked");
+       await Bun.sleep(${ms});
+       db.run("COMMIT");`,
+    ],
+    { stdout: "pipe" },
+  );
+  const { value } = await holder.stdout.getReader().read();
+  expect(new TextDecoder().decode(value)).toContain("locked");
+  return holder;
+}
+
 function rootOf(n: number): Uint8Array {
   const root = new Uint8Array(16);
   new DataView(root.buffer).setUint32(12, n);
@@ -127,27 +148,32 @@ describe("sqlite schema", () => {
     expect(await storage.events.headPosition()).toBe(6n);
     expect(await storage.events.listRoots("d", "")).toHaveLength(6);
   });
+
+  test("opening a file while another process holds its write lock waits, then switches it to WAL", async () => {
+    // The switch to WAL needs the file to itself. SQLite answers BUSY at once, without the busy
+    // handler, when another connection holds the write lock of a file still in rollback-journal
+    // mode (what a process racing to create the same new file holds), so the open must wait itself.
+    const db = raw();
+    db.run("CREATE TABLE scratch (x)");
+    db.close();
+    const holder = await holdWriteLock(300, "INSERT INTO scratch VALUES (1)");
+    const storage = await connect();
+    await storage.events.append(main, forced("a"), { correlationId: "c" });
+    expect(await holder.exited).toBe(0);
+    const check = raw();
+    try {
+      expect(check.prepare("PRAGMA journal_mode").values()).toEqual([["wal"]]);
+      expect(check.prepare("SELECT count(*) FROM scratch").values()).toEqual([[1]]);
+    } finally {
+      check.close();
+    }
+  });
 });
 
 describe("sqlite writes", () => {
   test("an append waits for another process's write lock, then commits", async () => {
     const storage = await connect();
-    const holder = Bun.spawn(
-      [
-        process.execPath,
-        "-e",
-        `const { Database } = require("bun:sqlite");
-         const db = new Database(${JSON.stringify(path)});
-         db.run("BEGIN IMMEDIATE");
-         console.log("locked");
-         await Bun.sleep(400);
-         db.run("COMMIT");`,
-      ],
-      { stdout: "pipe" },
-    );
-    const reader = holder.stdout.getReader();
-    const { value } = await reader.read();
-    expect(new TextDecoder().decode(value)).toContain("locked");
+    const holder = await holdWriteLock(400);
     const started = performance.now();
     const stored = await storage.events.append(main, forced("a"), { correlationId: "c" });
     expect(performance.now() - started).toBeGreaterThan(100);
