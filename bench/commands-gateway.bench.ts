@@ -39,7 +39,8 @@ interface LoadResult {
  * Runs the load generator against `url` from its own process; `cpu` is this process's CPU time
  * (µs, user + system) over the timed run only, warm-up excluded. `onTimed` runs when the timed
  * run starts (other processes' CPU can be sampled there); `onDone` when it is over. With `seconds`,
- * the timed run lasts that long instead of `perClient` commands per client.
+ * the timed run lasts that long instead of `perClient` commands per client. Each client's first
+ * command expects sequence `firstSequence` (a load continuing what an earlier one sent).
  */
 export async function gatewayLoad(
   url: string,
@@ -49,6 +50,7 @@ export async function gatewayLoad(
   onTimed?: () => void | Promise<void>,
   onDone?: () => void,
   seconds = 0,
+  firstSequence = 0,
 ): Promise<LoadResult & { cpu: number }> {
   const load = Bun.spawn(
     [
@@ -61,6 +63,7 @@ export async function gatewayLoad(
       "fetch",
       String(warmUp),
       String(seconds),
+      String(firstSequence),
     ],
     { stdout: "pipe", stderr: "inherit" },
   );
