@@ -12,7 +12,14 @@ import { launchDistributed } from "../runtime/app/distributed";
 import { GC_POLICY } from "../runtime/cli/gc-policy";
 import { gatewayLoad } from "./commands-gateway.bench";
 import { benchDir, compiledCounter } from "./fixtures/counter";
-import { cpuPer, descendants, localPorts, type ProcessGroup, sampleCpu } from "./fixtures/proc-cpu";
+import {
+  cpuPer,
+  descendants,
+  localPorts,
+  type ProcessGroup,
+  sampleCpu,
+  threadCpuMsOf,
+} from "./fixtures/proc-cpu";
 
 const [clients = 64, perClient = 120, warmUp = 40] = process.argv.slice(2).map(Number);
 const PG_URL = process.env.ANGZARR_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -75,6 +82,18 @@ try {
   let groups: ProcessGroup[] = [];
   let before = new Map<string, number>();
   let sysBefore = new Map<string, number>();
+  let threadsBefore = new Map<string, number>();
+  /** CPU ms of every role's and handler program's threads, by process and thread name. */
+  const threadMs = (groups: ProcessGroup[]) => {
+    const out = new Map<string, number>();
+    for (const g of groups) {
+      if (g.name === "PG backends" || g.name === "RabbitMQ") continue;
+      for (const pid of g.pids)
+        for (const [thread, ms] of threadCpuMsOf(pid))
+          out.set(`${g.name}/${thread}`, (out.get(`${g.name}/${thread}`) ?? 0) + ms);
+    }
+    return out;
+  };
   const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   const loadBefore = load();
   const result = await gatewayLoad(topology.gatewayUrl, clients, perClient, warmUp, async () => {
@@ -98,11 +117,16 @@ try {
     groups.push({ name: "RabbitMQ", pids: rabbit() });
     before = sampleCpu(groups);
     sysBefore = systemMs(groups);
+    threadsBefore = threadMs(groups);
   });
   const per = cpuPer(before, sampleCpu(groups), result.commands);
   let total = 0;
   for (const [name, v] of per) if (name !== "RabbitMQ") total += v;
   const sysAfter = systemMs(groups);
+  const threads = [...threadMs(groups)]
+    .map(([name, ms]) => [name, (ms - (threadsBefore.get(name) ?? 0)) / result.commands] as const)
+    .filter(([, v]) => v >= 0.003)
+    .map(([name, v]) => `${name} ${v.toFixed(3)}`);
   const sys = [...sysAfter]
     .filter(([name]) => (per.get(name) ?? 0) >= 0.005)
     .map(
@@ -115,8 +139,11 @@ try {
       load: `${loadBefore} -> ${load()}`,
       commandsPerS: Math.round(result.commands / (result.ms / 1000)),
       allMs: Number(total.toFixed(3)),
+      loadGeneratorMs: Number((result.cpuUs / 1000 / result.commands).toFixed(3)),
+      p99Ms: Number(result.p99Ms.toFixed(1)),
       cells: cells.join(", "),
       systemShare: sys.join(", "),
+      threads: threads.join(", "),
     }),
   );
 } finally {
