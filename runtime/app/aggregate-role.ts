@@ -32,6 +32,9 @@ export async function startAggregateRole(
       bus: kit.bus,
       upcasters,
       handlerTimeoutMs: config.handlers.timeoutMs,
+      // A command's history read is a round trip to PostgreSQL: the next command of an aggregate
+      // is decided on the snapshot this role stored, and the append checks it is still current.
+      rememberSnapshots: config.storage.backend === "postgres",
       log: kit.log,
     });
     pipeline.setDownstream(new PeerDownstream(kit.peers, reactivePeersOf(config, env)));

@@ -20,6 +20,7 @@ import {
   EventPages,
   type Projection,
   type RevocationResponse,
+  type Snapshot,
   SnapshotSchema,
   SyncMode,
   type TemporalQuery,
@@ -98,8 +99,29 @@ export interface AggregatePipelineDeps {
    * program receives and folds one window while the next is read. Default: DEFAULT_HISTORY_WINDOWS.
    */
   historyWindows?: HistoryWindows;
+  /**
+   * Remember, per aggregate, the snapshot this pipeline's last append stored with it and decide
+   * the aggregate's next command on it without reading the store; the append then names the
+   * sequence it expects (AppendOptions.expectedNext), so a history another writer extended
+   * meanwhile refuses it and the command is decided again on what the store holds. For stores
+   * with no cheaper current read (PostgreSQL; SQLite checks its own cache against the file).
+   */
+  rememberSnapshots?: boolean;
   log?: Logger;
 }
+
+/** Aggregates whose last stored snapshot a pipeline remembers (the oldest forgotten first). */
+const REMEMBERED_AGGREGATES = 4_096;
+/** Snapshots larger than this are read from the store each time. */
+const REMEMBERED_SNAPSHOT_BYTES = 64 * 1024;
+
+/** An aggregate as this pipeline's last append left it: a snapshot with no page after it. */
+interface Remembered {
+  snapshot: Snapshot;
+  next: number;
+}
+
+const NO_PAGES: EncodedPages = { bytes: new Uint8Array(0), count: 0, lastSequence: undefined };
 
 /** Histories of more than 16,384 pages after the snapshot go in windows of 8,192. */
 export const DEFAULT_HISTORY_WINDOWS: HistoryWindows = { above: 16_384, window: 8_192 };
@@ -115,6 +137,8 @@ interface Prior {
   next: number;
   book?: EventBook;
   encoded?: PriorParts | SplitPrior;
+  /** Remembered, not read: the store may hold more (the append names `next` as expected). */
+  remembered?: true;
 }
 
 const isSplit = (parts: PriorParts | SplitPrior | undefined): parts is SplitPrior =>
@@ -159,6 +183,8 @@ const storeConflicts = new WeakSet<object>();
 
 export class AggregatePipeline {
   private readonly mutex = new KeyedMutex();
+  /** rememberSnapshots: by aggregate key (main timeline only), in the order last stored. */
+  private readonly remembered = new Map<string, Remembered>();
   private readonly log: Logger;
   private readonly backoff: BackoffPolicy;
   /** Timelines: main, or registered editions with their branch points. */
@@ -322,7 +348,12 @@ export class AggregatePipeline {
   private async attempt(prepared: Prepared, fromSaga: boolean): Promise<CommandOutcome> {
     const key = `${prepared.ref.domain}\u0000${prepared.ref.edition}\u0000${Buffer.from(prepared.ref.root).toString("hex")}`;
     return this.mutex.run(key, async () => {
-      const prior = await this.loadPrior(prepared);
+      let prior = await this.loadPrior(prepared, key);
+      // A client's sequence other than the remembered one: what the store holds decides.
+      if (prior.remembered && !fromSaga && (prepared.book.pages[0]?.sequence ?? 0) !== prior.next) {
+        this.remembered.delete(key);
+        prior = await this.loadPrior(prepared, key);
+      }
       const next = prior.next;
       let command = prepared.book;
       if (fromSaga) {
@@ -347,7 +378,14 @@ export class AggregatePipeline {
       const pages = this.validate(prepared, next, response);
       const snapshotState =
         response.result.case === "events" ? response.result.value.snapshotState : undefined;
-      const stored = await this.persist(prepared, pages, snapshotState);
+      let stored: EventPage[];
+      try {
+        stored = await this.persist(prepared, pages, snapshotState, prior.remembered ? next : undefined);
+      } catch (err) {
+        this.remembered.delete(key);
+        throw err;
+      }
+      this.remember(key, prepared.ref, stored, snapshotState);
       this.log.debug("command.stored", {
         domain: prepared.ref.domain,
         events: stored.length,
@@ -366,9 +404,17 @@ export class AggregatePipeline {
    * carry snapshots, so nearly always): there is nothing to upcast. Otherwise the general path
    * reads the pages decoded and upcasts them.
    */
-  private async loadPrior(prepared: Prepared): Promise<Prior> {
+  private async loadPrior(prepared: Prepared, key: string): Promise<Prior> {
     const encodable =
       this.deps.events.getEncodedFrom !== undefined && prepared.handler.handleEncoded !== undefined;
+    const known = encodable ? this.remembered.get(key) : undefined;
+    if (known !== undefined) {
+      return {
+        next: known.next,
+        encoded: { cover: prepared.cover, snapshot: known.snapshot, pages: NO_PAGES },
+        remembered: true,
+      };
+    }
     if (encodable && !(this.deps.upcasters?.has(prepared.ref.domain) ?? false)) {
       return this.loadEncoded(prepared, true);
     }
@@ -377,6 +423,36 @@ export class AggregatePipeline {
       if (prior.encoded !== undefined && prior.encoded.pages.count === 0) return prior;
     }
     return this.decodedPrior(await this.load(prepared.ref, prepared.cover));
+  }
+
+  /**
+   * rememberSnapshots: after an append, the aggregate as it left it when it stored a snapshot at
+   * its last page (main timeline); anything else forgets the aggregate.
+   */
+  private remember(
+    key: string,
+    ref: AggregateRef,
+    stored: EventPage[],
+    snapshotState: EventBook["snapshotState"],
+  ): void {
+    if (!this.deps.rememberSnapshots) return;
+    this.remembered.delete(key);
+    const last = stored.at(-1)?.sequence;
+    if (
+      ref.edition !== "" ||
+      snapshotState === undefined ||
+      last?.case !== "num" ||
+      snapshotState.value.length > REMEMBERED_SNAPSHOT_BYTES
+    )
+      return;
+    if (this.remembered.size >= REMEMBERED_AGGREGATES) {
+      const oldest = this.remembered.keys().next().value;
+      if (oldest !== undefined) this.remembered.delete(oldest);
+    }
+    this.remembered.set(key, {
+      snapshot: create(SnapshotSchema, { sequence: last.value, state: snapshotState }),
+      next: last.value + 1,
+    });
   }
 
   private decodedPrior(book: EventBook): Prior {
@@ -536,11 +612,13 @@ export class AggregatePipeline {
     prepared: Prepared,
     pages: EventPage[],
     snapshotState: EventBook["snapshotState"],
+    expectedNext: number | undefined,
   ): Promise<EventPage[]> {
     if (pages.length === 0) return [];
     try {
       return await this.deps.events.append(prepared.ref, pages, {
         correlationId: prepared.correlationId,
+        ...(expectedNext !== undefined ? { expectedNext } : {}),
         ...(snapshotState ? { snapshotState } : {}),
         ...(prepared.causation ? { causation: prepared.causation } : {}),
       });

@@ -51,6 +51,12 @@ export interface AppendOptions {
    * a consumer that reads them before (or without) their bus message continues that trace.
    */
   traceparent?: string;
+  /**
+   * The sequence the writer expects the aggregate to continue from (the history it decided on
+   * ended just before it): an append finding the aggregate elsewhere writes nothing and throws
+   * SequenceConflictError, whatever its pages' numbers (`force` and unnumbered pages included).
+   */
+  expectedNext?: number;
 }
 
 /** An event with its place in the global, commit-ordered log. */

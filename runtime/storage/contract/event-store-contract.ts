@@ -128,6 +128,28 @@ export function defineEventStoreContract(ctx: ContractContext): void {
       expect(await eventSnapshot(ctx.storage, [a])).toBe(before);
     });
 
+    test("the writer's expected next refuses an append finding the aggregate elsewhere, forced pages too", async () => {
+      const a = ref("orders", 1);
+      await ctx.storage.events.append(a, numbered(0, "a", "b"), CORR);
+      const before = await eventSnapshot(ctx.storage, [a]);
+      for (const [pages, expectedNext] of [
+        [forced("f"), 1],
+        [[unset("u")], 3],
+        [numbered(2, "n"), 1],
+      ] as const) {
+        const err = await thrown(() =>
+          ctx.storage.events.append(a, [...pages], { ...CORR, expectedNext, snapshotState: payload("s") }),
+        );
+        expect(err).toBeInstanceOf(SequenceConflictError);
+        expect((err as SequenceConflictError).expected).toBe(expectedNext);
+      }
+      expect(await eventSnapshot(ctx.storage, [a])).toBe(before);
+      const stored = await ctx.storage.events.append(a, forced("f2"), { ...CORR, expectedNext: 2 });
+      expect(nums(stored)).toEqual([2]);
+      const numberedToo = await ctx.storage.events.append(a, numbered(3, "n3"), { ...CORR, expectedNext: 3 });
+      expect(nums(numberedToo)).toEqual([3]);
+    });
+
     test("an empty append is a no-op returning []", async () => {
       const a = ref("orders", 1);
       expect(await ctx.storage.events.append(a, [], { ...CORR, snapshotState: payload("s") })).toEqual([]);

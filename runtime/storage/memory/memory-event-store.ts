@@ -90,6 +90,10 @@ export class MemoryEventStore implements EventStore {
   async append(ref: AggregateRef, pages: EventPage[], options: AppendOptions): Promise<EventPage[]> {
     const r = checkRef(ref);
     if (pages.length === 0) return [];
+    if (options.expectedNext !== undefined) {
+      const next = nextOf(this.#composite(r));
+      if (next !== options.expectedNext) throw new SequenceConflictError(options.expectedNext, next);
+    }
     const plan = this.planAppend(r, pages, options.correlationId, 0, options.traceparent);
     if (options.causation) {
       if (!this.causations) throw new InvalidInputError("this event store keeps no causation records");

@@ -273,6 +273,13 @@ export class PostgresEventStore implements EventStore {
     let next = 0;
     let firstExplicit: number | undefined;
     const expected = expectedFirst(pages);
+    // Numbered pages that do not start at the writer's expected next cannot continue it either.
+    if (
+      options.expectedNext !== undefined &&
+      typeof expected === "number" &&
+      expected !== options.expectedNext
+    )
+      throw new SequenceConflictError(options.expectedNext, expected);
     if (ref.edition === Editions.MAIN && !hooks.beforeCommit && expected !== "mixed") {
       return this.appendMain(ref, pages, options, expected);
     }
@@ -287,6 +294,9 @@ export class PostgresEventStore implements EventStore {
           q.params,
         )) as { last: bigint | null; first: bigint }[];
         next = head?.last === null || head?.last === undefined ? 0 : num(head.last) + 1;
+        if (options.expectedNext !== undefined && next !== options.expectedNext) {
+          throw new SequenceConflictError(options.expectedNext, next);
+        }
         firstExplicit = pages.map((p) => EventPages.sequence(p)).find((n) => n !== undefined);
         checkNumbers(pages, next);
 
@@ -324,7 +334,7 @@ export class PostgresEventStore implements EventStore {
         return stored;
       });
     } catch (error) {
-      if (error instanceof CausationRecordedError) throw error;
+      if (error instanceof CausationRecordedError || error instanceof SequenceConflictError) throw error;
       if (sqlState(error) === UNIQUE_VIOLATION && constraintOf(error) === "events_pkey") {
         // Only reachable if a writer bypassed the aggregate lock; report it as the race it is.
         throw new SequenceConflictError(next, firstExplicit ?? next);
@@ -404,7 +414,8 @@ export class PostgresEventStore implements EventStore {
         lock: lockKey(ref.domain, Editions.MAIN, ref.root),
         domain: ref.domain,
         root: ref.root,
-        expected: expected ?? null,
+        // The writer's expected next (when it gives one) refuses the append as numbered pages do.
+        expected: options.expectedNext ?? expected ?? null,
         typeUrls,
         payloads,
         seconds,
@@ -432,6 +443,8 @@ export class PostgresEventStore implements EventStore {
     const next = num(row.next);
     if (row.outcome === "duplicate" && c) throw new CausationRecordedError(c.component);
     if (row.outcome !== "written") {
+      if (options.expectedNext !== undefined && options.expectedNext !== next)
+        throw new SequenceConflictError(options.expectedNext, next);
       checkNumbers(pages, next);
       throw toStorageError("append", new Error(`append_main refused pages numbered from ${next}`));
     }

@@ -265,6 +265,9 @@ export class SqliteEventStore implements EventStore {
         0,
         base !== undefined && base.version === version ? storedNextOf(base) : undefined,
       );
+      if (options.expectedNext !== undefined && next !== options.expectedNext) {
+        throw new SequenceConflictError(options.expectedNext, next);
+      }
       // Typed refusals are all thrown above or here, before anything is written (writeGrouped
       // relies on it). The causation claim writes nothing when it fails.
       if (causation !== undefined) {
