@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { SQL } from "bun";
 import { Connection } from "rabbitmq-client";
 import { launchDistributed } from "../runtime/app/distributed";
-import { GC_POLICY } from "../runtime/cli/gc-policy";
+import { ROLE_POLICY } from "../runtime/cli/gc-policy";
 import { gatewayLoad } from "./commands-gateway.bench";
 import { benchDir, compiledCounter } from "./fixtures/counter";
 import {
@@ -50,7 +50,7 @@ const topology = await launchDistributed({
     // ANGZARR_PROFILE_DIR: every role (and its handler program) writes a `--cpu-prof` there on exit;
     // the GC policy set beforehand, or the role's start-again (execve) kills the sampler's process.
     ...(process.env.ANGZARR_PROFILE_DIR
-      ? { BUN_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.ANGZARR_PROFILE_DIR}`, ...GC_POLICY }
+      ? { BUN_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.ANGZARR_PROFILE_DIR}`, ...ROLE_POLICY }
       : {}),
   },
   print: () => undefined,

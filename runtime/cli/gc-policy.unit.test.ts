@@ -1,6 +1,6 @@
 // The GC policy's restart: which environment it starts again with, and with which argv.
 import { expect, test } from "bun:test";
-import { GC_POLICY, policyEnv, restartArgv } from "./gc-policy";
+import { GC_POLICY, policyEnv, ROLE_POLICY, restartArgv } from "./gc-policy";
 
 test("a process without the options starts again with them, and with everything else it had", () => {
   const env = policyEnv({ PATH: "/bin", ANGZARR_LOG: "error", UNSET: undefined });
@@ -28,4 +28,10 @@ test("bun <script> restarts with its runtime flags and the script; a compiled ex
       ["bun", "/$bunfs/root/angzarr", "aggregate", "--domain", "order"],
     ),
   ).toEqual(["/usr/local/bin/angzarr", "aggregate", "--domain", "order"]);
+});
+
+test("a distributed role's policy is the GC policy with mimalloc's hole purge off; set options are kept", () => {
+  expect(ROLE_POLICY).toEqual({ ...GC_POLICY, MIMALLOC_PURGE_HOLES: "0" });
+  expect(policyEnv({ PATH: "/bin", ...GC_POLICY }, ROLE_POLICY)).toEqual({ PATH: "/bin", ...ROLE_POLICY });
+  expect(policyEnv({ PATH: "/bin", ...GC_POLICY, MIMALLOC_PURGE_HOLES: "1" }, ROLE_POLICY)).toBeUndefined();
 });

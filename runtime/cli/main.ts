@@ -20,7 +20,7 @@ import { config } from "./config-check";
 import { dlq } from "./dlq";
 import { editions } from "./editions";
 import { events } from "./events";
-import { applyGcPolicy } from "./gc-policy";
+import { applyGcPolicy, ROLE_POLICY } from "./gc-policy";
 import { health } from "./health";
 import { projection } from "./projection";
 import { speculate } from "./speculate";
@@ -283,10 +283,10 @@ export async function main(argv: string[]): Promise<number> {
 
 if (import.meta.main) {
   const command = process.argv[2] ?? "";
-  // The long-running commands run under the runtime's GC policy (gc-policy.ts): this may start
-  // the process again, with the same pid and arguments.
-  if (command === "standalone" || (ROLES as readonly string[]).includes(command)) {
-    applyGcPolicy((error) => log.warn("runtime.gc_policy_failed", { error: error.message }));
-  }
+  // The long-running commands run under the runtime's GC policy (gc-policy.ts; the distributed
+  // roles under ROLE_POLICY): this may start the process again, with the same pid and arguments.
+  const warn = (error: Error) => log.warn("runtime.gc_policy_failed", { error: error.message });
+  if (command === "standalone") applyGcPolicy(warn);
+  else if ((ROLES as readonly string[]).includes(command)) applyGcPolicy(warn, ROLE_POLICY);
   process.exit(await main(process.argv.slice(2)));
 }
