@@ -4,6 +4,8 @@
 // thread). Run it with and without an allocator option to see what it does to a paced process:
 // `bun bench/wake-cost.ts` and `MIMALLOC_PURGE_HOLES=0 bun bench/wake-cost.ts`
 // (bench/README.md, "Each wake-up's pages").
+export {};
+
 const ROUNDS = 300;
 
 function work(): number {

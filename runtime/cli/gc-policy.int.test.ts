@@ -94,7 +94,19 @@ test.if(process.platform === "linux")(
     };
     for (const name of Object.keys(ROLE_POLICY)) delete env[name];
     const proc = Bun.spawn(
-      [process.execPath, CLI, "aggregate", "--domain", "echo", "--config", config, "--port", "0", "--data", dir],
+      [
+        process.execPath,
+        CLI,
+        "aggregate",
+        "--domain",
+        "echo",
+        "--config",
+        config,
+        "--port",
+        "0",
+        "--data",
+        dir,
+      ],
       { cwd: ROOT, stdin: "ignore", stdout: "pipe", stderr: "ignore", env },
     );
     running = proc;
