@@ -12,20 +12,16 @@ import { counterConfig, steadyGatewayLoad } from "./commands-gateway.bench";
 import { benchDir, compiledCounter } from "./fixtures/counter";
 import { startOtlpSink } from "./fixtures/otlp-sink-process";
 import { threadCpuMsOf } from "./fixtures/proc-cpu";
+import { TRACE_SETTINGS } from "./fixtures/trace-settings";
 
 const mode = process.argv[2] ?? "sampled";
 const windows = Number(process.argv[3] ?? 16);
 const seconds = Number(process.argv[4] ?? 3);
-const TRACING: Record<string, Record<string, string> | undefined> = {
-  metrics: undefined,
-  sampled: { OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.1" },
-  every: { OTEL_TRACES_SAMPLER: "parentbased_always_on" },
-};
-if (!(mode in TRACING)) throw new Error("usage: bun bench/jit-settle.ts [metrics|sampled|every]");
+if (!(mode in TRACE_SETTINGS)) throw new Error("usage: bun bench/jit-settle.ts [metrics|sampled|every]");
 
 const binary = await compiledCounter();
 const sink = await startOtlpSink();
-const tracing = TRACING[mode];
+const tracing = TRACE_SETTINGS[mode];
 if (tracing !== undefined) {
   // The program, started with this environment, traces too.
   Object.assign(process.env, { OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint, ...tracing });

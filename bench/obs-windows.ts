@@ -15,16 +15,11 @@ import { startRuntimeTracing, stopRuntimeTracing } from "../runtime/observabilit
 import { counterConfig, steadyGatewayLoad } from "./commands-gateway.bench";
 import { benchDir, compiledCounter } from "./fixtures/counter";
 import { startOtlpSink } from "./fixtures/otlp-sink-process";
+import { TRACE_SETTINGS } from "./fixtures/trace-settings";
 
 const modes = (process.argv[2] ?? "metrics,sampled,every").split(",");
 const rounds = Number(process.argv[3] ?? 8);
 const seconds = Number(process.argv[4] ?? 3);
-
-const SAMPLERS: Record<string, Record<string, string> | undefined> = {
-  metrics: undefined,
-  sampled: { OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.1" },
-  every: { OTEL_TRACES_SAMPLER: "parentbased_always_on" },
-};
 
 const binary = await compiledCounter();
 const sink = await startOtlpSink();
@@ -43,7 +38,7 @@ const cpu = () => {
 
 async function setMode(mode: string): Promise<void> {
   await stopRuntimeTracing();
-  const env = SAMPLERS[mode];
+  const env = TRACE_SETTINGS[mode];
   if (env === undefined) return;
   Object.assign(process.env, env);
   if (!(await startRuntimeTracing("angzarr-bench"))) throw new Error("tracing did not start");

@@ -46,6 +46,7 @@ import { gatewayLoad } from "./commands-gateway.bench";
 import { compiledCounter } from "./fixtures/counter";
 import { type OtlpSinkProcess, startOtlpSink } from "./fixtures/otlp-sink-process";
 import { cpuMsOf, threadCpuMsOf } from "./fixtures/proc-cpu";
+import { TRACE_SETTINGS } from "./fixtures/trace-settings";
 import type { BenchReporter } from "./harness";
 
 const CLIENTS = 64;
@@ -99,7 +100,7 @@ const SETTINGS: Setting[] = [
     key: "sampled",
     label: "metrics on and 10 % of traces sampled",
     measure: true,
-    tracing: { OTEL_TRACES_SAMPLER: "parentbased_traceidratio", OTEL_TRACES_SAMPLER_ARG: "0.1" },
+    tracing: { ...TRACE_SETTINGS.sampled },
   },
   { key: "every", label: "tracing (every span) + metrics on", measure: true, tracing: {} },
 ];
