@@ -12,14 +12,8 @@ import { launchDistributed } from "../runtime/app/distributed";
 import { ROLE_POLICY } from "../runtime/cli/gc-policy";
 import { gatewayLoad } from "./commands-gateway.bench";
 import { benchDir, compiledCounter } from "./fixtures/counter";
-import {
-  cpuPer,
-  descendants,
-  localPorts,
-  type ProcessGroup,
-  sampleCpu,
-  threadCpuMsOf,
-} from "./fixtures/proc-cpu";
+import { DeploymentCpu } from "./fixtures/deployment-cpu";
+import { type ProcessGroup, threadCpuMsOf } from "./fixtures/proc-cpu";
 
 const [clients = 64, perClient = 120, warmUp = 40] = process.argv.slice(2).map(Number);
 const PG_URL = process.env.ANGZARR_PG_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
@@ -57,8 +51,9 @@ const topology = await launchDistributed({
   logs: "inherit",
 });
 const admin = new SQL(PG_URL);
+const cpu = new DeploymentCpu(admin, () => topology.processes);
 /** System (kernel) CPU ms of each group so far (field 15 of /proc/PID/stat). */
-const systemMs = (groups: ProcessGroup[]) =>
+const systemMs = (groups: readonly ProcessGroup[]) =>
   new Map(
     groups.map((g) => [
       g.name,
@@ -79,15 +74,14 @@ const rabbit = (): number[] => {
   return out;
 };
 try {
-  let groups: ProcessGroup[] = [];
-  let before = new Map<string, number>();
+  let groups: readonly ProcessGroup[] = [];
   let sysBefore = new Map<string, number>();
   let threadsBefore = new Map<string, number>();
   /** CPU ms of every role's and handler program's threads, by process and thread name. */
-  const threadMs = (groups: ProcessGroup[]) => {
+  const threadMs = (groups: readonly ProcessGroup[]) => {
     const out = new Map<string, number>();
     for (const g of groups) {
-      if (g.name === "PG backends" || g.name === "RabbitMQ") continue;
+      if (g.name === "RabbitMQ") continue;
       for (const pid of g.pids)
         for (const [thread, ms] of threadCpuMsOf(pid))
           out.set(`${g.name}/${thread}`, (out.get(`${g.name}/${thread}`) ?? 0) + ms);
@@ -97,29 +91,12 @@ try {
   const load = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
   const loadBefore = load();
   const result = await gatewayLoad(topology.gatewayUrl, clients, perClient, warmUp, async () => {
-    const ports = new Set<number>();
-    groups = [];
-    for (const p of topology.processes) {
-      if (p.role === "admin") continue;
-      groups.push({ name: p.role, pids: [p.pid] });
-      groups.push({ name: `${p.role} (handler)`, pids: descendants(p.pid) });
-      for (const port of localPorts(p.pid)) ports.add(port);
-    }
-    const rows =
-      (await admin`SELECT pid, client_port FROM pg_stat_activity WHERE client_port IS NOT NULL`) as {
-        pid: number;
-        client_port: number;
-      }[];
-    groups.push({
-      name: "PG backends",
-      pids: rows.filter((r) => ports.has(r.client_port)).map((r) => r.pid),
-    });
-    groups.push({ name: "RabbitMQ", pids: rabbit() });
-    before = sampleCpu(groups);
+    await cpu.start([{ name: "RabbitMQ", pids: rabbit() }]);
+    groups = cpu.sampled();
     sysBefore = systemMs(groups);
     threadsBefore = threadMs(groups);
   });
-  const per = cpuPer(before, sampleCpu(groups), result.commands);
+  const per = await cpu.stop(result.commands);
   let total = 0;
   for (const [name, v] of per) if (name !== "RabbitMQ") total += v;
   const sysAfter = systemMs(groups);
