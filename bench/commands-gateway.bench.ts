@@ -2,7 +2,8 @@
 // supervised compiled counter program) and 64 concurrent clients on distinct aggregates, each
 // sending commands back to back over Connect (binary, HTTP/1.1, a transport per client) from a
 // separate process (bench/fixtures/gateway-load.ts; its last argument picks "1.1", "2" = one
-// shared HTTP/2 session, "2x" = a session per client, or "fetch" = Bun's fetch).
+// shared HTTP/2 session, "2x" = a session per client, "fetch" = Bun's fetch, or "pool" = the SDK's
+// keep-alive HTTP/1.1 pool, a connection per client: what gatewayLoad uses).
 //
 // The floor, in the same run and with the same load generator: a bare `Bun.serve` in this process
 // that reads each request body and answers a fixed, encoded CommandResponse of the same shape
@@ -60,7 +61,7 @@ export async function gatewayLoad(
       String(clients),
       String(perClient),
       "counter",
-      "fetch",
+      "pool",
       String(warmUp),
       String(seconds),
       String(firstSequence),
