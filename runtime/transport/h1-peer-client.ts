@@ -7,7 +7,6 @@
 // `connect-timeout-ms`: the peers' lean methods take only calls without one).
 import {
   CONTENT_TYPE_PROTO,
-  callSignal,
   errorFromResponse,
   Http1Pool,
   type HttpResponse,
@@ -108,10 +107,9 @@ export async function postEncoded(
         Code.ResourceExhausted,
       );
     }
-    const signal = callSignal(options);
     let res: HttpResponse;
     try {
-      res = await pool.post(path, headers, body, signal);
+      res = await pool.post(path, headers, body, options.signal, options.timeoutMs);
     } catch (err) {
       const name = (err as Error).name;
       if (name === "TimeoutError")

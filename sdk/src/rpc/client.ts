@@ -45,14 +45,6 @@ export async function unary<I extends DescMessage, O extends DescMessage>(
   return decodeBody(method.output, bytes);
 }
 
-/** The signal a call runs under: the caller's, its timeout, both, or none. */
-export function callSignal(options: { signal?: AbortSignal; timeoutMs?: number }): AbortSignal | undefined {
-  const signals: AbortSignal[] = [];
-  if (options.signal) signals.push(options.signal);
-  if (options.timeoutMs) signals.push(AbortSignal.timeout(options.timeoutMs));
-  return signals.length === 0 ? undefined : signals.length === 1 ? signals[0] : AbortSignal.any(signals);
-}
-
 /**
  * Connections a client opens to one program at most; further calls wait for a free one. A flood
  * (a thousand commands at once) otherwise opens a connection per call: each costs a connect and
@@ -82,10 +74,9 @@ export class UnixSocketClient implements RpcClient {
     };
     if (options.correlationId) headers[CORRELATION_HEADER] = options.correlationId;
     if (options.headers) Object.assign(headers, options.headers);
-    const signal = callSignal(options);
     let res: HttpResponse;
     try {
-      res = await this.pool.post(path, headers, body, signal);
+      res = await this.pool.post(path, headers, body, options.signal, options.timeoutMs);
     } catch (err) {
       // A streamed body's own failure (the history could not be read) is the call's error.
       if (err instanceof ConnectError) throw err;

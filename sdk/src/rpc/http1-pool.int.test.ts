@@ -166,6 +166,60 @@ describe("HTTP/1.1 keep-alive pool on a Unix socket", () => {
     pool.close();
   });
 
+  test("a call's timeoutMs fails it with TimeoutError; a deadline of an earlier call never cuts a later one", async () => {
+    const pool = new Http1UnixPool(socket, { maxConnections: 1 });
+    const err = await pool.post("/slow", {}, new Uint8Array(), undefined, 50).catch((e) => e);
+    expect((err as Error).name).toBe("TimeoutError");
+    expect((await pool.post("/echo", {}, new Uint8Array([7]), undefined, 5_000)).body).toEqual(
+      new Uint8Array([7]),
+    );
+    // The one connection served a call with a 100 ms deadline; the next calls (none, then a
+    // longer one) outlive that deadline and are answered.
+    expect((await pool.post("/echo", {}, new Uint8Array([6]), undefined, 100)).body).toEqual(
+      new Uint8Array([6]),
+    );
+    expect((await pool.post("/slow", {}, new Uint8Array([5]))).body).toEqual(new Uint8Array([5]));
+    expect((await pool.post("/echo", {}, new Uint8Array([4]), undefined, 100)).body).toEqual(
+      new Uint8Array([4]),
+    );
+    expect((await pool.post("/slow", {}, new Uint8Array([3]), undefined, 5_000)).body).toEqual(
+      new Uint8Array([3]),
+    );
+    // The wait for the one connection counts towards the deadline.
+    const slow = pool.post("/slow", {}, new Uint8Array([2]));
+    const waited = await pool.post("/echo", {}, new Uint8Array([1]), undefined, 100).catch((e) => e);
+    expect((waited as Error).name).toBe("TimeoutError");
+    expect((await slow).body).toEqual(new Uint8Array([2]));
+    pool.close();
+  });
+
+  test("a response head of any letter case, arriving a byte at a time, is read once whole", async () => {
+    const head = "HTTP/1.1 201\r\nCONTENT-Type: text/x\r\nX-Other: 1\r\nContent-LENGTH: 3\r\n\r\n";
+    const answer = new TextEncoder().encode(`${head}abc${head.replace("201", "202")}xyz`);
+    const server = Bun.listen({
+      hostname: "127.0.0.1",
+      port: 0,
+      socket: {
+        async data(s) {
+          // Both answers for the first request (the second arrives before it is asked for).
+          for (const byte of answer) {
+            s.write(new Uint8Array([byte]));
+            await Bun.sleep(0);
+          }
+        },
+      },
+    });
+    const pool = new Http1Pool({ hostname: "127.0.0.1", port: server.port }, { maxConnections: 1 });
+    const first = await pool.post("/", {}, new Uint8Array([1]));
+    expect([first.status, first.contentType, new TextDecoder().decode(first.body)]).toEqual([
+      201,
+      "text/x",
+      "abc",
+    ]);
+    pool.close();
+    server.stop(true);
+  });
+
   test("nobody listening: the call fails, it does not hang", async () => {
     const pool = new Http1UnixPool(join(dir, "nobody.sock"));
     await expect(pool.post("/echo", {}, new Uint8Array())).rejects.toBeDefined();
