@@ -11,6 +11,7 @@ import {
   traceHeaders,
   tracingEnabled,
 } from "@angzarr/sdk";
+import type { DescMethod } from "@bufbuild/protobuf";
 import type { Interceptor } from "@connectrpc/connect";
 import { setTraceLookup } from "./log";
 import { flushMetricsExport, nameMetricsService } from "./metrics";
@@ -32,20 +33,25 @@ export async function stopRuntimeTracing(): Promise<void> {
   await Promise.all([stopTracing(), flushMetricsExport()]);
 }
 
+/** The name of a method's spans: `package.Service/Method`. */
+export const spanNameOf = (method: DescMethod): string => `${method.parent.typeName}/${method.name}`;
+
 /**
- * Connect server interceptor: one SERVER span per call (nothing when tracing is off), which the
- * command the call runs takes over (`tracedOrServed` in the pipeline): one span per command.
+ * The SERVER span of one served call (tracing on), its caller's `traceparent` continued, around
+ * `run`; the command the call runs takes it over (`tracedOrServed` in the pipeline): one span per
+ * command. `name` is `spanNameOf` the method.
+ */
+export function servedSpan<T>(name: string, header: Headers, run: () => Promise<T>): Promise<T> {
+  return serverSpan(name, header, { "rpc.system": "connect_rpc", "rpc.method": name }, run, true);
+}
+
+/**
+ * Connect server interceptor: `servedSpan` around every call (nothing when tracing is off). The
+ * gateway's lean methods start the same span without it (lean-unary.ts).
  */
 export const traceInterceptor: Interceptor = (next) => (request) => {
   if (!tracingEnabled()) return next(request);
-  const method = `${request.method.parent.typeName}/${request.method.name}`;
-  return serverSpan(
-    method,
-    request.header,
-    { "rpc.system": "connect_rpc", "rpc.method": method },
-    () => next(request),
-    true,
-  );
+  return servedSpan(spanNameOf(request.method), request.header, () => next(request));
 };
 
 /** Connect client interceptor: one CLIENT span per call, its `traceparent` sent along. */
