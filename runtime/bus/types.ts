@@ -33,7 +33,14 @@ export interface SubscribeOptions {
 }
 
 export interface EventBus {
+  /** Publishes a book; resolves once the bus has it (a broker: once it confirmed). */
   publish(book: EventBook): Promise<void>;
+  /**
+   * Publishes a book nobody relies on receiving (a projector's output streamed to whoever follows
+   * its correlation id, wire-contract §3.9), without waiting for it, nor, on a broker, for its
+   * confirm; a failure is the bus's to log. Absent: `publish` is used.
+   */
+  notify?(book: EventBook): void;
   /**
    * Hands every published book the filter wants to `handler`, one at a time, in publish order per
    * aggregate. A durable bus counts a book as delivered once the handler's promise resolves (a

@@ -315,8 +315,15 @@ export class ReactiveHost implements DownstreamRunner {
         }),
       ],
     });
+    // Nothing relies on it: a bus that can send it unconfirmed does, and the book's processing
+    // does not wait for it.
+    const bus = this.options.bus;
+    if (bus.notify) {
+      bus.notify(book);
+      return;
+    }
     try {
-      await this.options.bus.publish(book);
+      await bus.publish(book);
     } catch (err) {
       this.log.warn("projection.stream_failed", { projector, error: (err as Error).message });
     }

@@ -11,6 +11,7 @@ import {
   Covers,
   type EventBook,
   EventBookSchema,
+  type EventPage,
   EventPageSchema,
   EventPages,
   Identity,
@@ -27,6 +28,7 @@ import { create } from "@bufbuild/protobuf";
 import { StringValueSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError } from "@connectrpc/connect";
 import { MemoryBus } from "../bus/memory/memory-bus";
+import type { EventBus } from "../bus/types";
 import { createMemoryStorage } from "../storage/memory";
 import type { CausationStore, Storage } from "../storage/types";
 import { deadlinePm } from "../testing/reactive-fixtures";
@@ -143,17 +145,24 @@ describe("sagas through the reactive host", () => {
     };
     pipeline = new AggregatePipeline({ ...deps, backoff: { initialMs: 1, maxMs: 5, attempts: 5 } });
     host = new ReactiveHost({
+      ...hostStores(),
+      bus,
+      directory: { sagas: () => [relaySaga(sagaCalls)], projectors: () => [], processManagers: () => [] },
+      pollMs: 20,
+    });
+    pipeline.setDownstream(host);
+  }
+
+  /** The pipeline and stores a host of these tests runs on. */
+  function hostStores() {
+    return {
       pipeline,
       events: storage.events,
       causations: storage.causations,
       outbox: storage.outbox,
       deadLetters: storage.deadLetters,
       positions: storage.positions,
-      bus,
-      directory: { sagas: () => [relaySaga(sagaCalls)], projectors: () => [], processManagers: () => [] },
-      pollMs: 20,
-    });
-    pipeline.setDownstream(host);
+    };
   }
 
   beforeEach(() => {
@@ -168,6 +177,25 @@ describe("sagas through the reactive host", () => {
 
   async function dstEvents(root: Uint8Array) {
     return storage.events.get({ domain: "dst", edition: "", root });
+  }
+
+  /** A host of one projector `projector-src` on `src` (no sagas), over `over` (default the bus). */
+  function projectorHost(handle: ProjectorHandler["handle"], over: EventBus = bus): ReactiveHost {
+    const projector: ProjectorHandler = {
+      name: "projector-src",
+      input: { domain: "src" },
+      synchronous: false,
+      handle,
+      speculate: async () => create(ProjectionSchema, {}),
+      descriptor: async () =>
+        create(ComponentDescriptorSchema, { name: "projector-src", componentType: "projector" }),
+    };
+    return new ReactiveHost({
+      ...hostStores(),
+      bus: over,
+      directory: { sagas: () => [], projectors: () => [projector], processManagers: () => [] },
+      pollMs: 10,
+    });
   }
 
   test("a source event becomes a stamped command: correlation id, origin with the real sequence", async () => {
@@ -323,28 +351,9 @@ describe("sagas through the reactive host", () => {
   test("a projection rebuild resets the checkpoint and replays every book to the projector", async () => {
     build();
     const seen: string[] = [];
-    const projector: ProjectorHandler = {
-      name: "projector-src",
-      input: { domain: "src" },
-      synchronous: false,
-      handle: async (book) => {
-        for (const p of book.pages) seen.push(AnyPayload.unpack(p.event, StringValueSchema).value);
-        return create(ProjectionSchema, { projector: "projector-src" });
-      },
-      speculate: async () => create(ProjectionSchema, {}),
-      descriptor: async () =>
-        create(ComponentDescriptorSchema, { name: "projector-src", componentType: "projector" }),
-    };
-    host = new ReactiveHost({
-      pipeline,
-      events: storage.events,
-      causations: storage.causations,
-      outbox: storage.outbox,
-      deadLetters: storage.deadLetters,
-      positions: storage.positions,
-      bus,
-      directory: { sagas: () => [], projectors: () => [projector], processManagers: () => [] },
-      pollMs: 10,
+    host = projectorHost(async (book) => {
+      for (const p of book.pages) seen.push(AnyPayload.unpack(p.event, StringValueSchema).value);
+      return create(ProjectionSchema, { projector: "projector-src" });
     });
     await host.start();
     const root = Uuid.randomBytes();
@@ -356,6 +365,46 @@ describe("sagas through the reactive host", () => {
     expect(seen).toHaveLength(10);
     expect(seen.slice(5)).toEqual(["p0", "p1", "p2", "p3", "p4"]);
     await expect(host.rebuildProjection("nope")).rejects.toThrow("No projector registered with name: nope");
+  });
+
+  test("a projector's output goes to the bus's notify: the book's processing never waits for the broker", async () => {
+    build();
+    // A bus whose confirmed publish of a projection would never resolve (a broker that does not
+    // confirm): the stream takes notify, so the projector's checkpoint moves on all the same.
+    const notified: EventBook[] = [];
+    const streaming = Object.assign(Object.create(bus) as MemoryBus, {
+      publish: (book: EventBook) =>
+        book.cover?.domain.startsWith("_projection.")
+          ? new Promise<void>(() => undefined)
+          : bus.publish(book),
+      notify: (book: EventBook) => {
+        notified.push(book);
+      },
+    });
+    host = projectorHost(
+      async (book) =>
+        create(ProjectionSchema, {
+          projector: "projector-src",
+          sequence: EventPages.sequence(book.pages[0] as EventPage),
+        }),
+      streaming,
+    );
+    await host.start();
+    for (let i = 0; i < 3; i++)
+      await pipeline.execute(command("src", Uuid.randomBytes(), `n${i}`, 0, `corr-${i}`));
+    await host.settle();
+    const seen = notified.map((b) => [
+      b.cover?.domain,
+      b.cover?.correlationId,
+      EventPages.sequence(b.pages[0] as EventPage),
+    ]);
+    expect(seen.sort((a, b) => String(a[1]).localeCompare(String(b[1])))).toEqual([
+      ["_projection.projector-src.src", "corr-0", 0],
+      ["_projection.projector-src.src", "corr-1", 0],
+      ["_projection.projector-src.src", "corr-2", 0],
+    ]);
+    const head = await storage.events.headPosition();
+    expect(await storage.positions.get("projector-src", "src", "")).toBe(head);
   });
 
   test("a refused saga command is compensated: RevokeEventCommand to the trigger, system record, cascade reports it", async () => {

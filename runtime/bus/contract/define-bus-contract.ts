@@ -136,6 +136,26 @@ export function defineBusContract(name: string, capabilities: BusCapabilities, f
       expect(first.seen).toEqual(second.seen);
     });
 
+    test("notify (where the bus has it) hands books to a live follower in order, without waiting", async () => {
+      const bus = await fixture.open();
+      if (!bus.notify) return; // publish stands in for it
+      const d = domain();
+      const seen: string[] = [];
+      const sub = bus.subscribe("notified", { domain: d }, (b) => void seen.push(label(b)), {
+        transient: true,
+      });
+      await sub.ready();
+      const expected: string[] = [];
+      for (let seq = 0; seq < 10; seq++) {
+        const b = book(d, 1, seq);
+        expected.push(label(b));
+        expect(bus.notify(b)).toBeUndefined();
+      }
+      await until("every notified book", () => seen.length >= expected.length);
+      expect(seen).toEqual(expected);
+      sub.unsubscribe();
+    });
+
     test("filters: domain, event types (full or suffix), every timeline, each book once", async () => {
       const bus = await fixture.open();
       const d = domain();

@@ -53,6 +53,8 @@ interface Tail {
 export class RabbitBus implements EventBus {
   readonly connection: Connection;
   private readonly publisher: Publisher;
+  /** Publishes nobody relies on (notify): no confirm mode, so no broker acknowledgement to read. */
+  private readonly notifier: Publisher;
   private readonly exchange: string;
   private readonly prefix: string;
   private readonly log: Logger;
@@ -91,6 +93,7 @@ export class RabbitBus implements EventBus {
       maxAttempts: 2,
       exchanges: [this.exchangeDeclaration()],
     });
+    this.notifier = this.connection.createPublisher({ exchanges: [this.exchangeDeclaration()] });
   }
 
   /** True while the broker connection is up. */
@@ -115,25 +118,8 @@ export class RabbitBus implements EventBus {
   /** Publishes one copy per event type; resolves once the broker confirmed every copy. */
   async publish(book: EventBook): Promise<void> {
     if (this.closed) throw new Error("bus closed");
-    // The bytes the command's answer reuses (book-bytes.ts), viewed, not copied.
-    const encoded = encodedBook(book);
-    const body = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
-    // W3C trace context of the publishing span (none when tracing is off): the consumers'
-    // processes continue the trace of the command that stored the book.
-    const trace = traceHeaders();
+    const sends = this.send(this.publisher, book);
     const timeoutMs = this.options.publishTimeoutMs ?? 5_000;
-    const sends = routingKeys(book).map(({ type, key }) =>
-      this.publisher.send(
-        {
-          exchange: this.exchange,
-          routingKey: key,
-          durable: true,
-          contentType: "application/x-protobuf",
-          headers: { ...trace, [TYPE_HEADER]: type },
-        },
-        body,
-      ),
-    );
     let timer: ReturnType<typeof setTimeout> | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(
@@ -146,6 +132,41 @@ export class RabbitBus implements EventBus {
     } finally {
       clearTimeout(timer);
     }
+  }
+
+  /**
+   * Publishes without the broker's confirm (a channel out of confirm mode) and without waiting:
+   * for books nobody relies on receiving. A failure is logged.
+   */
+  notify(book: EventBook): void {
+    if (this.closed) return;
+    for (const sent of this.send(this.notifier, book)) {
+      sent.catch((err: Error) =>
+        this.log.warn("bus.notify_failed", { domain: book.cover?.domain, error: err.message }),
+      );
+    }
+  }
+
+  /** One send per event type of the book, through `publisher`. */
+  private send(publisher: Publisher, book: EventBook): Promise<void>[] {
+    // The bytes the command's answer reuses (book-bytes.ts), viewed, not copied.
+    const encoded = encodedBook(book);
+    const body = Buffer.from(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+    // W3C trace context of the publishing span (none when tracing is off): the consumers'
+    // processes continue the trace of the command that stored the book.
+    const trace = traceHeaders();
+    return routingKeys(book).map(({ type, key }) =>
+      publisher.send(
+        {
+          exchange: this.exchange,
+          routingKey: key,
+          durable: true,
+          contentType: "application/x-protobuf",
+          headers: { ...trace, [TYPE_HEADER]: type },
+        },
+        body,
+      ),
+    );
   }
 
   subscribe(
@@ -280,7 +301,11 @@ export class RabbitBus implements EventBus {
     this.consumers.clear();
     // Handlers still running get a moment to finish (and acknowledge); then the connection goes,
     // and whatever was not acknowledged comes again to the next consumer.
-    const settled = Promise.allSettled([...consumers.map((c) => c.close()), this.publisher.close()]);
+    const settled = Promise.allSettled([
+      ...consumers.map((c) => c.close()),
+      this.publisher.close(),
+      this.notifier.close(),
+    ]);
     const graceful = await Promise.race([settled.then(() => true), Bun.sleep(2_000).then(() => false)]);
     if (graceful) await this.connection.close().catch(() => {});
     else this.connection.unsafeDestroy();
