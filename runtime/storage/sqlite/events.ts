@@ -38,6 +38,14 @@ interface TimeBound {
 const PAGE = "sequence, created_s, created_n, type_url, payload";
 /** PAGE with the type URL as bytes: no JS string per row (the encoded read copies bytes anyway). */
 const PAGE_BYTES = "sequence, created_s, created_n, CAST(type_url AS BLOB), payload";
+/** A global-log row: where the page sits in the log, then the page. */
+const LOG_COLUMNS = `position, correlation_id, domain, edition, root, traceparent, ${PAGE}`;
+/**
+ * One timeline (domain, edition) after a position: a range of events_timeline_position in
+ * position order (migration 18), whatever the other domains hold after that position.
+ */
+export const TIMELINE_LOG_SQL = `SELECT ${LOG_COLUMNS} FROM events
+  WHERE domain = ?2 AND edition = ?3 AND position > ?1 ORDER BY position LIMIT ?4`;
 const AGGREGATE = "domain = ?1 AND edition = ?2 AND root = ?3";
 const RANGE = "sequence BETWEEN ?4 AND ?5";
 /** Aggregates read by one statement of getMany. */
@@ -174,6 +182,7 @@ export class SqliteEventStore implements EventStore {
   private readonly deleteEditionStmt: Stmt;
   private readonly countEditionStmt: Stmt;
   private readonly log: Stmt;
+  private readonly timelineLog: Stmt;
   private readonly snapshots: SqliteSnapshotStore;
   private readonly manyStmt: Stmt;
 
@@ -234,10 +243,11 @@ export class SqliteEventStore implements EventStore {
     this.deleteEditionStmt = db.prepare("DELETE FROM events WHERE domain = ?1 AND edition = ?2");
     this.countEditionStmt = db.prepare("SELECT count(*) FROM events WHERE domain = ?1 AND edition = ?2");
     this.log = db.prepare(
-      `SELECT position, correlation_id, domain, edition, root, traceparent, ${PAGE} FROM events
+      `SELECT ${LOG_COLUMNS} FROM events
        WHERE position > ?1 AND (?2 IS NULL OR domain = ?2) AND (?3 IS NULL OR edition = ?3)
        ORDER BY position LIMIT ?4`,
     );
+    this.timelineLog = db.prepare(TIMELINE_LOG_SQL);
   }
 
   async append(target: AggregateRef, pages: EventPage[], options: AppendOptions): Promise<EventPage[]> {
@@ -591,8 +601,9 @@ export class SqliteEventStore implements EventStore {
     const domain = filter?.domain === undefined ? null : check.text(filter.domain, "filter domain");
     const edition = filter?.edition === undefined ? null : check.edition(filter.edition, "filter edition");
     if (limit === 0) return [];
+    const stmt = domain !== null && edition !== null ? this.timelineLog : this.log;
     const rows = this.db.read("read the global log", () =>
-      this.log.values(afterPosition, domain, edition, limit),
+      stmt.values(afterPosition, domain, edition, limit),
     ) as LogRow[];
     const pages = decode(rows, 6, []);
     return rows.map((r, i) => ({

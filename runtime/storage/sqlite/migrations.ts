@@ -192,4 +192,13 @@ export const MIGRATIONS: readonly Migration[] = [
     // reads the page before its bus message continues that trace.
     sql: "ALTER TABLE events ADD COLUMN traceparent TEXT",
   },
+  {
+    version: 18,
+    name: "events_timeline_position",
+    // A consumer's catch-up reads one timeline (domain, edition) after its checkpoint. Without
+    // this index that read walked the global position index from the checkpoint and skipped
+    // every other domain's events: a quiet domain's consumer, whose checkpoint stays at its own
+    // last event, scanned the whole log written since at every poll.
+    sql: "CREATE INDEX events_timeline_position ON events (domain, edition, position)",
+  },
 ];

@@ -11,6 +11,7 @@ import { create } from "@bufbuild/protobuf";
 import { AnySchema, TimestampSchema } from "@bufbuild/protobuf/wkt";
 import { InvalidInputError, StorageFailure } from "../errors";
 import type { AggregateRef, Storage } from "../types";
+import { TIMELINE_LOG_SQL } from "./events";
 import { MIGRATIONS, openSqliteStorage } from "./index";
 
 let dir: string;
@@ -97,6 +98,35 @@ describe("sqlite schema", () => {
     expect(synchronous(full)).toBe(2); // FULL
     await full.events.append(main, forced("kept"), { correlationId: "c" });
     expect(nums(await full.events.get(main))).toEqual([0]);
+  });
+
+  test("a timeline's catch-up read is a range of one index, not a walk past other domains' events", async () => {
+    // A consumer of a quiet domain keeps its checkpoint at that domain's last event; its every
+    // poll reads the timeline after it. Walking the global position index from there visited
+    // every event appended since in the other domains (the whole log tail, at every poll).
+    const storage = await connect();
+    await storage.events.append({ ...main, domain: "quiet" }, forced("q"), { correlationId: "c" });
+    for (let i = 0; i < 50; i++) {
+      await storage.events.append({ ...main, domain: "busy", root: rootOf(i) }, forced("b"), {
+        correlationId: "c",
+      });
+    }
+    const db = raw();
+    try {
+      db.run("ANALYZE");
+      const plan = db
+        .prepare(`EXPLAIN QUERY PLAN ${TIMELINE_LOG_SQL}`)
+        .all(1, "quiet", "", 500)
+        .map((row) => (row as { detail: string }).detail);
+      expect(plan).toEqual([
+        "SEARCH events USING INDEX events_timeline_position (domain=? AND edition=? AND position>?)",
+      ]);
+    } finally {
+      db.close();
+    }
+    const after = (await storage.events.readAll(0n, 10, { domain: "quiet", edition: "" }))[0]?.position ?? 0n;
+    expect(await storage.events.readAll(after, 10, { domain: "quiet", edition: "" })).toEqual([]);
+    expect(await storage.events.readAll(0n, 100, { domain: "busy", edition: "" })).toHaveLength(50);
   });
 
   test("migrations are versioned in order and unique", () => {
