@@ -117,3 +117,39 @@ test("wake-ups coalesced into one run go on from the checkpoint it stored; the n
   expect(gets).toBe(2);
   await consumer.stop();
 });
+
+test("polls do not extend a catch-up that lasts longer than the poll interval: the wake-up resolves", async () => {
+  const storage = createMemoryStorage();
+  // A store slower than the poll: every read of the log takes several poll intervals.
+  const events = Object.create(storage.events) as typeof storage.events;
+  events.readAll = async (...args) => {
+    await Bun.sleep(20);
+    return storage.events.readAll(...args);
+  };
+  const handled: number[] = [];
+  const consumer = new CheckpointedConsumer({
+    name: "poll-test",
+    filter: { domain: "src" },
+    edition: "",
+    events,
+    positions: storage.positions,
+    deadLetters: storage.deadLetters,
+    bus: new MemoryBus(),
+    pollMs: 2,
+    process: async (book) => {
+      for (const p of book.pages) handled.push(EventPages.sequence(p) ?? -1);
+    },
+  });
+  const ref = { domain: "src", edition: "", root: Uuid.randomBytes() };
+  await storage.events.append(ref, [event(), event()], { correlationId: "c" });
+  const settled = (p: Promise<void>) =>
+    Promise.race([p.then(() => "caught up"), Bun.sleep(3_000).then(() => "still running")]);
+  try {
+    expect(await settled(consumer.start())).toBe("caught up");
+    await storage.events.append(ref, [event()], { correlationId: "c" });
+    expect(await settled(consumer.wake())).toBe("caught up");
+    expect(handled).toEqual([0, 1, 2]);
+  } finally {
+    await consumer.stop();
+  }
+});

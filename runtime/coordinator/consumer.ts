@@ -175,7 +175,7 @@ export class CheckpointedConsumer {
       this.subscription = this.options.bus.subscribe(this.options.name, this.options.filter, (book) =>
         this.wakeFor(book),
       );
-      this.timer = setInterval(() => this.wake(), this.options.pollMs ?? 250);
+      this.timer = setInterval(() => this.poll(), this.options.pollMs ?? 250);
     }
     await this.wake();
   }
@@ -239,6 +239,17 @@ export class CheckpointedConsumer {
     this.lateRound = 0;
     if (this.lateTimer !== undefined) clearTimeout(this.lateTimer);
     this.lateTimer = undefined;
+  }
+
+  /**
+   * The poll's wake-up: only when no catch-up is running. A running one reads on until the log is
+   * exhausted, and what it misses the next poll finds. Coalesced into a running catch-up instead,
+   * polls would keep extending it whenever one catch-up lasts longer than the poll interval (a
+   * slow store under load), and every wake() waiting on it (a settle, a start, a bus message's
+   * acknowledgement) would wait for good.
+   */
+  poll(): void {
+    if (this.running === undefined) void this.wake();
   }
 
   /** Catches up now (coalesces concurrent wake-ups); resolves when caught up. */
@@ -625,7 +636,7 @@ export class EditionConsumers {
     this.timer = setInterval(() => {
       // Every so often, look for editions whose first message the bus lost.
       if (++this.polls % 20 === 0) void this.discover("periodic");
-      for (const c of this.byEdition.values()) void c.wake();
+      for (const c of this.byEdition.values()) c.poll();
     }, this.options.pollMs ?? 250);
   }
 
