@@ -5,12 +5,10 @@ import {
   type BusinessResponse,
   type CommandBook,
   CommandBookSchema,
-  CommandBooks,
   type CommandResponse,
   CommandResponseSchema,
   ContextualCommandSchema,
   type Cover,
-  CoverSchema,
   type DryRunRequest,
   type EventBook,
   EventBookSchema,
@@ -50,6 +48,7 @@ import type {
   SnapshotStore,
 } from "../storage/types";
 import { type BackoffPolicy, DEFAULT_BACKOFF, delayFor, sleep } from "./backoff";
+import { stamped as stampedCommand } from "./command-bytes";
 import { EditionResolver } from "./editions";
 import * as E from "./errors";
 import { clientCommand } from "./fair-share";
@@ -333,16 +332,9 @@ export class AggregatePipeline {
       throw E.invalid(E.Messages.clientRevoke);
     }
 
-    const correlationId = cover.correlationId || CommandBooks.deriveCorrelationId(book);
-    const stamped = create(CoverSchema, { ...cover, correlationId });
+    const { book: withId, cover: stamped, correlationId } = stampedCommand(book, cover);
     const ref = await this.editions.ref(cover);
-    return {
-      book: create(CommandBookSchema, { ...book, cover: stamped }),
-      cover: stamped,
-      ref,
-      handler,
-      correlationId,
-    };
+    return { book: withId, cover: stamped, ref, handler, correlationId };
   }
 
   private async attempt(prepared: Prepared, fromSaga: boolean): Promise<CommandOutcome> {

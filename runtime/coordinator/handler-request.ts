@@ -2,18 +2,12 @@
 // snapshot (encoded by protobuf-es, small), its pages as the store encoded them, and the
 // command. Byte for byte what protobuf-es writes for
 // `ContextualCommand{events: EventBook{cover, snapshot, pages}, command}`.
-import {
-  type CommandBook,
-  CommandBookSchema,
-  type Cover,
-  CoverSchema,
-  type Snapshot,
-  SnapshotSchema,
-} from "@angzarr/proto";
+import { type CommandBook, type Cover, type Snapshot, SnapshotSchema } from "@angzarr/proto";
 import type { StreamedBody } from "@angzarr/sdk";
 import { varintSize } from "@angzarr/sdk/src/fast/page-codec.ts";
 import { toBinary } from "@bufbuild/protobuf";
 import type { EncodedPages } from "../storage/types";
+import { coverBytes, commandBytes as encodedCommand } from "./command-bytes";
 
 /** Writes `n` as a varint at `at`; returns the next position. */
 export function writeVarint(out: Uint8Array, at: number, n: number): number {
@@ -64,7 +58,7 @@ function writeBook(
 
 /** The prior history as an encoded EventBook. */
 export function encodePriorBook(prior: PriorParts): Uint8Array {
-  const cover = toBinary(CoverSchema, prior.cover);
+  const cover = coverBytes(prior.cover);
   const snapshot = prior.snapshot === undefined ? undefined : toBinary(SnapshotSchema, prior.snapshot);
   const out = new Uint8Array(writeBook(prior, cover, snapshot));
   writeBook(prior, cover, snapshot, out);
@@ -80,9 +74,9 @@ const SPLICE_BELOW = 64 * 1024;
  * copied), the command field].
  */
 export function handlerRequestParts(prior: PriorParts, command: CommandBook): Uint8Array[] {
-  const cover = toBinary(CoverSchema, prior.cover);
+  const cover = coverBytes(prior.cover);
   const snapshot = prior.snapshot === undefined ? undefined : toBinary(SnapshotSchema, prior.snapshot);
-  const commandBytes = toBinary(CommandBookSchema, command);
+  const commandBytes = encodedCommand(command);
   const book = writeBook(prior, cover, snapshot);
   const pages = prior.pages.bytes;
   if (pages.length < SPLICE_BELOW) {
@@ -146,9 +140,9 @@ function eventsOpening(length: number): Uint8Array {
  * has been taken by the transport; `parts()` reads them again from the start at every call.
  */
 export function streamedHandlerRequest(prior: SplitPrior, command: CommandBook): StreamedBody {
-  const cover = toBinary(CoverSchema, prior.cover);
+  const cover = coverBytes(prior.cover);
   const snapshot = prior.snapshot === undefined ? undefined : toBinary(SnapshotSchema, prior.snapshot);
-  const commandBytes = toBinary(CommandBookSchema, command);
+  const commandBytes = encodedCommand(command);
   const book = writeBook(prior, cover, snapshot);
   const headSize = fieldSize(commandBytes.length) + fieldSize(book) - prior.pages.bytes.length;
   const head = new Uint8Array(headSize);
