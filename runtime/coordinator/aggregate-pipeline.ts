@@ -104,6 +104,8 @@ export interface AggregatePipelineDeps {
    * sequence it expects (AppendOptions.expectedNext), so a history another writer extended
    * meanwhile refuses it and the command is decided again on what the store holds. For stores
    * with no cheaper current read (PostgreSQL; SQLite checks its own cache against the file).
+   * Also decides without a read the commands that name a new aggregate (presumedNew): a client's
+   * at sequence 0, and a saga's or PM's while its domain's recent targets were all new.
    */
   rememberSnapshots?: boolean;
   log?: Logger;
@@ -122,6 +124,14 @@ interface Remembered {
 
 const NO_PAGES: EncodedPages = { bytes: new Uint8Array(0), count: 0, lastSequence: undefined };
 
+/**
+ * A saga's or PM's command is decided on a presumed empty history once this many in a row of its
+ * domain found none (read, or presumed and confirmed by the append); one that found a history
+ * starts the count again, so a domain of existing aggregates pays at most one wasted handler call
+ * per PRESUME_NEW_AFTER commands.
+ */
+const PRESUME_NEW_AFTER = 16;
+
 /** Histories of more than 16,384 pages after the snapshot go in windows of 8,192. */
 export const DEFAULT_HISTORY_WINDOWS: HistoryWindows = { above: 16_384, window: 8_192 };
 
@@ -139,6 +149,13 @@ interface Prior {
   /** Remembered, not read: the store may hold more (the append names `next` as expected). */
   remembered?: true;
 }
+
+/** A new aggregate's history, presumed without a read (the append expects sequence 0). */
+const presumedEmpty = (cover: Cover): Prior => ({
+  next: 0,
+  encoded: { cover, snapshot: undefined, pages: NO_PAGES },
+  remembered: true,
+});
 
 const isSplit = (parts: PriorParts | SplitPrior | undefined): parts is SplitPrior =>
   parts !== undefined && "rest" in parts;
@@ -184,6 +201,8 @@ export class AggregatePipeline {
   private readonly mutex = new KeyedMutex();
   /** rememberSnapshots: by aggregate key (main timeline only), in the order last stored. */
   private readonly remembered = new Map<string, Remembered>();
+  /** rememberSnapshots: per domain, saga/PM commands in a row that found their aggregate new. */
+  private readonly newInARow = new Map<string, number>();
   private readonly log: Logger;
   private readonly backoff: BackoffPolicy;
   /** Timelines: main, or registered editions with their branch points. */
@@ -340,53 +359,127 @@ export class AggregatePipeline {
   private async attempt(prepared: Prepared, fromSaga: boolean): Promise<CommandOutcome> {
     const key = `${prepared.ref.domain}\u0000${prepared.ref.edition}\u0000${Buffer.from(prepared.ref.root).toString("hex")}`;
     return this.mutex.run(key, async () => {
-      let prior = await this.loadPrior(prepared, key);
+      let prior: Prior;
+      if (this.presumesNew(prepared, key, fromSaga)) {
+        const presumed = await this.decideOnPresumedEmpty(prepared, key, fromSaga);
+        if ("outcome" in presumed) return presumed.outcome;
+        prior = presumed.prior;
+      } else {
+        prior = await this.loadPrior(prepared, key);
+        if (fromSaga && !prior.remembered) this.countNew(prepared.ref.domain, prior.next === 0);
+      }
       // A client's sequence other than the remembered one: what the store holds decides.
       if (prior.remembered && !fromSaga && (prepared.book.pages[0]?.sequence ?? 0) !== prior.next) {
         this.remembered.delete(key);
         prior = await this.loadPrior(prepared, key);
       }
-      const next = prior.next;
-      let command = prepared.book;
-      if (fromSaga) {
-        command = create(CommandBookSchema, {
-          ...command,
-          pages: command.pages.map((p, i) => ({ ...p, sequence: next + i })),
-        });
-      } else {
-        const expected = command.pages[0]?.sequence ?? 0;
-        if (expected !== next) {
-          // The sender rebases on what the handler would be given (bounded in sequenceMismatch).
-          const book = isSplit(prior.encoded)
-            ? await this.load(prepared.ref, prepared.cover)
-            : priorBook(prior);
-          throw E.sequenceMismatch(expected, next, book);
-        }
-      }
-      const response = await this.callHandler({ ...prepared, book: command }, prior);
-      if (response.result.case === "revocation") {
-        return { kind: "revocation", revocation: response.result.value, cover: prepared.cover };
-      }
-      const pages = this.validate(prepared, next, response);
-      const snapshotState =
-        response.result.case === "events" ? response.result.value.snapshotState : undefined;
-      let stored: EventPage[];
-      try {
-        stored = await this.persist(prepared, pages, snapshotState, prior.remembered ? next : undefined);
-      } catch (err) {
-        this.remembered.delete(key);
-        throw err;
-      }
-      this.remember(key, prepared.ref, stored, snapshotState);
-      this.log.debug("command.stored", {
-        domain: prepared.ref.domain,
-        events: stored.length,
-        correlationId: prepared.correlationId,
-      });
-      const delta = create(EventBookSchema, { cover: prepared.cover, pages: stored });
-      if (stored.length > 0) await this.publish(delta);
-      return { kind: "events", book: delta };
+      return this.decide(prepared, key, fromSaga, prior);
     });
+  }
+
+  /**
+   * rememberSnapshots: whether the command is decided on an empty history without a read. Only
+   * on the main timeline (an edition's history starts with main's), for an aggregate this
+   * pipeline does not remember, when the command names a new aggregate: a client's at sequence 0
+   * (against any other history it is refused anyway), a saga's or PM's while the last
+   * PRESUME_NEW_AFTER of its domain found their aggregate new.
+   */
+  private presumesNew(prepared: Prepared, key: string, fromSaga: boolean): boolean {
+    if (
+      !this.deps.rememberSnapshots ||
+      prepared.ref.edition !== "" ||
+      this.deps.events.getEncodedFrom === undefined ||
+      prepared.handler.handleEncoded === undefined ||
+      this.remembered.has(key)
+    )
+      return false;
+    if (fromSaga) return (this.newInARow.get(prepared.ref.domain) ?? 0) >= PRESUME_NEW_AFTER;
+    return (prepared.book.pages[0]?.sequence ?? 0) === 0;
+  }
+
+  private countNew(domain: string, fresh: boolean): void {
+    if (fresh) this.newInARow.set(domain, Math.min((this.newInARow.get(domain) ?? 0) + 1, PRESUME_NEW_AFTER));
+    else this.newInARow.delete(domain);
+  }
+
+  /**
+   * The command decided on an empty history, unread. Pages stored prove it: the append expected
+   * sequence 0. Any other answer (a conflict, a revocation, an error, nothing to store) is
+   * checked against the store: when it holds no history the answer stands; else the history
+   * read is returned, for the command to be decided on (a client's at sequence 0 is then refused
+   * as at once, only later).
+   */
+  private async decideOnPresumedEmpty(
+    prepared: Prepared,
+    key: string,
+    fromSaga: boolean,
+  ): Promise<{ outcome: CommandOutcome } | { prior: Prior }> {
+    let answer: { outcome: CommandOutcome } | { error: unknown } | undefined;
+    try {
+      const outcome = await this.decide(prepared, key, fromSaga, presumedEmpty(prepared.cover));
+      if (outcome.kind === "events" && outcome.book.pages.length > 0) {
+        if (fromSaga) this.countNew(prepared.ref.domain, true);
+        return { outcome };
+      }
+      answer = { outcome };
+    } catch (err) {
+      // A store conflict: the aggregate has a history (read below, decided on it).
+      if (!storeConflicts.has(err as object)) answer = { error: err };
+    }
+    const prior = await this.loadPrior(prepared, key);
+    const fresh = prior.next === 0 && answer !== undefined;
+    if (fromSaga) this.countNew(prepared.ref.domain, fresh);
+    if (!fresh || answer === undefined) return { prior };
+    if ("error" in answer) throw answer.error;
+    return answer;
+  }
+
+  /** Steps 4–8 on the prior history given. */
+  private async decide(
+    prepared: Prepared,
+    key: string,
+    fromSaga: boolean,
+    prior: Prior,
+  ): Promise<CommandOutcome> {
+    const next = prior.next;
+    let command = prepared.book;
+    if (fromSaga) {
+      command = create(CommandBookSchema, {
+        ...command,
+        pages: command.pages.map((p, i) => ({ ...p, sequence: next + i })),
+      });
+    } else {
+      const expected = command.pages[0]?.sequence ?? 0;
+      if (expected !== next) {
+        // The sender rebases on what the handler would be given (bounded in sequenceMismatch).
+        const book = isSplit(prior.encoded)
+          ? await this.load(prepared.ref, prepared.cover)
+          : priorBook(prior);
+        throw E.sequenceMismatch(expected, next, book);
+      }
+    }
+    const response = await this.callHandler({ ...prepared, book: command }, prior);
+    if (response.result.case === "revocation") {
+      return { kind: "revocation", revocation: response.result.value, cover: prepared.cover };
+    }
+    const pages = this.validate(prepared, next, response);
+    const snapshotState = response.result.case === "events" ? response.result.value.snapshotState : undefined;
+    let stored: EventPage[];
+    try {
+      stored = await this.persist(prepared, pages, snapshotState, prior.remembered ? next : undefined);
+    } catch (err) {
+      this.remembered.delete(key);
+      throw err;
+    }
+    this.remember(key, prepared.ref, stored, snapshotState);
+    this.log.debug("command.stored", {
+      domain: prepared.ref.domain,
+      events: stored.length,
+      correlationId: prepared.correlationId,
+    });
+    const delta = create(EventBookSchema, { cover: prepared.cover, pages: stored });
+    if (stored.length > 0) await this.publish(delta);
+    return { kind: "events", book: delta };
   }
 
   /**

@@ -29,9 +29,9 @@ import type { AggregateHandler } from "./ports";
 const root = Uuid.fromText("5f0c2a8e-1b2c-4d3e-8f40-516273849a0b");
 const ref: AggregateRef = { domain: "echo", edition: "", root };
 
-function command(text: string, sequence: number, saga = false): CommandBook {
+function command(text: string, sequence: number, saga = false, at: Uint8Array = root): CommandBook {
   return create(CommandBookSchema, {
-    cover: Covers.make({ domain: "echo", root, correlationId: "corr-r" }),
+    cover: Covers.make({ domain: "echo", root: at, correlationId: "corr-r" }),
     pages: [
       create(CommandPageSchema, {
         sequence,
@@ -64,8 +64,13 @@ describe("aggregate pipeline: remembered snapshots", () => {
       handle: (request, options) => client.handle(request, options),
       handleEncoded: async (request, options) => {
         const bytes = (await gatherBody(request)).slice();
-        const events = fromBinary(ContextualCommandSchema, bytes).events;
+        const contextual = fromBinary(ContextualCommandSchema, bytes);
+        const events = contextual.events;
         sent.push({ snapshot: events?.snapshot?.sequence, pages: events?.pages.length ?? 0 });
+        // A command that a new aggregate refuses.
+        const text = AnyPayload.unpack(contextual.command?.pages[0]?.command, StringValueSchema).value;
+        if (text === "needs-history" && events?.snapshot === undefined && (events?.pages.length ?? 0) === 0)
+          throw new ConnectError("no history yet", Code.FailedPrecondition);
         const response = await client.handleEncoded(bytes, options);
         // Pages the store numbers: only the append's expected next can refuse them.
         if (response.result.case === "events")
@@ -103,7 +108,8 @@ describe("aggregate pipeline: remembered snapshots", () => {
 
   test("an aggregate's next command is decided on the snapshot its last append stored, unread", async () => {
     for (let i = 0; i < 4; i++) await remembering.execute(command(`v${i}`, i));
-    expect(reads).toBe(1);
+    // The first, at sequence 0, names a new aggregate: decided unread too (presumed new).
+    expect(reads).toBe(0);
     // The handler got the snapshot at the previous page, and no page after it.
     expect(sent).toEqual([
       { snapshot: undefined, pages: 0 },
@@ -157,5 +163,59 @@ describe("aggregate pipeline: remembered snapshots", () => {
     expect((await storage.events.get(ref)).length).toBe(3);
     // The state stored counts every event: the decision was taken on the history with "b".
     expect(await stateAfter()).toBe(3);
+  });
+
+  const failureOf = async (run: Promise<unknown>): Promise<ConnectError | undefined> => {
+    try {
+      await run;
+    } catch (err) {
+      return ConnectError.from(err);
+    }
+    return undefined;
+  };
+
+  test("a client's command at sequence 0 to an aggregate with a history is refused with the store's book", async () => {
+    await other.execute(command("a", 0));
+    await other.execute(command("b", 1));
+    const failure = await failureOf(remembering.execute(command("late", 0)));
+    expect(failure?.code).toBe(Code.Aborted);
+    const told = failure?.findDetails(EventBookSchema)[0];
+    expect(told && EventBooks.nextSequence(told)).toBe(2);
+    expect((await storage.events.get(ref)).length).toBe(2);
+    expect(await stateAfter()).toBe(2);
+  });
+
+  test("a refusal decided on a presumed empty history stands only when the store holds none", async () => {
+    const fresh = Uuid.fromText("0e0c2a8e-1b2c-4d3e-8f40-516273849a0b");
+    const failure = await failureOf(remembering.execute(command("needs-history", 0, false, fresh)));
+    expect(failure?.code).toBe(Code.FailedPrecondition);
+    expect(reads).toBe(1); // the refusal checked against the store
+    expect(await storage.events.get({ ...ref, root: fresh })).toEqual([]);
+  });
+
+  test("a saga's commands are decided unread after 16 new aggregates in a row, on the history when there is one", async () => {
+    const rootAt = (i: number) => Uuid.fromText(`5f0c2a8e-1b2c-4d3e-8f40-${String(i).padStart(12, "0")}`);
+    for (let i = 1; i <= 16; i++) await remembering.execute(command(`s${i}`, 0, true, rootAt(i)));
+    expect(reads).toBe(16);
+    await remembering.execute(command("s17", 0, true, rootAt(17)));
+    expect(reads).toBe(16);
+    expect((await storage.events.get({ ...ref, root: rootAt(17) })).length).toBe(1);
+    // An existing aggregate: the decision on the presumed empty history is refused by the
+    // append and the command decided again on the store's history (its state counts "a", "b").
+    await other.execute(command("a", 0));
+    await other.execute(command("b", 1));
+    const sentBefore = sent.length;
+    const response = await remembering.execute(command("needs-history", 0, true));
+    expect(response.events?.pages[0]?.sequence).toEqual({ case: "num", value: 2 });
+    expect(sent.slice(sentBefore)).toEqual([
+      { snapshot: undefined, pages: 0 },
+      { snapshot: 1, pages: 0 },
+    ]);
+    expect((await storage.events.get(ref)).length).toBe(3);
+    expect(await stateAfter()).toBe(3);
+    expect(reads).toBe(17);
+    // The count starts again: the next saga command to a new aggregate is read first.
+    await remembering.execute(command("s18", 0, true, rootAt(18)));
+    expect(reads).toBe(18);
   });
 });
