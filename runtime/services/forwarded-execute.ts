@@ -36,7 +36,7 @@ export function forwardedExecute(
   const method = CommandGateway.method.execute;
   return async (call) => {
     if (!onlyTracing || tracingEnabled()) return typed(call);
-    const compression = plainCall(call.header, options);
+    const compression = plainCall(call.fields, options);
     if (compression === undefined) return typed(call);
     // Decoded for its route only (and so that what does not decode fails as the typed path fails).
     let domain: string | undefined;

@@ -50,12 +50,14 @@ test("with tracing on, a lean call runs in the method's server span with the lea
       interceptors: [traceInterceptor],
     },
   );
+  const header = new Headers({
+    "content-type": "application/proto",
+    traceparent: `00-${traceId}-${callerSpan}-01`,
+  });
   const answer = await execute({
     url: "http://127.0.0.1/angzarr.CommandGateway/Execute",
-    header: new Headers({
-      "content-type": "application/proto",
-      traceparent: `00-${traceId}-${callerSpan}-01`,
-    }),
+    header,
+    fields: header,
     signal: new AbortController().signal,
     body: toBinary(CommandBookSchema, create(CommandBookSchema, {})),
   });
