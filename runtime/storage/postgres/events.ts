@@ -33,7 +33,7 @@ import {
   toStorageError,
   UNIQUE_VIOLATION,
 } from "./client";
-import type { GroupCommit, GroupCommitOptions } from "./group-commit";
+import { GroupCommit, type GroupCommitOptions } from "./group-commit";
 import { checkCausation } from "./stores";
 import {
   checkCount,
@@ -243,12 +243,25 @@ export function readAllQuery(
 export class PostgresEventStore implements EventStore {
   /** Main-timeline appends waiting at the same time share one statement and one commit. */
   private readonly batcher: GroupCommit<MainAppend, AppendOutcome>;
+  /**
+   * Main-timeline histories that getMany calls ask for at the same time (a saga's lanes each
+   * reading its destinations) share one MANY_ROOTS_QUERY statement, as appends share one.
+   */
+  private readonly manyReads: GroupCommit<AggregateRef, EventPage[]>;
 
   constructor(
     private readonly sql: Sql,
     batching: GroupCommitOptions = {},
+    reads: GroupCommitOptions = {},
   ) {
     this.batcher = appendBatcher(sql, (item) => this.appendOne(item), batching);
+    this.manyReads = new GroupCommit<AggregateRef, EventPage[]>(
+      {
+        single: async (ref) => (await this.readMainMany([ref]))[0] ?? [],
+        many: (refs) => this.readMainMany(refs),
+      },
+      { maxItems: MANY_ROOTS, ...reads },
+    );
   }
 
   append(ref: AggregateRef, pages: EventPage[], options: AppendOptions): Promise<EventPage[]> {
@@ -527,42 +540,52 @@ export class PostgresEventStore implements EventStore {
 
   /**
    * Main-timeline aggregates are read MANY_ROOTS at a time by one statement (the (domain, root)
-   * pairs as two arrays, any mix of domains); edition aggregates one by one, as `get`.
+   * pairs as two arrays, any mix of domains), with those other getMany calls ask for at the same
+   * time (each statement is sent after every call it answers began); edition aggregates one by
+   * one, as `get`.
    */
   async getMany(targets: AggregateRef[]): Promise<EventPage[][]> {
     if (!Array.isArray(targets)) throw new InvalidInputError("refs must be an array");
     const refs = targets.map((r) => checkRef(r));
     const out: EventPage[][] = new Array(refs.length);
-    const main: number[] = [];
+    const main: Promise<void>[] = [];
     for (let i = 0; i < refs.length; i++) {
       const ref = refs[i] as AggregateRef;
-      if (ref.edition === Editions.MAIN) main.push(i);
-      else out[i] = await this.readPages("getMany", ref, {});
+      if (ref.edition === Editions.MAIN) {
+        main.push(
+          this.manyReads.submit(ref).then((pages) => {
+            out[i] = pages;
+          }),
+        );
+      } else out[i] = await this.readPages("getMany", ref, {});
     }
-    for (let start = 0; start < main.length; start += MANY_ROOTS) {
-      const batch = main.slice(start, start + MANY_ROOTS);
-      const domains = batch.map((i) => (refs[i] as AggregateRef).domain);
-      const roots = batch.map((i) => (refs[i] as AggregateRef).root);
-      const rows = await guarded("getMany", async () => {
-        return (await this.sql.unsafe(MANY_ROOTS_QUERY, [
-          this.sql.array(domains, "TEXT"),
-          this.sql.array(roots, "BYTEA"),
-        ])) as (PageRow & { domain: string; root: Uint8Array })[];
-      });
-      const byAggregate = new Map<string, EventPage[]>();
-      for (const row of rows) {
-        const key = lockKey(row.domain, Editions.MAIN, bytes(row.root));
-        const pages = byAggregate.get(key);
-        if (pages) pages.push(pageFromRow(row));
-        else byAggregate.set(key, [pageFromRow(row)]);
-      }
-      for (const i of batch) {
-        const ref = refs[i] as AggregateRef;
-        // Each ref gets pages of its own (the same aggregate may be asked for twice).
-        out[i] = [...(byAggregate.get(lockKey(ref.domain, Editions.MAIN, ref.root)) ?? [])];
-      }
-    }
+    await Promise.all(main);
     return out;
+  }
+
+  /** One MANY_ROOTS_QUERY statement: each main-timeline ref's pages, in the refs' order. */
+  private async readMainMany(refs: AggregateRef[]): Promise<EventPage[][]> {
+    const rows = await guarded("getMany", async () => {
+      return (await this.sql.unsafe(MANY_ROOTS_QUERY, [
+        this.sql.array(
+          refs.map((r) => r.domain),
+          "TEXT",
+        ),
+        this.sql.array(
+          refs.map((r) => r.root),
+          "BYTEA",
+        ),
+      ])) as (PageRow & { domain: string; root: Uint8Array })[];
+    });
+    const byAggregate = new Map<string, EventPage[]>();
+    for (const row of rows) {
+      const key = lockKey(row.domain, Editions.MAIN, bytes(row.root));
+      const pages = byAggregate.get(key);
+      if (pages) pages.push(pageFromRow(row));
+      else byAggregate.set(key, [pageFromRow(row)]);
+    }
+    // Each ref gets pages of its own (the same aggregate may be asked for twice).
+    return refs.map((ref) => [...(byAggregate.get(lockKey(ref.domain, Editions.MAIN, ref.root)) ?? [])]);
   }
 
   async getFrom(input: AggregateRef, from: number): Promise<EventPage[]> {

@@ -5,7 +5,7 @@
 // constraint trigger raising at commit), a COMMIT that fails once, and the connection dropped
 // while the statement runs. Real PostgreSQL, a fresh schema per test.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { EventPages, Uuid } from "@angzarr/proto";
+import { type EventPage, EventPages, Uuid } from "@angzarr/proto";
 import { create } from "@bufbuild/protobuf";
 import { AnySchema } from "@bufbuild/protobuf/wkt";
 import { SQL } from "bun";
@@ -37,6 +37,8 @@ interface Harness {
   outbox: PostgresOutboxStore;
   batches: number[];
   retried: number[];
+  /** Main-timeline aggregates per getMany statement. */
+  reads: number[];
 }
 
 /** A migrated schema and an event store over its own pool, one statement in flight at a time. */
@@ -61,9 +63,13 @@ async function harness(label: string): Promise<Harness> {
     onBatch: (size: number) => batches.push(size),
     onRetried: (size: number) => retried.push(size),
   };
-  const store = new PostgresEventStore(pool, grouping);
+  const reads: number[] = [];
+  const store = new PostgresEventStore(pool, grouping, {
+    maxInFlight: 1,
+    onBatch: (size: number) => reads.push(size),
+  });
   const outbox = new PostgresOutboxStore(pool, store, grouping);
-  return { schema, app, store, outbox, batches, retried };
+  return { schema, app, store, outbox, batches, retried, reads };
 }
 
 function page(name: string, sequence?: number) {
@@ -294,6 +300,47 @@ async function causationCount(schema: string): Promise<number> {
 }
 
 const written = (r: OutboxWriteResult | undefined) => (r?.kind === "written" ? r : undefined);
+
+describe("grouped history reads on PostgreSQL", () => {
+  const names = (pages: EventPage[]) => pages.map((p) => new TextDecoder().decode(p.event?.value));
+
+  test("getMany calls waiting together are read by one statement; each gets its own aggregates' pages", async () => {
+    const h = await harness("reads");
+    const refs = Array.from({ length: 4 }, () => aggregate());
+    const empty = aggregate();
+    for (const [i, ref] of refs.entries()) {
+      for (let n = 0; n <= i; n++) await h.store.append(ref, [page(`r${i}p${n}`, n)], { correlationId: "c" });
+    }
+    const [a, b, c, d] = refs as [AggregateRef, AggregateRef, AggregateRef, AggregateRef];
+    const answers = await Promise.all([
+      h.store.getMany([a]),
+      h.store.getMany([b, empty, c]),
+      h.store.getMany([d]),
+      h.store.getMany([a]),
+    ]);
+    expect(h.reads).toEqual([6]);
+    expect(answers.map((pages) => pages.map(names))).toEqual([
+      [["r0p0"]],
+      [["r1p0", "r1p1"], [], ["r2p0", "r2p1", "r2p2"]],
+      [["r3p0", "r3p1", "r3p2", "r3p3"]],
+      [["r0p0"]],
+    ]);
+    // The same aggregate asked for twice: pages of its own each time.
+    expect(answers[0]?.[0]).not.toBe(answers[3]?.[0]);
+  });
+
+  test("a getMany that begins while a statement is in flight sees every page stored before it began", async () => {
+    const h = await harness("reads_later");
+    const first = aggregate();
+    const later = aggregate();
+    await h.store.append(first, [page("f0", 0)], { correlationId: "c" });
+    const inFlight = h.store.getMany([first]);
+    await h.store.append(later, [page("l0", 0)], { correlationId: "c" });
+    const [before, after] = await Promise.all([inFlight, h.store.getMany([later])]);
+    expect(before?.map(names)).toEqual([["f0"]]);
+    expect(after?.map(names)).toEqual([["l0"]]);
+  });
+});
 
 describe("group commit of outbox writes on PostgreSQL", () => {
   test("decisions and settlements waiting together go as one statement, each with its own entries", async () => {
