@@ -3,6 +3,7 @@
 // statement at most, in the order every writer takes aggregate locks in; a lone append goes as
 // append_main. A sequence conflict or a recorded causation refuses that append alone.
 import { MAX_SEQUENCE } from "../errors";
+import { byteaArray, integerArray, textArray } from "./array-literal";
 import type { Sql } from "./client";
 import { GroupCommit, type GroupCommitOptions } from "./group-commit";
 
@@ -76,16 +77,17 @@ async function appendMany(sql: Sql, items: MainAppend[]) {
     nanos.push(...item.nanos);
   }
   const c = items.map((item) => item.causation);
-  const text = (values: (string | null)[]) => sql.array(values, "TEXT");
-  const blob = (values: (Uint8Array | null)[]) => sql.array(values, "BYTEA");
-  const int8 = (values: (number | bigint | null)[]) => sql.array(values, "INT8");
+  // Array literals built in one pass (array-literal.ts), each cast by the statement.
+  const text = textArray;
+  const blob = byteaArray;
+  const int8 = integerArray;
   return (await sql`
       SELECT r_item AS item, r_outcome AS outcome, r_next AS next, r_first AS first FROM append_main_batch(
         ${text(items.map((i) => i.lock))}::text[], ${text(items.map((i) => i.domain))}::text[],
         ${blob(items.map((i) => i.root))}::bytea[], ${int8(items.map((i) => i.expected))}::int8[],
-        ${MAX_SEQUENCE}::int8, ${sql.array(counts, "INT4")}::int4[],
+        ${MAX_SEQUENCE}::int8, ${integerArray(counts)}::int4[],
         ${text(typeUrls)}::text[], ${blob(payloads)}::bytea[],
-        ${int8(seconds)}::int8[], ${sql.array(nanos, "INT4")}::int4[],
+        ${int8(seconds)}::int8[], ${integerArray(nanos)}::int4[],
         ${text(items.map((i) => i.correlationId))}::text[],
         ${text(items.map((i) => i.snapshotType))}::text[], ${blob(items.map((i) => i.snapshot))}::bytea[],
         ${text(c.map((x) => x?.component ?? null))}::text[], ${text(c.map((x) => x?.domain ?? null))}::text[],

@@ -23,6 +23,7 @@ import type {
   StoredEvent,
 } from "../types";
 import { type AppendOutcome, appendBatcher, type MainAppend } from "./append-batch";
+import { byteaArray, integerArray, textArray } from "./array-literal";
 import {
   bytes,
   constraintOf,
@@ -472,8 +473,8 @@ export class PostgresEventStore implements EventStore {
       SELECT r_outcome AS outcome, r_next AS next, r_first AS first FROM append_main(
         ${item.lock}::text, ${item.domain}::text, ${item.root}::bytea,
         ${item.expected}::int8, ${MAX_SEQUENCE}::int8,
-        ${sql.array(item.typeUrls, "TEXT")}::text[], ${sql.array(item.payloads, "BYTEA")}::bytea[],
-        ${sql.array(item.seconds, "INT8")}::int8[], ${sql.array(item.nanos, "INT4")}::int4[],
+        ${textArray(item.typeUrls)}::text[], ${byteaArray(item.payloads)}::bytea[],
+        ${integerArray(item.seconds)}::int8[], ${integerArray(item.nanos)}::int4[],
         ${item.correlationId}::text, ${item.snapshotType}::text, ${item.snapshot}::bytea,
         ${c ? c.component : null}::text, ${c ? c.domain : null}::text,
         ${c ? c.edition : null}::text, ${c ? c.root : null}::bytea,
