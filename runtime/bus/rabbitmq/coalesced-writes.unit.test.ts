@@ -76,6 +76,22 @@ describe("coalesceWrites", () => {
     socket.destroy();
   });
 
+  test("writes of callbacks that run in one pass of the event loop reach the socket as one write", async () => {
+    const { socket, writes } = recorder();
+    coalesceWrites(socket);
+    // Two sockets' reads (here: two timers) handled in the same pass, each writing: one write.
+    await new Promise<void>((resolve) => {
+      setTimeout(() => socket.write(b("a")), 0);
+      setTimeout(() => {
+        socket.write(b("b"));
+        resolve();
+      }, 0);
+    });
+    expect(writes).toEqual([]);
+    await turn();
+    expect(writes).toEqual(["ab"]);
+  });
+
   test("patching twice holds once", async () => {
     const { socket, writes } = recorder();
     coalesceWrites(socket);
