@@ -95,11 +95,13 @@ function measuredEvents(events: EventStore): EventStore {
         if (stored.length > 0) {
           eventsAppended.add(stored.length, ref.domain);
           if (traceparent !== undefined) {
-            const first = stored[0]?.sequence;
-            const last = stored.at(-1)?.sequence;
-            annotateSpan({
-              "angzarr.sequence.first": first?.case === "num" ? first.value : -1,
-              "angzarr.sequence.last": last?.case === "num" ? last.value : -1,
+            annotateSpan(() => {
+              const first = stored[0]?.sequence;
+              const last = stored.at(-1)?.sequence;
+              return {
+                "angzarr.sequence.first": first?.case === "num" ? first.value : -1,
+                "angzarr.sequence.last": last?.case === "num" ? last.value : -1,
+              };
             });
           }
         }

@@ -42,7 +42,7 @@ export const spanNameOf = (method: DescMethod): string => `${method.parent.typeN
  * command. `name` is `spanNameOf` the method.
  */
 export function servedSpan<T>(name: string, header: Headers, run: () => Promise<T>): Promise<T> {
-  return serverSpan(name, header, { "rpc.system": "connect_rpc", "rpc.method": name }, run, true);
+  return serverSpan(name, header, () => ({ "rpc.system": "connect_rpc", "rpc.method": name }), run, true);
 }
 
 /**

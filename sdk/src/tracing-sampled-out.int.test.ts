@@ -76,13 +76,24 @@ test("a dropped server span passes its -00 traceparent on; steps and children st
   expect(activeTraceparent()).toBeUndefined();
 });
 
-test("a remote -00 caller: the call runs in the caller's context, exactly as it was sent", async () => {
+test("a remote -00 caller: the call runs in the caller's context, exactly as it was sent, no attributes built", async () => {
   const caller = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00";
-  const seen = await serverSpan("angzarr.AggregateService/Handle", { traceparent: caller }, {}, async () => {
-    await Bun.sleep(1);
-    return traceHeaders();
-  });
+  let built = 0;
+  const attributes = () => {
+    built++;
+    return { "rpc.system": "connect_rpc" };
+  };
+  const seen = await serverSpan(
+    "angzarr.AggregateService/Handle",
+    { traceparent: caller },
+    attributes,
+    async () => {
+      await Bun.sleep(1);
+      return traceHeaders();
+    },
+  );
   expect(seen).toEqual({ traceparent: caller });
+  expect(built).toBe(0);
 });
 
 test("nothing was exported", async () => {

@@ -164,6 +164,21 @@ test("a step takes over the claimable server span of the call it serves, once; o
   expect(alone).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
 });
 
+test("a server span's attributes given as a function are built once, on the span", async () => {
+  let built = 0;
+  const seen = await serverSpan(
+    "svc/Handle",
+    { traceparent: `00-${TRACE}-${PARENT}-01` },
+    () => {
+      built++;
+      return { "rpc.method": "svc/Handle" };
+    },
+    async () => (trace.getActiveSpan() as unknown as { attributes: Record<string, unknown> }).attributes,
+  );
+  expect(built).toBe(1);
+  expect(seen["rpc.method"]).toBe("svc/Handle");
+});
+
 test("a server span not marked claimable is never taken over", async () => {
   const ids = () => trace.getActiveSpan()?.spanContext().spanId;
   const seen = await serverSpan("svc/Handle", { traceparent: `00-${TRACE}-${PARENT}-01` }, {}, async () => ({

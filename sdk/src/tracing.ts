@@ -281,11 +281,14 @@ export function tracedOrServed<T>(
   return traced(name, attributes, run, kind);
 }
 
-/** Sets attributes on the active span (nothing when off or outside a recorded span). */
-export function annotateSpan(attributes: Attributes): void {
+/**
+ * Sets attributes on the active span (nothing when off or outside a recorded span). `attributes`
+ * may be a function, called only for a recorded span.
+ */
+export function annotateSpan(attributes: Attributes | (() => Attributes)): void {
   if (!enabled) return;
   const span = trace.getSpan(activeContext());
-  if (span?.isRecording()) span.setAttributes(attributes);
+  if (span?.isRecording()) span.setAttributes(typeof attributes === "function" ? attributes() : attributes);
 }
 
 /** True when `ctx` holds a span of an unsampled trace (its own or a remote caller's decision). */
@@ -351,29 +354,36 @@ function remoteParent(parent: Context, traceparent: string, tracestate: string |
   return propagation.extract(parent, tracestate ? { traceparent, tracestate } : { traceparent });
 }
 
+/** One header of an incoming call (the first value of a repeated one). */
+function headerOf(
+  headers: Headers | Record<string, string | string[] | undefined>,
+  key: string,
+): string | undefined {
+  const value = headers instanceof Headers ? headers.get(key) : headers[key];
+  return Array.isArray(value) ? value[0] : (value ?? undefined);
+}
+
 /**
  * A server span for an incoming call whose headers may carry a W3C `traceparent`: the span is a
- * child of the caller's, so the trace continues across the process boundary. `claimable`: a step
- * of the call may take this span over (`tracedOrServed`) rather than start a child of it.
+ * child of the caller's, so the trace continues across the process boundary. `attributes` may be a
+ * function, called only when a span is started (not for an unsampled caller's call). `claimable`:
+ * a step of the call may take this span over (`tracedOrServed`) rather than start a child of it.
  */
 export function serverSpan<T>(
   name: string,
   headers: Headers | Record<string, string | string[] | undefined>,
-  attributes: Attributes,
+  attributes: Attributes | (() => Attributes),
   run: () => Promise<T>,
   claimable = false,
 ): Promise<T> {
   if (!enabled) return run();
-  const get = (key: string) => {
-    const value = headers instanceof Headers ? headers.get(key) : headers[key];
-    return Array.isArray(value) ? value[0] : (value ?? undefined);
-  };
-  const traceparent = get("traceparent");
+  const traceparent = headerOf(headers, "traceparent");
   let parent = activeContext();
-  if (traceparent) parent = remoteParent(parent, traceparent, get("tracestate"));
+  if (traceparent) parent = remoteParent(parent, traceparent, headerOf(headers, "tracestate"));
   // An unsampled caller: its context goes on (downstream calls carry its decision), no span.
   if (parentBased && unsampled(parent)) return traceparent ? withContext(parent, run) : run();
-  const span = startSpan(name, SpanKind.SERVER, attributes, parent);
+  const attrs = typeof attributes === "function" ? attributes() : attributes;
+  const span = startSpan(name, SpanKind.SERVER, attrs, parent);
   // Sampled out here: the span's context goes on (downstream calls carry the decision, and a step
   // following the parent's decision starts no span of its own), with nothing to end or to claim.
   if (parentBased && !span.isRecording()) return withContext(new ContextFrame(parent, SPAN_KEY, span), run);

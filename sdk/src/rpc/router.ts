@@ -7,7 +7,7 @@ import {
   toBinary,
 } from "@bufbuild/protobuf";
 import { Code, ConnectError } from "@connectrpc/connect";
-import { serverSpan } from "../tracing";
+import { serverSpan, tracingEnabled } from "../tracing";
 import {
   CONTENT_TYPE_PROTO,
   CORRELATION_HEADER,
@@ -129,15 +129,16 @@ export class UnaryRouter {
         call = () => this.invoke(path, bytes, context);
       }
       // Health checks (the runtime asks every second) are not traced: they would bury the rest.
-      const bytes = path.startsWith(HEALTH_PREFIX)
-        ? await call()
-        : await serverSpan(
-            path.slice(1),
-            request.headers,
-            // The caller's span (the command's or the consumer's) carries the angzarr attributes.
-            { "rpc.system": "connect_rpc", "rpc.method": path.slice(1) },
-            call,
-          );
+      const bytes =
+        !tracingEnabled() || path.startsWith(HEALTH_PREFIX)
+          ? await call()
+          : await serverSpan(
+              path.slice(1),
+              request.headers,
+              // The caller's span (the command's or the consumer's) carries the angzarr attributes.
+              () => ({ "rpc.system": "connect_rpc", "rpc.method": path.slice(1) }),
+              call,
+            );
       return new Response(bytes, {
         status: 200,
         headers: { "content-type": CONTENT_TYPE_PROTO, [PROTOCOL_VERSION_HEADER]: "1" },
