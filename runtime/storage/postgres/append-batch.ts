@@ -77,23 +77,19 @@ async function appendMany(sql: Sql, items: MainAppend[]) {
     nanos.push(...item.nanos);
   }
   const c = items.map((item) => item.causation);
-  // Array literals built in one pass (array-literal.ts), each cast by the statement.
-  const text = textArray;
-  const blob = byteaArray;
-  const int8 = integerArray;
   return (await sql`
       SELECT r_item AS item, r_outcome AS outcome, r_next AS next, r_first AS first FROM append_main_batch(
-        ${text(items.map((i) => i.lock))}::text[], ${text(items.map((i) => i.domain))}::text[],
-        ${blob(items.map((i) => i.root))}::bytea[], ${int8(items.map((i) => i.expected))}::int8[],
+        ${textArray(items.map((i) => i.lock))}::text[], ${textArray(items.map((i) => i.domain))}::text[],
+        ${byteaArray(items.map((i) => i.root))}::bytea[], ${integerArray(items.map((i) => i.expected))}::int8[],
         ${MAX_SEQUENCE}::int8, ${integerArray(counts)}::int4[],
-        ${text(typeUrls)}::text[], ${blob(payloads)}::bytea[],
-        ${int8(seconds)}::int8[], ${integerArray(nanos)}::int4[],
-        ${text(items.map((i) => i.correlationId))}::text[],
-        ${text(items.map((i) => i.snapshotType))}::text[], ${blob(items.map((i) => i.snapshot))}::bytea[],
-        ${text(c.map((x) => x?.component ?? null))}::text[], ${text(c.map((x) => x?.domain ?? null))}::text[],
-        ${text(c.map((x) => x?.edition ?? null))}::text[], ${blob(c.map((x) => x?.root ?? null))}::bytea[],
-        ${int8(c.map((x) => x?.sequence ?? null))}::int8[],
-        ${text(items.map((i) => i.traceparent))}::text[])`) as {
+        ${textArray(typeUrls)}::text[], ${byteaArray(payloads)}::bytea[],
+        ${integerArray(seconds)}::int8[], ${integerArray(nanos)}::int4[],
+        ${textArray(items.map((i) => i.correlationId))}::text[],
+        ${textArray(items.map((i) => i.snapshotType))}::text[], ${byteaArray(items.map((i) => i.snapshot))}::bytea[],
+        ${textArray(c.map((x) => x?.component ?? null))}::text[], ${textArray(c.map((x) => x?.domain ?? null))}::text[],
+        ${textArray(c.map((x) => x?.edition ?? null))}::text[], ${byteaArray(c.map((x) => x?.root ?? null))}::bytea[],
+        ${integerArray(c.map((x) => x?.sequence ?? null))}::int8[],
+        ${textArray(items.map((i) => i.traceparent))}::text[])`) as {
     item: number;
     outcome: string;
     next: bigint;

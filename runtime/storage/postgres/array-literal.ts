@@ -2,7 +2,9 @@
 // bun:sql's `sql.array(values, type)` quotes every element through a general routine (and bytea
 // through Buffer hex per element); a grouped append sends 19 such arrays per statement
 // (append-batch.ts), which cost the aggregate role more than the rest of the statement's client
-// side. The statement casts each literal (`$n::text[]`), so the server reads the same array.
+// side. Every array parameter of the PostgreSQL stores goes through here (appends, the outbox's
+// writes, getMany). The statement casts each literal (`$n::text[]`), so the server reads the same
+// array.
 // Elements are quoted (text), `\x`-hex (bytea) or decimal (integers); null is NULL.
 
 /** A text[] literal: every element double-quoted, `"` and `\` escaped. */

@@ -400,9 +400,9 @@ export class PostgresEventStore implements EventStore {
                           created_seconds, created_nanos, correlation_id, position, traceparent)
       SELECT ${ref.domain}, ${ref.edition}, ${ref.root}, t.seq, t.type_url, t.payload,
              t.secs, t.nanos, ${correlationId}, t.pos, ${traceparent ?? null}::text
-      FROM unnest(${tx.array(seqs, "INT8")}::int8[], ${tx.array(typeUrls, "TEXT")}::text[],
-                  ${tx.array(payloads, "BYTEA")}::bytea[], ${tx.array(seconds, "INT8")}::int8[],
-                  ${tx.array(nanos, "INT4")}::int4[], ${tx.array(positions, "INT8")}::int8[])
+      FROM unnest(${integerArray(seqs)}::int8[], ${textArray(typeUrls)}::text[],
+                  ${byteaArray(payloads)}::bytea[], ${integerArray(seconds)}::int8[],
+                  ${integerArray(nanos)}::int4[], ${integerArray(positions)}::int8[])
            AS t(seq, type_url, payload, secs, nanos, pos)`;
     return stored;
   }
@@ -568,14 +568,8 @@ export class PostgresEventStore implements EventStore {
   private async readMainMany(refs: AggregateRef[]): Promise<EventPage[][]> {
     const rows = await guarded("getMany", async () => {
       return (await this.sql.unsafe(MANY_ROOTS_QUERY, [
-        this.sql.array(
-          refs.map((r) => r.domain),
-          "TEXT",
-        ),
-        this.sql.array(
-          refs.map((r) => r.root),
-          "BYTEA",
-        ),
+        textArray(refs.map((r) => r.domain)),
+        byteaArray(refs.map((r) => r.root)),
       ])) as (PageRow & { domain: string; root: Uint8Array })[];
     });
     const byAggregate = new Map<string, EventPage[]>();

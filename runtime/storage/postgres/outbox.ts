@@ -14,6 +14,7 @@ import type {
   OutboxWrite,
   OutboxWriteResult,
 } from "../types";
+import { byteaArray, integerArray, textArray } from "./array-literal";
 import { bytes, guarded, num, type Sql, toStorageError } from "./client";
 import { checkNumbers, checkPages, type PostgresEventStore } from "./events";
 import { GroupCommit, type GroupCommitOptions, rowsByItem } from "./group-commit";
@@ -193,12 +194,9 @@ export class PostgresOutboxStore implements OutboxStore {
     const c = w.causations?.[0];
     const entries = w.enqueue ?? [];
     const sql = this.sql;
-    const text = (f: (e: OutboxInput) => string) => sql.array(entries.map(f), "TEXT");
-    const blobs = (f: (e: OutboxInput) => Uint8Array) => sql.array(entries.map(f), "BYTEA");
-    const sequences = sql.array(
-      entries.map((e) => e.cause.sequence),
-      "INT8",
-    );
+    const text = (f: (e: OutboxInput) => string) => textArray(entries.map(f));
+    const blobs = (f: (e: OutboxInput) => Uint8Array) => byteaArray(entries.map(f));
+    const sequences = integerArray(entries.map((e) => e.cause.sequence));
     return (await sql`
       SELECT r_kind AS kind, r_id AS id, r_created AS created FROM outbox_write_one(
         ${c ? c.component : null}::text, ${c ? c.domain : null}::text,
@@ -218,26 +216,20 @@ export class PostgresOutboxStore implements OutboxStore {
     const ws = items.map((item) => item.w);
     const c = ws.map((w) => w.causations?.[0]);
     const entries = ws.flatMap((w) => w.enqueue ?? []);
-    const text = (values: (string | null)[]) => sql.array(values, "TEXT");
-    const blob = (values: (Uint8Array | null)[]) => sql.array(values, "BYTEA");
-    const int8 = (values: (number | null)[]) => sql.array(values, "INT8");
     const rows = (await sql`
       SELECT r_item AS item, r_kind AS kind, r_id AS id, r_created AS created FROM outbox_write_batch(
-        ${text(c.map((x) => x?.component ?? null))}::text[], ${text(c.map((x) => x?.domain ?? null))}::text[],
-        ${text(c.map((x) => (x ? Editions.normalize(x.edition) : null)))}::text[],
-        ${blob(c.map((x) => x?.root ?? null))}::bytea[], ${int8(c.map((x) => x?.sequence ?? null))}::int8[],
-        ${blob(items.map((item) => item.outcome))}::bytea[], ${int8(ws.map((w) => w.settle?.id ?? null))}::int8[],
-        ${text(ws.map((w) => w.settle?.status ?? null))}::text[],
-        ${sql.array(
-          ws.map((w) => (w.enqueue ?? []).length),
-          "INT4",
-        )}::int4[],
-        ${text(entries.map((e) => e.cause.component))}::text[], ${text(entries.map((e) => e.cause.domain))}::text[],
-        ${text(entries.map((e) => e.cause.edition))}::text[], ${blob(entries.map((e) => e.cause.root))}::bytea[],
-        ${int8(entries.map((e) => e.cause.sequence))}::int8[], ${text(entries.map((e) => e.name))}::text[],
-        ${text(entries.map((e) => e.lane))}::text[], ${text(entries.map((e) => e.kind))}::text[],
-        ${blob(entries.map((e) => e.payload))}::bytea[],
-        ${text(entries.map((e) => e.traceparent ?? ""))}::text[])`) as (WriteRow & { item: number })[];
+        ${textArray(c.map((x) => x?.component ?? null))}::text[], ${textArray(c.map((x) => x?.domain ?? null))}::text[],
+        ${textArray(c.map((x) => (x ? Editions.normalize(x.edition) : null)))}::text[],
+        ${byteaArray(c.map((x) => x?.root ?? null))}::bytea[], ${integerArray(c.map((x) => x?.sequence ?? null))}::int8[],
+        ${byteaArray(items.map((item) => item.outcome))}::bytea[], ${integerArray(ws.map((w) => w.settle?.id ?? null))}::int8[],
+        ${textArray(ws.map((w) => w.settle?.status ?? null))}::text[],
+        ${integerArray(ws.map((w) => (w.enqueue ?? []).length))}::int4[],
+        ${textArray(entries.map((e) => e.cause.component))}::text[], ${textArray(entries.map((e) => e.cause.domain))}::text[],
+        ${textArray(entries.map((e) => e.cause.edition))}::text[], ${byteaArray(entries.map((e) => e.cause.root))}::bytea[],
+        ${integerArray(entries.map((e) => e.cause.sequence))}::int8[], ${textArray(entries.map((e) => e.name))}::text[],
+        ${textArray(entries.map((e) => e.lane))}::text[], ${textArray(entries.map((e) => e.kind))}::text[],
+        ${byteaArray(entries.map((e) => e.payload))}::bytea[],
+        ${textArray(entries.map((e) => e.traceparent ?? ""))}::text[])`) as (WriteRow & { item: number })[];
     return rowsByItem(rows, ws.length);
   }
 
